@@ -1,0 +1,87 @@
+/**
+ * The one catalogue of error codes the engine raises. Every code is stable: clients branch on it,
+ * and the docs list it. HTTP status is the one a service should answer with.
+ */
+export const ErrorCodes = {
+  INPUT_NOT_OBJECT: { status: 400, message: 'Input must be a JSON object.' },
+  FEATURE_COLLECTION_INVALID: { status: 400, message: 'Input must be a GeoJSON FeatureCollection or an array of Features.' },
+  FEATURE_NOT_OBJECT: { status: 422, message: 'Feature must be a GeoJSON Feature object.' },
+  FEATURE_ID_MISSING: { status: 422, message: 'Feature has no id: give every feature an id (string or number) unique within its owner.' },
+  FEATURE_ID_INVALID: { status: 422, message: 'Feature id must be a non-empty string or a finite number.' },
+  FEATURE_ID_DUPLICATE: { status: 422, message: 'Feature id is used twice within the same owner.' },
+  FEATURE_TYPE_MISSING: { status: 422, message: 'properties.featureType is missing: name the LER element (e.g. Elledning).' },
+  FEATURE_TYPE_UNKNOWN: { status: 422, message: 'properties.featureType is not a LER 2.0 line, trace or component element.' },
+  FEATURE_TYPE_GEOMETRY_MISMATCH: { status: 422, message: 'Geometry type does not fit the LER element (lines need LineString, components Point or Polygon).' },
+  ATTRIBUTE_VALUE_INVALID: { status: 422, message: 'Attribute value is not one of the values the LER 2.0 model allows.' },
+  ATTRIBUTE_NOT_NUMBER: { status: 422, message: 'Attribute must be a finite, non-negative number.' },
+  PROPERTIES_INVALID: { status: 422, message: 'properties must be an object.' },
+  GEOMETRY_MISSING: { status: 422, message: 'Feature has no geometry.' },
+  GEOMETRY_TYPE_UNSUPPORTED: { status: 422, message: 'Geometry type is not supported here.' },
+  GEOMETRY_COORDINATES_INVALID: { status: 422, message: 'coordinates have the wrong nesting for the geometry type.' },
+  POSITION_INVALID: { status: 422, message: 'A position must be an array of 2 or 3 numbers.' },
+  COORDINATE_NOT_FINITE: { status: 422, message: 'A coordinate is NaN, Infinity or not a number.' },
+  LINE_TOO_SHORT: { status: 422, message: 'A line needs at least 2 distinct positions.' },
+  RING_TOO_SHORT: { status: 422, message: 'A polygon ring needs at least 4 positions and 3 distinct ones.' },
+  RING_NOT_CLOSED: { status: 422, message: 'A polygon ring must end where it starts.' },
+  POLYGON_EMPTY: { status: 422, message: 'A polygon needs at least one ring.' },
+  MULTI_EMPTY: { status: 422, message: 'A multi-geometry needs at least one member.' },
+  COORDINATE_OUT_OF_EXTENT: { status: 422, message: "Coordinate lies outside Denmark's extent: check the CRS and the axis order (lon/lat by default)." },
+  CRS_UNSUPPORTED: { status: 400, message: 'CRS not supported: use EPSG:4326 (lon/lat, the default), EPSG:25832 or EPSG:7416.' },
+  OWNER_INVALID: { status: 400, message: 'owner must be a non-empty string.' },
+  OPTION_INVALID: { status: 400, message: 'An option has a value out of its range.' },
+  DIG_AREA_TYPE: { status: 422, message: 'The dig area must be a Polygon or MultiPolygon.' },
+  INFO_ZONE_OUT_OF_RANGE: { status: 422, message: 'infoZone must be a number of metres from 0 to 100.' },
+  INDEX_BUFFER_INVALID: { status: 500, message: 'Buffer is not a ler-engine network snapshot of this version.' },
+  OWNER_CONFLICT: { status: 400, message: 'The same owner appears in more than one of the indexes to merge.' }
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** Where in the input a problem lies. */
+export interface ErrorLocation {
+  /** Zero-based position of the feature in the input. */
+  featureIndex?: number;
+  /** The feature's own `id`, when it has one. */
+  featureId?: string | number;
+  /** JSON pointer into the feature, e.g. `/properties/fareklasse` or `/geometry/coordinates/0/3`. */
+  pointer?: string;
+}
+
+/** An error with a stable code that says what was wrong and where. */
+export class LerError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly featureIndex?: number;
+  readonly featureId?: string | number;
+  readonly pointer?: string;
+
+  constructor(code: ErrorCode, where: ErrorLocation = {}, detail?: string) {
+    const base = ErrorCodes[code].message;
+    const place = describe(where);
+    super(`${code}: ${base}${detail ? ` ${detail}` : ''}${place ? ` (${place})` : ''}`);
+    this.name = 'LerError';
+    this.code = code;
+    this.status = ErrorCodes[code].status;
+    if (where.featureIndex !== undefined) this.featureIndex = where.featureIndex;
+    if (where.featureId !== undefined) this.featureId = where.featureId;
+    if (where.pointer !== undefined) this.pointer = where.pointer;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      message: this.message,
+      featureIndex: this.featureIndex,
+      featureId: this.featureId,
+      pointer: this.pointer
+    };
+  }
+}
+
+function describe(where: ErrorLocation): string {
+  const parts: string[] = [];
+  if (where.featureIndex !== undefined) parts.push(`feature #${where.featureIndex}`);
+  if (where.featureId !== undefined) parts.push(`id ${JSON.stringify(where.featureId)}`);
+  if (where.pointer) parts.push(`at ${where.pointer}`);
+  return parts.join(', ');
+}
