@@ -1,5 +1,20 @@
+/**
+ * ler-engine: exact dig-area conflicts over LER 2.0 utility networks.
+ *
+ * ```ts
+ * import { NetworkIndex } from 'ler-engine';
+ * const index = NetworkIndex.build(featureCollection, { owner: 'dk-el' });
+ * const conflicts = index.query(digArea, { infoZone: 2 });
+ * ```
+ */
+export { NetworkIndex } from './index/network-index.js';
+export type { SnapshotBuffers, MemoryReport } from './index/network-index.js';
+export type { NetworkColumns } from './index/columns.js';
+export type { PairResult } from './query/search.js';
+export { ZONE_DIG_AREA, ZONE_INFO_ZONE } from './query/search.js';
 export { LerError, ErrorCodes } from './errors.js';
 export type { ErrorCode, ErrorLocation } from './errors.js';
 export * from './model/ler.js';
 export { marginOf, accuracyOf } from './model/margin.js';
+export { DENMARK_EXTENT, normaliseCrs } from './crs/index.js';
 export type * from './types.js';

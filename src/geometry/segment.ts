@@ -1,0 +1,138 @@
+/**
+ * Segment primitives: closed segment intersection with exact orientation signs, and
+ * point/segment distances computed the way PostGIS lw_dist2d does (projection parameter
+ * clamped to [0, 1]; segments that meet are 0 apart).
+ */
+import { orient2d } from 'robust-predicates';
+
+/**
+ * Whether the closed segments ab and cd share at least one point. Exact: the side tests use
+ * `orient2d`, so touching at an endpoint, at a vertex or along a collinear stretch counts.
+ */
+export function segmentsIntersect(
+  ax: number, ay: number, bx: number, by: number,
+  cx: number, cy: number, dx: number, dy: number
+): boolean {
+  // Boxes first: cheap, and it makes the collinear case below a pure interval test.
+  if ((ax < bx ? ax : bx) > (cx > dx ? cx : dx) || (ax > bx ? ax : bx) < (cx < dx ? cx : dx)) return false;
+  if ((ay < by ? ay : by) > (cy > dy ? cy : dy) || (ay > by ? ay : by) < (cy < dy ? cy : dy)) return false;
+  const o1 = orient2d(ax, ay, bx, by, cx, cy);
+  const o2 = orient2d(ax, ay, bx, by, dx, dy);
+  if ((o1 > 0 && o2 > 0) || (o1 < 0 && o2 < 0)) return false;
+  const o3 = orient2d(cx, cy, dx, dy, ax, ay);
+  const o4 = orient2d(cx, cy, dx, dy, bx, by);
+  if ((o3 > 0 && o4 > 0) || (o3 < 0 && o4 < 0)) return false;
+  if (o1 !== 0 || o2 !== 0 || o3 !== 0 || o4 !== 0) return true;
+  // All four collinear: the boxes overlap (checked above), so the segments overlap.
+  return true;
+}
+
+/** Squared distance from point p to the closed segment ab (ab may have zero length). */
+export function pointSegmentDistance2(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
+  const ux = bx - ax;
+  const uy = by - ay;
+  const len2 = ux * ux + uy * uy;
+  let qx = ax;
+  let qy = ay;
+  if (len2 > 0) {
+    const t = ((px - ax) * ux + (py - ay) * uy) / len2;
+    if (t >= 1) {
+      qx = bx;
+      qy = by;
+    } else if (t > 0) {
+      qx = ax + t * ux;
+      qy = ay + t * uy;
+    }
+  }
+  const dx = px - qx;
+  const dy = py - qy;
+  return dx * dx + dy * dy;
+}
+
+/**
+ * Squared distance between the closed segments ab and cd: 0 when they meet, else the least of
+ * the four endpoint-to-segment distances (the minimum of two disjoint segments is always
+ * attained at an endpoint of one of them).
+ */
+export function segmentSegmentDistance2(
+  ax: number, ay: number, bx: number, by: number,
+  cx: number, cy: number, dx: number, dy: number
+): number {
+  if (segmentsIntersect(ax, ay, bx, by, cx, cy, dx, dy)) return 0;
+  return segmentSegmentGap2(ax, ay, bx, by, cx, cy, dx, dy);
+}
+
+/** The endpoint part of {@link segmentSegmentDistance2}, for callers that tested intersection already. */
+export function segmentSegmentGap2(
+  ax: number, ay: number, bx: number, by: number,
+  cx: number, cy: number, dx: number, dy: number
+): number {
+  let best = pointSegmentDistance2(ax, ay, cx, cy, dx, dy);
+  let d = pointSegmentDistance2(bx, by, cx, cy, dx, dy);
+  if (d < best) best = d;
+  d = pointSegmentDistance2(cx, cy, ax, ay, bx, by);
+  if (d < best) best = d;
+  d = pointSegmentDistance2(dx, dy, ax, ay, bx, by);
+  if (d < best) best = d;
+  return best;
+}
+
+/**
+ * Even-odd location of a point against rings r0..r1-1 of a flat ring set (xy pairs, ring i from
+ * vertex ringStarts[i] to ringStarts[i+1]-1, closed): 1 inside, 0 on a ring, -1 outside.
+ * Loops every edge; for small polygons (a feature's) where no index pays off.
+ */
+export function locateInRings(
+  xy: Float64Array, ringStarts: Uint32Array, r0: number, r1: number, x: number, y: number
+): 1 | 0 | -1 {
+  let inside = false;
+  for (let r = r0; r < r1; r++) {
+    const first = ringStarts[r];
+    const last = ringStarts[r + 1] - 1;
+    if (last <= first) continue;
+    for (let i = first; i < last; i++) {
+      const k = i * 2;
+      const x0 = xy[k];
+      const y0 = xy[k + 1];
+      const x1 = xy[k + 2];
+      const y1 = xy[k + 3];
+      const c = crossing(x0, y0, x1, y1, x, y);
+      if (c === 2) return 0;
+      if (c === 1) inside = !inside;
+    }
+    // Rings given open get their closing edge.
+    const fx = xy[first * 2];
+    const fy = xy[first * 2 + 1];
+    const lx = xy[last * 2];
+    const ly = xy[last * 2 + 1];
+    if (fx !== lx || fy !== ly) {
+      const c = crossing(lx, ly, fx, fy, x, y);
+      if (c === 2) return 0;
+      if (c === 1) inside = !inside;
+    }
+  }
+  return inside ? 1 : -1;
+}
+
+/**
+ * One edge's part in a ray-crossing count with the ray from (x, y) towards +x:
+ * 2 when the point lies on the edge, 1 when the ray crosses it, 0 otherwise.
+ * Half-open in y (an edge counts when exactly one endpoint lies strictly above the ray), so a
+ * ray through a vertex is counted once, and signs come from `orient2d`, so the count is exact.
+ */
+export function crossing(x0: number, y0: number, x1: number, y1: number, x: number, y: number): 0 | 1 | 2 {
+  if ((y0 > y && y1 > y) || (y0 < y && y1 < y)) return 0;
+  if (x0 < x && x1 < x) return 0;
+  const above0 = y0 > y;
+  if (above0 !== y1 > y) {
+    const o = orient2d(x0, y0, x1, y1, x, y);
+    if (o === 0) return 2;
+    // orient2d is negative when (x, y) lies left of the directed edge (y up).
+    return (o < 0) !== above0 ? 1 : 0;
+  }
+  if (y0 === y && y1 === y) {
+    return (x0 <= x ? x <= x1 : x1 <= x) ? 2 : 0;
+  }
+  if ((y0 === y && x0 === x) || (y1 === y && x1 === x)) return 2;
+  return 0;
+}

@@ -1,0 +1,162 @@
+import Flatbush from 'flatbush';
+import { LerError } from '../errors.js';
+import { GeomType, type NetworkColumns } from './columns.js';
+
+/** `chunkCount` of a point chunk (one vertex). */
+export const CHUNK_POINT = 0;
+/** `chunkCount` of a chunk that is a whole polygon feature (all its rings). */
+export const CHUNK_POLYGON = 255;
+export const DEFAULT_CHUNK_SIZE = 8;
+export const DEFAULT_NODE_SIZE = 16;
+
+/**
+ * The index entries: runs of up to K consecutive segments of one line part, single points, and
+ * whole polygon features. Long lines get many small boxes instead of one huge one, so a dig over
+ * a long cable fetches only the stretch near it. Entry i is box i of the Flatbush in `tree`.
+ */
+export interface ChunkTables {
+  buffer: SharedArrayBuffer;
+  chunkSize: number;
+  count: number;
+  /** Owning feature of each chunk. */
+  feature: Uint32Array;
+  /** First vertex of each chunk. */
+  start: Uint32Array;
+  /** Segments in the chunk (1..K), or CHUNK_POINT, or CHUNK_POLYGON. */
+  segments: Uint8Array;
+  tree: Flatbush;
+}
+
+/** Builds chunk tables and their packed Hilbert R-tree from network columns. */
+export function buildChunks(c: NetworkColumns, chunkSize = DEFAULT_CHUNK_SIZE, nodeSize = DEFAULT_NODE_SIZE): ChunkTables {
+  if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > 64) {
+    throw new LerError('OPTION_INVALID', {}, `chunkSize must be an integer from 1 to 64, got ${chunkSize}.`);
+  }
+  const { featureCount, geomType, featureParts, partVertices, xy } = c;
+
+  let count = 0;
+  for (let f = 0; f < featureCount; f++) {
+    const t = geomType[f];
+    if (t === GeomType.Polygon || t === GeomType.MultiPolygon) {
+      count++;
+      continue;
+    }
+    for (let p = featureParts[f], pe = featureParts[f + 1]; p < pe; p++) {
+      const segments = partVertices[p + 1] - partVertices[p] - 1;
+      count += segments <= 0 ? 1 : Math.ceil(segments / chunkSize);
+    }
+  }
+
+  const layout = tablesLayout(count);
+  const buffer = new SharedArrayBuffer(layout.bytes);
+  const tables = viewTables(buffer, count, chunkSize);
+  const { feature, start, segments } = tables;
+  const tree = new Flatbush(Math.max(count, 1), nodeSize, Float64Array, SharedArrayBuffer);
+
+  let i = 0;
+  for (let f = 0; f < featureCount; f++) {
+    const t = geomType[f];
+    const p0 = featureParts[f];
+    const p1 = featureParts[f + 1];
+    if (t === GeomType.Polygon || t === GeomType.MultiPolygon) {
+      const v0 = partVertices[p0];
+      const v1 = partVertices[p1];
+      feature[i] = f;
+      start[i] = v0;
+      segments[i] = CHUNK_POLYGON;
+      addBox(tree, xy, v0, v1);
+      i++;
+      continue;
+    }
+    for (let p = p0; p < p1; p++) {
+      const v0 = partVertices[p];
+      const last = partVertices[p + 1] - 1;
+      if (last === v0) {
+        feature[i] = f;
+        start[i] = v0;
+        segments[i] = CHUNK_POINT;
+        tree.add(xy[2 * v0], xy[2 * v0 + 1], xy[2 * v0], xy[2 * v0 + 1]);
+        i++;
+        continue;
+      }
+      for (let v = v0; v < last; v += chunkSize) {
+        const n = Math.min(chunkSize, last - v);
+        feature[i] = f;
+        start[i] = v;
+        segments[i] = n;
+        addBox(tree, xy, v, v + n + 1);
+        i++;
+      }
+    }
+  }
+  if (count === 0) tree.add(Infinity, Infinity, Infinity, Infinity);
+  tree.finish();
+  tables.tree = tree;
+  return tables;
+}
+
+function addBox(tree: Flatbush, xy: Float64Array, v0: number, v1: number): void {
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (let v = v0; v < v1; v++) {
+    const x = xy[2 * v];
+    const y = xy[2 * v + 1];
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (y < minY) minY = y;
+    if (y > maxY) maxY = y;
+  }
+  tree.add(minX, minY, maxX, maxY);
+}
+
+function tablesLayout(count: number): { bytes: number; start: number; segments: number } {
+  const start = 16 + count * 4;
+  const segments = start + count * 4;
+  return { bytes: segments + count, start, segments };
+}
+
+function viewTables(buffer: SharedArrayBuffer, count: number, chunkSize: number): ChunkTables {
+  const layout = tablesLayout(count);
+  const head = new Uint32Array(buffer, 0, 4);
+  head[0] = count;
+  head[1] = chunkSize;
+  return {
+    buffer,
+    chunkSize,
+    count,
+    feature: new Uint32Array(buffer, 16, count),
+    start: new Uint32Array(buffer, layout.start, count),
+    segments: new Uint8Array(buffer, layout.segments, count),
+    tree: undefined as unknown as Flatbush
+  };
+}
+
+/** Reopens chunk tables and their tree from their buffers, without copying. */
+export function chunksFrom(buffer: SharedArrayBuffer, treeBuffer: SharedArrayBuffer): ChunkTables {
+  if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < 16) throw new LerError('INDEX_BUFFER_INVALID');
+  const head = new Uint32Array(buffer, 0, 4);
+  const count = head[0];
+  if (tablesLayout(count).bytes !== buffer.byteLength) throw new LerError('INDEX_BUFFER_INVALID');
+  const layout = tablesLayout(count);
+  const tables: ChunkTables = {
+    buffer,
+    chunkSize: head[1],
+    count,
+    feature: new Uint32Array(buffer, 16, count),
+    start: new Uint32Array(buffer, layout.start, count),
+    segments: new Uint8Array(buffer, layout.segments, count),
+    tree: undefined as unknown as Flatbush
+  };
+  try {
+    tables.tree = Flatbush.from(treeBuffer);
+  } catch (error) {
+    throw new LerError('INDEX_BUFFER_INVALID', {}, (error as Error).message);
+  }
+  return tables;
+}
+
+export function chunkBytes(t: ChunkTables): { chunks: number; index: number } {
+  return { chunks: t.buffer.byteLength, index: t.tree.data.byteLength };
+}

@@ -1,0 +1,223 @@
+import { LerError } from '../errors.js';
+import { DENMARK_EXTENT, declaredCrs, normaliseCrs } from '../crs/index.js';
+import { DEFAULT_COARSE_ACCURACY, DRIFTSSTATUS, FAREKLASSE, FEATURE_TYPES, FORSYNINGSART, FORSYNINGSART_OTHER, valueOf } from '../model/ler.js';
+import { readFeature } from '../input/feature.js';
+import { checkInfoZone, prepareDigArea } from '../query/dig-area.js';
+import { ConflictSearch, REVEAL_SLACK, ZONE_DIG_AREA, type PairResult } from '../query/search.js';
+import { deliverGeometry } from '../query/deliver.js';
+import type { AreaGeometry, BuildOptions, Conflict, Feature, FeatureCollection, QueryOptions } from '../types.js';
+import { ColumnBuilder } from './builder.js';
+import { columnBytes, columnsFrom, type NetworkColumns } from './columns.js';
+import { buildChunks, chunkBytes, chunksFrom, DEFAULT_CHUNK_SIZE, type ChunkTables } from './chunks.js';
+import { mergeColumns } from './merge.js';
+
+/** The buffers a snapshot lives in; `NetworkIndex.from` reopens them anywhere without copying. */
+export interface SnapshotBuffers {
+  columns: SharedArrayBuffer;
+  chunks: SharedArrayBuffer;
+  tree: SharedArrayBuffer;
+}
+
+export interface MemoryReport {
+  /** Vertex coordinates and the part/feature offsets that give them shape. */
+  coordinates: number;
+  /** The packed R-tree over chunks. */
+  index: number;
+  /** Chunk tables: feature, first vertex and segment count of each chunk. */
+  chunks: number;
+  /** Per-feature attribute codes and margins. */
+  features: number;
+  /** Ids and full properties as JSON text. */
+  attributes: number;
+  total: number;
+}
+
+// Delivered geometry stops a hair inside m(F) + b + 1 m so that rounding never puts a cut point past it.
+const REVEAL_EPSILON = 1e-6;
+
+/**
+ * An immutable, queryable snapshot of one or more owners' networks: columns, chunk tables and a
+ * packed R-tree, all in SharedArrayBuffers.
+ *
+ * ```ts
+ * const index = NetworkIndex.build(featureCollection, { owner: 'dk-el' });
+ * const conflicts = index.query(digArea, { infoZone: 2 });
+ * ```
+ */
+export class NetworkIndex {
+  readonly columns: NetworkColumns;
+  readonly chunks: ChunkTables;
+  /** Largest margin m(F) of any feature, metres. */
+  readonly maxMargin: number;
+  private searcher: ConflictSearch | null = null;
+
+  private constructor(columns: NetworkColumns, chunks: ChunkTables) {
+    this.columns = columns;
+    this.chunks = chunks;
+    let max = 0;
+    const margin = columns.margin;
+    for (let i = 0; i < margin.length; i++) if (margin[i] > max) max = margin[i];
+    this.maxMargin = max;
+  }
+
+  /**
+   * Builds an index from an owner's GeoJSON features in the LER 2.0 model. Input is lon/lat
+   * (RFC 7946) unless `crs` or the input's legacy `crs` member says EPSG:25832 or EPSG:7416.
+   * Throws a LerError naming the first invalid feature.
+   */
+  static build(input: FeatureCollection | Iterable<Feature> | unknown, opts: BuildOptions): NetworkIndex {
+    if (!opts || typeof opts.owner !== 'string' || opts.owner.trim() === '') throw new LerError('OWNER_INVALID');
+    const crs = normaliseCrs(opts.crs ?? declaredCrs(input));
+    const extent = opts.extent === undefined ? DENMARK_EXTENT : opts.extent;
+    const coarseAccuracy = opts.coarseAccuracy ?? DEFAULT_COARSE_ACCURACY;
+    if (typeof coarseAccuracy !== 'number' || !Number.isFinite(coarseAccuracy) || coarseAccuracy < 0) {
+      throw new LerError('OPTION_INVALID', {}, 'coarseAccuracy must be a non-negative number of metres.');
+    }
+    const builder = new ColumnBuilder();
+    const seen = new Set<string>();
+    let i = 0;
+    for (const feature of featuresOf(input)) {
+      readFeature(feature, i++, builder, seen, { crs, extent, coarseAccuracy, owner: 0 });
+    }
+    return NetworkIndex.fromColumns(builder.finish([opts.owner]), { chunkSize: opts.chunkSize });
+  }
+
+  /** Chunk tables and R-tree over existing columns. */
+  static fromColumns(columns: NetworkColumns, opts: { chunkSize?: number; nodeSize?: number } = {}): NetworkIndex {
+    return new NetworkIndex(columns, buildChunks(columns, opts.chunkSize ?? DEFAULT_CHUNK_SIZE, opts.nodeSize));
+  }
+
+  /** One index over several owners' networks, so that one query answers for all of them. */
+  static merge(indexes: readonly NetworkIndex[], opts: { chunkSize?: number } = {}): NetworkIndex {
+    if (!Array.isArray(indexes) || indexes.length === 0) throw new LerError('OPTION_INVALID', {}, 'merge needs at least one index.');
+    return NetworkIndex.fromColumns(mergeColumns(indexes.map((x) => x.columns)), { chunkSize: opts.chunkSize ?? indexes[0].chunks.chunkSize });
+  }
+
+  /** Reopens a snapshot from its buffers (e.g. in a worker thread) without copying them. */
+  static from(buffers: SnapshotBuffers): NetworkIndex {
+    if (!buffers || typeof buffers !== 'object') throw new LerError('INDEX_BUFFER_INVALID');
+    return new NetworkIndex(columnsFrom(buffers.columns), chunksFrom(buffers.chunks, buffers.tree));
+  }
+
+  get buffers(): SnapshotBuffers {
+    return { columns: this.columns.buffer, chunks: this.chunks.buffer, tree: this.chunks.tree.data as SharedArrayBuffer };
+  }
+
+  get owners(): string[] {
+    return this.columns.owners;
+  }
+  get featureCount(): number {
+    return this.columns.featureCount;
+  }
+  get vertexCount(): number {
+    return this.columns.vertexCount;
+  }
+  get segmentCount(): number {
+    const { featureCount, featureParts, partVertices, geomType } = this.columns;
+    let n = 0;
+    for (let f = 0; f < featureCount; f++) {
+      if (geomType[f] !== 3 && geomType[f] !== 4) continue;
+      for (let p = featureParts[f]; p < featureParts[f + 1]; p++) n += partVertices[p + 1] - partVertices[p] - 1;
+    }
+    return n;
+  }
+  get chunkCount(): number {
+    return this.chunks.count;
+  }
+
+  /**
+   * Every feature in the dig area or its information zone, by the conflict semantics of the
+   * design: zone, distance, length inside and the geometry the package may reveal.
+   */
+  query(area: AreaGeometry | unknown, opts: QueryOptions = {}): Conflict[] {
+    const b = checkInfoZone(opts?.infoZone);
+    const { area: prepared, crs } = prepareDigArea(area, opts);
+    const withGeometry = opts.geometry !== false;
+    const r = this.search().run(prepared, b, withGeometry);
+    const conflicts: Conflict[] = [];
+    for (let k = 0; k < r.count; k++) {
+      const f = r.feature[k];
+      const conflict = this.conflictOf(f, r, k);
+      if (withGeometry) {
+        const reach = this.columns.margin[f] + b + REVEAL_SLACK - REVEAL_EPSILON;
+        const hits = r.hits.subarray(r.hitStart[k], r.hitStart[k + 1]);
+        conflict.geometry = deliverGeometry(this.columns, this.chunks, prepared, f, hits, reach, crs);
+      }
+      conflicts.push(conflict);
+    }
+    return conflicts;
+  }
+
+  /** The exact answer as typed arrays, without building objects; valid until the next call. */
+  queryPairs(area: AreaGeometry | unknown, opts: QueryOptions = {}): PairResult {
+    const b = checkInfoZone(opts?.infoZone);
+    const { area: prepared } = prepareDigArea(area, opts);
+    return this.search().run(prepared, b, false);
+  }
+
+  /** How many chunks a bbox-only search returns for this dig: the floor under the exact test. */
+  countCandidates(area: AreaGeometry | unknown, opts: QueryOptions = {}): number {
+    const b = checkInfoZone(opts?.infoZone);
+    const { area: prepared } = prepareDigArea(area, opts);
+    return this.search().countCandidates(prepared, b);
+  }
+
+  featureId(f: number): string | number {
+    return JSON.parse(text(this.columns.idText, this.columns.idOffsets[f], this.columns.idOffsets[f + 1])) as string | number;
+  }
+
+  featureOwner(f: number): string {
+    return this.columns.owners[this.columns.featureOwner[f]];
+  }
+
+  featureProperties(f: number): Record<string, unknown> {
+    return JSON.parse(text(this.columns.propText, this.columns.propOffsets[f], this.columns.propOffsets[f + 1])) as Record<string, unknown>;
+  }
+
+  memory(): MemoryReport {
+    const c = columnBytes(this.columns);
+    const k = chunkBytes(this.chunks);
+    return { ...c, ...k, total: c.coordinates + c.features + c.attributes + k.chunks + k.index };
+  }
+
+  private search(): ConflictSearch {
+    this.searcher ??= new ConflictSearch(this.columns, this.chunks, this.maxMargin);
+    return this.searcher;
+  }
+
+  private conflictOf(f: number, r: PairResult, k: number): Conflict {
+    const c = this.columns;
+    const properties = this.featureProperties(f);
+    const supply = c.forsyningsart[f];
+    return {
+      featureId: this.featureId(f),
+      owner: this.featureOwner(f),
+      featureType: FEATURE_TYPES[c.featureType[f] - 1],
+      forsyningsart: supply === FORSYNINGSART_OTHER ? String(properties.forsyningsart) : valueOf(FORSYNINGSART, supply) ?? null,
+      fareklasse: valueOf(FAREKLASSE, c.fareklasse[f]) ?? null,
+      driftsstatus: valueOf(DRIFTSSTATUS, c.driftsstatus[f]) ?? null,
+      zone: r.zone[k] === ZONE_DIG_AREA ? 'digArea' : 'infoZone',
+      distance: r.distance[k],
+      margin: c.margin[f],
+      lengthInside: r.lengthInside[k],
+      properties
+    };
+  }
+}
+
+function text(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
+}
+
+function featuresOf(input: unknown): Iterable<unknown> {
+  if (input && typeof input === 'object') {
+    const fc = input as { type?: unknown; features?: unknown };
+    if (fc.type === 'FeatureCollection') {
+      if (!Array.isArray(fc.features)) throw new LerError('FEATURE_COLLECTION_INVALID', { pointer: '/features' });
+      return fc.features;
+    }
+    if (Array.isArray(input)) return input;
+    if (fc.type === undefined && typeof (input as Iterable<unknown>)[Symbol.iterator] === 'function') return input as Iterable<unknown>;
+  }
+  throw new LerError('FEATURE_COLLECTION_INVALID');
+}

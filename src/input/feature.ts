@@ -1,0 +1,116 @@
+import { LerError, type ErrorLocation } from '../errors.js';
+import {
+  DRIFTSSTATUS,
+  ENUMERATED_ATTRIBUTES,
+  FAREKLASSE,
+  FEATURE_TYPES,
+  FORSYNINGSART,
+  FORSYNINGSART_OTHER,
+  NON_NEGATIVE_ATTRIBUTES,
+  codeOf,
+  geometryKindOf,
+  impliedForsyningsart,
+  type FeatureType
+} from '../model/ler.js';
+import { marginOf } from '../model/margin.js';
+import { GeomType, type GeomTypeCode } from '../index/columns.js';
+import type { ColumnBuilder } from '../index/builder.js';
+import { readGeometry } from './geometry.js';
+import type { CrsName, Extent } from '../types.js';
+
+const LINE_GEOMETRIES: readonly GeomTypeCode[] = [GeomType.LineString, GeomType.MultiLineString];
+const COMPONENT_GEOMETRIES: readonly GeomTypeCode[] = [GeomType.Point, GeomType.MultiPoint, GeomType.Polygon, GeomType.MultiPolygon];
+
+export interface FeatureReadOptions {
+  crs: CrsName;
+  extent: Extent | null;
+  coarseAccuracy: number;
+  owner: number;
+}
+
+/**
+ * Reads one GeoJSON Feature in the LER 2.0 model, checks it, and appends it to the builder.
+ * Throws a LerError naming the feature (index and id) and the attribute; on error nothing of the
+ * feature stays in the builder. `seenIds` catches duplicate ids within the owner.
+ */
+export function readFeature(input: unknown, index: number, builder: ColumnBuilder, seenIds: Set<string>, opts: FeatureReadOptions): void {
+  const where: ErrorLocation = { featureIndex: index };
+  if (!input || typeof input !== 'object' || Array.isArray(input) || (input as { type?: unknown }).type !== 'Feature') {
+    throw new LerError('FEATURE_NOT_OBJECT', where);
+  }
+  const feature = input as { id?: unknown; geometry?: unknown; properties?: unknown };
+  const properties = feature.properties;
+  if (properties !== null && properties !== undefined && (typeof properties !== 'object' || Array.isArray(properties))) {
+    throw new LerError('PROPERTIES_INVALID', { ...where, pointer: '/properties' });
+  }
+  const props = (properties ?? {}) as Record<string, unknown>;
+
+  const id = feature.id ?? props.id;
+  if (id === undefined || id === null) throw new LerError('FEATURE_ID_MISSING', { ...where, pointer: '/id' });
+  if (!((typeof id === 'string' && id.length > 0) || (typeof id === 'number' && Number.isFinite(id)))) {
+    throw new LerError('FEATURE_ID_INVALID', { ...where, pointer: '/id' }, `Got ${JSON.stringify(id) ?? String(id)}.`);
+  }
+  where.featureId = id;
+  const key = String(id);
+  if (seenIds.has(key)) throw new LerError('FEATURE_ID_DUPLICATE', { ...where, pointer: '/id' });
+
+  const type = props.featureType;
+  if (type === undefined || type === null) throw new LerError('FEATURE_TYPE_MISSING', { ...where, pointer: '/properties/featureType' });
+  const featureType = codeOf(FEATURE_TYPES, type);
+  if (featureType < 0) {
+    throw new LerError('FEATURE_TYPE_UNKNOWN', { ...where, pointer: '/properties/featureType' }, `Got ${JSON.stringify(type)}.`);
+  }
+  checkAttributes(props, where);
+
+  const kind = geometryKindOf(type as FeatureType);
+  const allowed = kind === 'line' ? LINE_GEOMETRIES : COMPONENT_GEOMETRIES;
+  const geometryType = (feature.geometry as { type?: unknown } | null | undefined)?.type;
+  if (typeof geometryType === 'string' && geometryType in GeomType && !allowed.includes(GeomType[geometryType as keyof typeof GeomType])) {
+    throw new LerError('FEATURE_TYPE_GEOMETRY_MISMATCH', { ...where, pointer: '/geometry/type' }, `${String(type)} cannot be a ${geometryType}.`);
+  }
+
+  builder.beginFeature({
+    owner: opts.owner,
+    geomType: GeomType.Point,
+    featureType,
+    forsyningsart: forsyningsartCode(props.forsyningsart, type as FeatureType),
+    fareklasse: codeOf(FAREKLASSE, props.fareklasse),
+    driftsstatus: codeOf(DRIFTSSTATUS, props.driftsstatus),
+    margin: marginOf(props, opts.coarseAccuracy)
+  });
+  try {
+    const geomType = readGeometry(feature.geometry, allowed, builder, { crs: opts.crs, extent: opts.extent, where, pointer: '/geometry' });
+    builder.setGeomType(geomType);
+  } catch (error) {
+    builder.rollback();
+    throw error;
+  }
+  seenIds.add(key);
+  builder.endFeature(JSON.stringify(id), JSON.stringify(props));
+}
+
+function checkAttributes(props: Record<string, unknown>, where: ErrorLocation): void {
+  for (const [name, values] of Object.entries(ENUMERATED_ATTRIBUTES)) {
+    const value = props[name];
+    if (value !== undefined && value !== null && codeOf(values, value) < 0) {
+      throw new LerError('ATTRIBUTE_VALUE_INVALID', { ...where, pointer: `/properties/${name}` }, `Got ${JSON.stringify(value)}; allowed: ${values.map((v) => JSON.stringify(v)).join(', ')}.`);
+    }
+  }
+  for (const name of NON_NEGATIVE_ATTRIBUTES) {
+    const value = props[name];
+    if (value !== undefined && value !== null && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+      throw new LerError('ATTRIBUTE_NOT_NUMBER', { ...where, pointer: `/properties/${name}` }, `Got ${JSON.stringify(value) ?? String(value)}.`);
+    }
+  }
+  const kind = props.forsyningsart;
+  if (kind !== undefined && kind !== null && (typeof kind !== 'string' || kind.trim() === '')) {
+    throw new LerError('ATTRIBUTE_VALUE_INVALID', { ...where, pointer: '/properties/forsyningsart' }, 'forsyningsart must be a non-empty string.');
+  }
+}
+
+function forsyningsartCode(value: unknown, type: FeatureType): number {
+  const name = typeof value === 'string' ? value : impliedForsyningsart(type);
+  if (name === null) return 0;
+  const code = codeOf(FORSYNINGSART, name);
+  return code > 0 ? code : FORSYNINGSART_OTHER;
+}
