@@ -86,3 +86,16 @@ function round(v: number, scale: number): number {
 export function inExtent(extent: Extent, x: number, y: number): boolean {
   return x >= extent[0] && x <= extent[2] && y >= extent[1] && y <= extent[3];
 }
+
+/** The extent to check against: Denmark's by default, none for `null`; anything else must be [minX, minY, maxX, maxY]. */
+export function resolveExtent(extent: unknown): Extent | null {
+  if (extent === undefined) return DENMARK_EXTENT;
+  if (extent === null) return null;
+  if (
+    !Array.isArray(extent) || extent.length !== 4 || !extent.every((v) => typeof v === 'number' && Number.isFinite(v)) ||
+    extent[0] > extent[2] || extent[1] > extent[3]
+  ) {
+    throw new LerError('OPTION_INVALID', { pointer: '/extent' }, 'extent must be null or [minX, minY, maxX, maxY] in EPSG:25832 metres.');
+  }
+  return extent as unknown as Extent;
+}

@@ -133,7 +133,8 @@ function view(buffer: SharedArrayBuffer, h: Header, offsets: number[]): NetworkC
     hasZ: h.hasZ
   };
   SECTIONS.forEach(([name, ctor, length], i) => {
-    columns[name] = new ctor(buffer, offsets[i], length(h));
+    const View = ctor as unknown as new (b: ArrayBufferLike, offset: number, length: number) => unknown;
+    columns[name] = new View(buffer, offsets[i], length(h));
   });
   return columns as unknown as NetworkColumns;
 }

@@ -1,5 +1,5 @@
 import { LerError } from '../errors.js';
-import { DENMARK_EXTENT, declaredCrs, normaliseCrs } from '../crs/index.js';
+import { declaredCrs, normaliseCrs, resolveExtent } from '../crs/index.js';
 import { DEFAULT_COARSE_ACCURACY, DRIFTSSTATUS, FAREKLASSE, FEATURE_TYPES, FORSYNINGSART, FORSYNINGSART_OTHER, valueOf } from '../model/ler.js';
 import { readFeature } from '../input/feature.js';
 import { checkInfoZone, prepareDigArea } from '../query/dig-area.js';
@@ -68,7 +68,7 @@ export class NetworkIndex {
   static build(input: FeatureCollection | Iterable<Feature> | unknown, opts: BuildOptions): NetworkIndex {
     if (!opts || typeof opts.owner !== 'string' || opts.owner.trim() === '') throw new LerError('OWNER_INVALID');
     const crs = normaliseCrs(opts.crs ?? declaredCrs(input));
-    const extent = opts.extent === undefined ? DENMARK_EXTENT : opts.extent;
+    const extent = resolveExtent(opts.extent);
     const coarseAccuracy = opts.coarseAccuracy ?? DEFAULT_COARSE_ACCURACY;
     if (typeof coarseAccuracy !== 'number' || !Number.isFinite(coarseAccuracy) || coarseAccuracy < 0) {
       throw new LerError('OPTION_INVALID', {}, 'coarseAccuracy must be a non-negative number of metres.');

@@ -40,17 +40,15 @@ export function readFeature(input: unknown, index: number, builder: ColumnBuilde
   }
   const feature = input as { id?: unknown; geometry?: unknown; properties?: unknown };
   const properties = feature.properties;
-  if (properties !== null && properties !== undefined && (typeof properties !== 'object' || Array.isArray(properties))) {
-    throw new LerError('PROPERTIES_INVALID', { ...where, pointer: '/properties' });
-  }
-  const props = (properties ?? {}) as Record<string, unknown>;
+  const propertiesOk = properties === null || properties === undefined || (typeof properties === 'object' && !Array.isArray(properties));
+  const props = (propertiesOk ? properties ?? {} : {}) as Record<string, unknown>;
 
   const id = feature.id ?? props.id;
+  const idOk = (typeof id === 'string' && id.length > 0) || (typeof id === 'number' && Number.isFinite(id));
+  if (idOk) where.featureId = id;
+  if (!propertiesOk) throw new LerError('PROPERTIES_INVALID', { ...where, pointer: '/properties' });
   if (id === undefined || id === null) throw new LerError('FEATURE_ID_MISSING', { ...where, pointer: '/id' });
-  if (!((typeof id === 'string' && id.length > 0) || (typeof id === 'number' && Number.isFinite(id)))) {
-    throw new LerError('FEATURE_ID_INVALID', { ...where, pointer: '/id' }, `Got ${JSON.stringify(id) ?? String(id)}.`);
-  }
-  where.featureId = id;
+  if (!idOk) throw new LerError('FEATURE_ID_INVALID', { ...where, pointer: '/id' }, `Got ${JSON.stringify(id) ?? String(id)}.`);
   const key = String(id);
   if (seenIds.has(key)) throw new LerError('FEATURE_ID_DUPLICATE', { ...where, pointer: '/id' });
 

@@ -1,5 +1,5 @@
 import { LerError } from '../errors.js';
-import { DENMARK_EXTENT, normaliseCrs } from '../crs/index.js';
+import { normaliseCrs, resolveExtent } from '../crs/index.js';
 import { PreparedArea } from '../geometry/index.js';
 import { GeomType } from '../index/columns.js';
 import { readGeometry, type GeometrySink } from '../input/geometry.js';
@@ -30,7 +30,7 @@ export interface DigAreaOptions {
  */
 export function prepareDigArea(geometry: unknown, opts: DigAreaOptions = {}): { area: PreparedArea; crs: CrsName } {
   const crs = normaliseCrs(opts.crs);
-  const extent = opts.extent === undefined ? DENMARK_EXTENT : opts.extent;
+  const extent = resolveExtent(opts.extent);
   const type = (geometry as { type?: unknown } | null)?.type;
   if (!geometry || typeof geometry !== 'object' || (type !== 'Polygon' && type !== 'MultiPolygon')) {
     throw new LerError('DIG_AREA_TYPE', { pointer: '/type' }, `Got ${JSON.stringify(type ?? null)}.`);

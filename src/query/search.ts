@@ -186,10 +186,11 @@ export class ConflictSearch {
   private growResult(need: number): PairResult {
     const r = this.result;
     r.feature = grow(r.feature, need);
-    r.zone = grow(r.zone, need);
-    r.distance = grow(r.distance, need);
-    r.lengthInside = grow(r.lengthInside, need);
-    r.hitStart = grow(r.hitStart, need + 1);
+    const capacity = r.feature.length;
+    r.zone = grow(r.zone, capacity);
+    r.distance = grow(r.distance, capacity);
+    r.lengthInside = grow(r.lengthInside, capacity);
+    r.hitStart = grow(r.hitStart, capacity + 1);
     return r;
   }
 }
