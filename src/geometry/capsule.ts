@@ -103,22 +103,26 @@ export function capsuleInterval(
 /**
  * A closed ring inscribed in the capsule of radius R around cd (counter-clockwise): a half
  * polygon of `steps` sides around each end. Every vertex lies at distance R from c or d; the
- * ring contains every point within R cos(pi / (2 steps)) of cd.
+ * ring contains every point within R cos(pi / (2 steps)) of cd. With `grid` > 0 every coordinate
+ * is rounded to a multiple of it (moving vertices by up to grid / sqrt(2)), which spares the
+ * polygon clipper the near-coincident vertices that trip its sweep line.
  */
-export function inscribedCapsule(cx: number, cy: number, dx: number, dy: number, R: number, steps: number): [number, number][] {
+export function inscribedCapsule(
+  cx: number, cy: number, dx: number, dy: number, R: number, steps: number, grid = 0
+): [number, number][] {
   const vx = dx - cx;
   const vy = dy - cy;
-  const len = Math.hypot(vx, vy);
   // Direction of the edge; a zero-length edge gets a full polygon around its point.
-  const theta = len > 0 ? Math.atan2(vy, vx) : 0;
+  const theta = vx !== 0 || vy !== 0 ? Math.atan2(vy, vx) : 0;
+  const snap = grid > 0 ? (v: number): number => Math.round(v / grid) * grid : (v: number): number => v;
   const ring: [number, number][] = [];
   for (let i = 0; i <= steps; i++) {
     const a = theta - Math.PI / 2 + (Math.PI * i) / steps;
-    ring.push([dx + R * Math.cos(a), dy + R * Math.sin(a)]);
+    ring.push([snap(dx + R * Math.cos(a)), snap(dy + R * Math.sin(a))]);
   }
   for (let i = 0; i <= steps; i++) {
     const a = theta + Math.PI / 2 + (Math.PI * i) / steps;
-    ring.push([cx + R * Math.cos(a), cy + R * Math.sin(a)]);
+    ring.push([snap(cx + R * Math.cos(a)), snap(cy + R * Math.sin(a))]);
   }
   ring.push([ring[0][0], ring[0][1]]);
   return ring;

@@ -1,7 +1,7 @@
 /**
- * Segment primitives: closed segment intersection with exact orientation signs, and
- * point/segment distances computed the way PostGIS lw_dist2d does (projection parameter
- * clamped to [0, 1]; segments that meet are 0 apart).
+ * Segment primitives: closed segment intersection with exact orientation signs, point/segment
+ * distances with the cases of PostGIS lw_dist2d (projection before, past or onto the segment;
+ * segments that meet are 0 apart), and even-odd point location against a few rings.
  */
 import { orient2d } from 'robust-predicates';
 
@@ -21,32 +21,35 @@ export function segmentsIntersect(
   if ((o1 > 0 && o2 > 0) || (o1 < 0 && o2 < 0)) return false;
   const o3 = orient2d(cx, cy, dx, dy, ax, ay);
   const o4 = orient2d(cx, cy, dx, dy, bx, by);
-  if ((o3 > 0 && o4 > 0) || (o3 < 0 && o4 < 0)) return false;
-  if (o1 !== 0 || o2 !== 0 || o3 !== 0 || o4 !== 0) return true;
-  // All four collinear: the boxes overlap (checked above), so the segments overlap.
-  return true;
+  // Neither segment lies strictly on one side of the other's line: they cross or touch. When
+  // all four signs are 0 they are collinear, and the boxes (checked above) overlap.
+  return !((o3 > 0 && o4 > 0) || (o3 < 0 && o4 < 0));
 }
 
 /** Squared distance from point p to the closed segment ab (ab may have zero length). */
 export function pointSegmentDistance2(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
-  const ux = bx - ax;
-  const uy = by - ay;
-  const len2 = ux * ux + uy * uy;
-  let qx = ax;
-  let qy = ay;
-  if (len2 > 0) {
-    const t = ((px - ax) * ux + (py - ay) * uy) / len2;
-    if (t >= 1) {
-      qx = bx;
-      qy = by;
-    } else if (t > 0) {
-      qx = ax + t * ux;
-      qy = ay + t * uy;
-    }
+  const vx = bx - ax;
+  const vy = by - ay;
+  return pointToSegment2(px - ax, py - ay, vx, vy, vx * vx + vy * vy);
+}
+
+/**
+ * Squared distance from a point to a segment, both relative to the segment's start: (px, py)
+ * is the point minus the start, (vx, vy) the segment, vv = |v|^2. The cases are those of
+ * lw_dist2d_pt_seg (projection before the start, past the end, or onto the segment); onto the
+ * segment the distance is taken as cross^2 / |v|^2, which on integer coordinates is exact
+ * whenever the true squared distance is a whole number, so ties at a zone limit stay ties.
+ */
+export function pointToSegment2(px: number, py: number, vx: number, vy: number, vv: number): number {
+  const dot = px * vx + py * vy;
+  if (dot <= 0) return px * px + py * py;
+  if (dot >= vv) {
+    px -= vx;
+    py -= vy;
+    return px * px + py * py;
   }
-  const dx = px - qx;
-  const dy = py - qy;
-  return dx * dx + dy * dy;
+  const c = px * vy - py * vx;
+  return (c * c) / vv;
 }
 
 /**

@@ -165,6 +165,26 @@ export class ConflictSearch {
       const cols = this.columns;
       return area.ringsDistance(xy, cols.partVertices, cols.featureParts[f], cols.featureParts[f + 1], limit);
     }
+    // Whole-chunk shortcut: far from the boundary, a chunk is wholly inside or wholly outside.
+    let minX = Infinity;
+    let minY = Infinity;
+    let maxX = -Infinity;
+    let maxY = -Infinity;
+    for (let j = 2 * v, end = 2 * (v + segments); j <= end; j += 2) {
+      const x = xy[j];
+      const y = xy[j + 1];
+      if (x < minX) minX = x;
+      if (x > maxX) maxX = x;
+      if (y < minY) minY = y;
+      if (y > maxY) maxY = y;
+    }
+    if (!area.boxNearBoundary(minX, minY, maxX, maxY, limit)) {
+      if (area.locatePoint(xy[2 * v], xy[2 * v + 1]) < 0) return Infinity;
+      let length = 0;
+      for (let j = 2 * v, end = 2 * (v + segments); j < end; j += 2) length += Math.hypot(xy[j + 2] - xy[j], xy[j + 3] - xy[j + 1]);
+      this.lengthInside = length;
+      return 0;
+    }
     let best = Infinity;
     let length = 0;
     let ax = xy[2 * v];
