@@ -205,8 +205,10 @@ export class NetworkIndex {
   }
 }
 
+const decoder = new TextDecoder();
+
 function text(bytes: Uint8Array, start: number, end: number): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
+  return decoder.decode(bytes.subarray(start, end));
 }
 
 function featuresOf(input: unknown): Iterable<unknown> {

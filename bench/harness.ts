@@ -1,0 +1,191 @@
+/**
+ * The benchmark run, start to end, in-process: generate the network and the dig areas, build and
+ * time the engine, then the naive peer, PostGIS and the chunk-size sweep, filling one report.
+ * `bench/run.ts` is the command line over it; the smoke test calls it with a tiny network.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import type { BenchContext, BenchOptions, BenchReport, Machine } from './context.js';
+import { SHAPES, generateDigs, type Dig, type DigShape } from './digs.js';
+import { loadBuildings, loadRoads, OWNERS, planNetwork } from './network.js';
+import { buildEngine, sweepChunkSize, timeEngine, timeFromColumns } from './phase-engine.js';
+import { runNaive } from './phase-naive.js';
+import { runPostgis } from './phase-postgis.js';
+import { fullGc, sink } from './stats.js';
+
+export const FULL_OPTIONS: Omit<BenchOptions, 'log'> = {
+  seed: 20_251_123,
+  tiles: 49,
+  perShape: 2000,
+  naivePerShape: 50,
+  infoZones: [0, 2],
+  naive: true,
+  postgis: true,
+  pgParallel: cpus().length,
+  brute: 'sample',
+  sweep: [],
+  chunkSize: 8,
+  reps: 3,
+  pin: true,
+  smoke: false
+};
+
+/** A pass small enough for `npm test`: one tile, the 400 roads around the densest area. */
+export const SMOKE_OPTIONS: Omit<BenchOptions, 'log'> = {
+  ...FULL_OPTIONS,
+  tiles: 1,
+  roads: 400,
+  perShape: 6,
+  naivePerShape: 6,
+  postgis: false,
+  pgParallel: 0,
+  brute: 'all',
+  pin: false,
+  smoke: true
+};
+
+function cpuModel(): string {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
+    if (line) return line.split(':')[1].trim();
+  } catch {
+    // Not Linux: fall back to what Node reports.
+  }
+  return cpus()[0]?.model ?? 'unknown';
+}
+
+/** Sets the CPU affinity of this process and all its threads; false when taskset is unavailable. */
+function setAffinity(cpuList: string): boolean {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', cpuList, String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const LAST_CPU = String(cpus().length - 1);
+const OTHER_CPUS = cpus().length > 2 ? `0-${cpus().length - 2}` : '0';
+
+/** Pins this process and all its threads to the last CPU, so the engine runs on one core. */
+function pinToOneCore(): string {
+  return setAffinity(LAST_CPU)
+    ? `Node pinned to CPU ${LAST_CPU} with taskset (all its threads); PostgreSQL started on CPU ${OTHER_CPUS}`
+    : 'not pinned (taskset unavailable); the engine is single-threaded';
+}
+
+/**
+ * Runs `start` (which spawns the PostgreSQL server) with this process moved to the other CPUs, so
+ * that the server inherits those and does not share the engine's core; pins back afterwards.
+ */
+function onOtherCpus(pinned: boolean): <T>(start: () => Promise<T>) => Promise<T> {
+  return async (start) => {
+    if (!pinned) return start();
+    setAffinity(OTHER_CPUS);
+    try {
+      return await start();
+    } finally {
+      setAffinity(LAST_CPU);
+    }
+  };
+}
+
+function digStats(digs: Dig[]): BenchReport['digs'] {
+  const out = {} as BenchReport['digs'];
+  for (const shape of SHAPES) {
+    const list = digs.filter((d) => d.shape === shape);
+    out[shape] = {
+      count: list.length,
+      vertices: list.reduce((s, d) => s + d.vertices, 0) / Math.max(1, list.length),
+      multi: list.filter((d) => d.geometry.type === 'MultiPolygon').length
+    };
+  }
+  return out;
+}
+
+export async function runBench(options: Partial<BenchOptions> = {}): Promise<BenchReport> {
+  const opts: BenchOptions = { ...FULL_OPTIONS, log: () => {}, ...options };
+  const log = opts.log;
+  const machine: Machine = {
+    cpu: cpuModel(),
+    cores: cpus().length,
+    ramBytes: totalmem(),
+    node: process.version,
+    date: new Date().toISOString(),
+    pinned: opts.pin ? pinToOneCore() : 'not pinned; the engine is single-threaded',
+    load: [loadavg()[0], Number.NaN]
+  };
+
+  log(`network: seed ${opts.seed}, ${opts.tiles} tile(s)${opts.roads ? `, ${opts.roads} roads` : ''}`);
+  const roads = loadRoads();
+  const plan = planNetwork({ seed: opts.seed, tiles: opts.tiles, roads: opts.roads }, roads);
+  const digs = generateDigs(plan, loadBuildings(), { seed: opts.seed, perShape: opts.perShape });
+  const byShape = new Map<DigShape, Dig[]>(SHAPES.map((s) => [s, digs.filter((d) => d.shape === s)]));
+
+  log('engine: build owner by owner, then merge');
+  const built = buildEngine(plan, opts.chunkSize, log);
+  const index = built.index;
+  const mem = index.memory();
+  const segments = index.segmentCount;
+  const { log: _log, ...reportOptions } = opts;
+  const report: BenchReport = {
+    options: reportOptions,
+    machine,
+    network: {
+      owners: index.owners,
+      tiles: plan.tiles.length,
+      roads: plan.roads.length,
+      features: index.featureCount,
+      segments,
+      vertices: index.vertexCount,
+      chunks: index.chunkCount,
+      chunkSize: opts.chunkSize,
+      maxMargin: index.maxMargin,
+      generateSeconds: built.generateSeconds
+    },
+    digs: digStats(digs),
+    build: {
+      buildSeconds: built.buildSeconds,
+      mergeSeconds: built.mergeSeconds,
+      parseToQueryable: built.buildSeconds + built.mergeSeconds,
+      fromColumns: []
+    },
+    memory: { ...mem, perSegment: (mem.coordinates + mem.index + mem.chunks) / segments, totalPerSegment: mem.total / segments },
+    rows: [],
+    naive: { skipped: 'not run' },
+    postgis: { unavailable: 'not run' },
+    sweep: [],
+    problems: [],
+    notes: [],
+    sink: 0
+  };
+  const ctx: BenchContext = { opts, plan, digs, byShape, index, answers: new Map(), report };
+  log(`  ${index.featureCount} features, ${segments} segments, ${index.chunkCount} chunks; build ${built.buildSeconds.toFixed(2)} s + merge ${built.mergeSeconds.toFixed(2)} s`);
+
+  timeFromColumns(ctx);
+  log(`  from columns: ${report.build.fromColumns.map((s) => s.toFixed(3)).join(', ')} s`);
+  fullGc();
+  log('engine: dig queries');
+  timeEngine(ctx);
+
+  runNaive(ctx);
+  fullGc();
+  await runPostgis(ctx, onOtherCpus(opts.pin && machine.pinned.startsWith('Node pinned')));
+  if (opts.sweep.length > 0) {
+    log('chunk-size sweep');
+    sweepChunkSize(ctx);
+  }
+
+  report.notes.push(
+    `Network: ${OWNERS.length} owners along ${plan.roads.length} road centrelines, ${plan.tiles.length} tile(s); Z dropped (2-D input).`,
+    `Timing: one call at a time with performance.now(), after a warm-up pass over the same digs, then ${opts.reps} timed ` +
+      `pass(es); a dig's latency is its best pass (min, mean, p50, p99 are over those), "mean, best pass" is the ` +
+      `fastest whole pass / digs, its stalls and garbage collection included, as PostGIS's batch is timed; ${machine.pinned}.`
+  );
+  machine.load = [machine.load?.[0] ?? Number.NaN, loadavg()[0]];
+  report.sink = sink.value;
+  return report;
+}

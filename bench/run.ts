@@ -1,0 +1,117 @@
+/**
+ * `npm run bench [-- options]`: the full benchmark, writing bench/RESULTS.md (and a JSON copy in
+ * bench/out/). `--smoke` runs the small pass and writes only to bench/out/.
+ *
+ *   --smoke             one tile, 400 roads, a few digs per shape, no PostGIS
+ *   --tiles N           tile copies, 1..49 (default 49)
+ *   --roads N           only the N roads around the densest area
+ *   --digs N            dig areas per shape (default 2000)
+ *   --naive-digs N      digs per shape for the naive peer (default 50)
+ *   --no-postgis        skip PostGIS;  --no-naive  skip the naive peer
+ *   --pg-parallel N     connections for PostGIS's parallel batch (default: cores; 0 skips)
+ *   --brute all         check every dig by brute force (default: the naive sample only)
+ *   --sweep-k [4,6,8]   chunk-size sweep (default 4,6,8,12,16)
+ *   --chunk-size K      K of the main index (default 8)
+ *   --reps N            timed passes over the digs, best per dig (default 3)
+ *   --seed N, --no-pin, --out FILE (Markdown; default bench/RESULTS.md, smoke: bench/out/smoke.md)
+ *   --render FILE.json  write the Markdown again from a run's JSON, without running anything
+ *
+ * The same options may come from the environment as LER_BENCH_<NAME>, e.g. LER_BENCH_TILES=4,
+ * LER_BENCH_POSTGIS=0, LER_BENCH_SMOKE=1.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchOptions, BenchReport } from './context.js';
+import { FULL_OPTIONS, SMOKE_OPTIONS, runBench } from './harness.js';
+import { renderMarkdown } from './report.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+function readArgs(argv: string[]): Map<string, string> {
+  const args = new Map<string, string>();
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key.startsWith('LER_BENCH_') && value !== undefined) {
+      const name = key.slice('LER_BENCH_'.length).toLowerCase().replace(/_/g, '-');
+      if (value === '0' || value === 'false') args.set(`no-${name}`, 'true');
+      else args.set(name, value === '1' ? 'true' : value);
+    }
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) throw new Error(`Unexpected argument ${a}: options start with --.`);
+    const next = argv[i + 1];
+    if (next !== undefined && !next.startsWith('--')) {
+      args.set(a.slice(2), next);
+      i++;
+    } else args.set(a.slice(2), 'true');
+  }
+  return args;
+}
+
+function positiveInt(args: Map<string, string>, name: string, fallback: number): number {
+  const raw = args.get(name);
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} needs a whole number, got ${raw}.`);
+  return v;
+}
+
+function optionsFrom(args: Map<string, string>): { opts: Partial<BenchOptions>; out: string } {
+  const smoke = args.has('smoke');
+  const base = smoke ? SMOKE_OPTIONS : FULL_OPTIONS;
+  const sweepArg = args.get('sweep-k');
+  const sweep = sweepArg === undefined ? [] : sweepArg === 'true' ? [4, 6, 8, 12, 16] : sweepArg.split(',').map(Number);
+  const opts: Partial<BenchOptions> = {
+    ...base,
+    seed: positiveInt(args, 'seed', base.seed),
+    tiles: positiveInt(args, 'tiles', base.tiles),
+    roads: args.has('roads') ? positiveInt(args, 'roads', 0) : base.roads,
+    perShape: positiveInt(args, 'digs', base.perShape),
+    naivePerShape: positiveInt(args, 'naive-digs', base.naivePerShape),
+    naive: !args.has('no-naive'),
+    postgis: args.has('no-postgis') ? false : args.has('postgis') ? true : base.postgis,
+    pgParallel: positiveInt(args, 'pg-parallel', base.pgParallel),
+    brute: args.get('brute') === 'all' ? 'all' : base.brute,
+    sweep,
+    chunkSize: positiveInt(args, 'chunk-size', base.chunkSize),
+    reps: Math.max(1, positiveInt(args, 'reps', base.reps)),
+    pin: !args.has('no-pin') && base.pin,
+    smoke
+  };
+  const out = args.get('out') ?? (smoke ? join(HERE, 'out', 'smoke.md') : join(HERE, 'RESULTS.md'));
+  if (smoke && basename(out) === 'RESULTS.md') throw new Error('A smoke run never writes RESULTS.md: choose another --out.');
+  return { opts, out };
+}
+
+const args = readArgs(process.argv.slice(2));
+const { opts, out } = optionsFrom(args);
+const rendering = args.get('render');
+if (rendering !== undefined) {
+  const saved = JSON.parse(readFileSync(rendering, 'utf8')) as BenchReport;
+  const target = args.get('out') ?? (saved.options.smoke ? join(HERE, 'out', 'smoke.md') : join(HERE, 'RESULTS.md'));
+  writeFileSync(target, renderMarkdown(saved));
+  console.log(`wrote ${target} from ${rendering}`);
+} else {
+  await runAndWrite(opts, out);
+}
+
+async function runAndWrite(options: Partial<BenchOptions>, file: string): Promise<void> {
+  const started = performance.now();
+  const report = await runBench({ ...options, log: (line) => console.log(line) });
+  const markdown = renderMarkdown(report);
+  mkdirSync(join(HERE, 'out'), { recursive: true });
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, markdown);
+  writeFileSync(join(HERE, 'out', `${basename(file, '.md')}.json`), JSON.stringify(report, null, 2));
+  console.log(`\n${markdown}`);
+  console.log(`wrote ${file} in ${((performance.now() - started) / 1000).toFixed(0)} s (sink ${report.sink})`);
+  const wrong = report.rows.reduce(
+    (s, r) => s + r.inconsistent + (r.postgis ? r.postgis.diffs + r.postgis.singleDiffs : 0) + (r.brute?.diffs ?? 0) + (r.naive?.diffs ?? 0),
+    0
+  );
+  if (wrong > 0) {
+    console.error(`${wrong} differing answers: see "Differences" in ${file}.`);
+    process.exitCode = 1;
+  }
+}
