@@ -7,7 +7,7 @@ import { ConflictSearch, REVEAL_SLACK, ZONE_DIG_AREA, type PairResult } from '..
 import { deliverGeometry } from '../query/deliver.js';
 import type { AreaGeometry, BuildOptions, Conflict, Feature, FeatureCollection, QueryOptions } from '../types.js';
 import { ColumnBuilder } from './builder.js';
-import { columnBytes, columnsFrom, type NetworkColumns } from './columns.js';
+import { columnBytes, columnsFrom, GeomType, type NetworkColumns } from './columns.js';
 import { buildChunks, chunkBytes, chunksFrom, DEFAULT_CHUNK_SIZE, type ChunkTables } from './chunks.js';
 import { mergeColumns } from './merge.js';
 
@@ -50,6 +50,7 @@ export class NetworkIndex {
   /** Largest margin m(F) of any feature, metres. */
   readonly maxMargin: number;
   private searcher: ConflictSearch | null = null;
+  private segments: number | undefined;
 
   private constructor(columns: NetworkColumns, chunks: ChunkTables) {
     this.columns = columns;
@@ -112,14 +113,10 @@ export class NetworkIndex {
   get vertexCount(): number {
     return this.columns.vertexCount;
   }
+  /** Line segments (polygon edges not counted). */
   get segmentCount(): number {
-    const { featureCount, featureParts, partVertices, geomType } = this.columns;
-    let n = 0;
-    for (let f = 0; f < featureCount; f++) {
-      if (geomType[f] !== 3 && geomType[f] !== 4) continue;
-      for (let p = featureParts[f]; p < featureParts[f + 1]; p++) n += partVertices[p + 1] - partVertices[p] - 1;
-    }
-    return n;
+    this.segments ??= countSegments(this.columns);
+    return this.segments;
   }
   get chunkCount(): number {
     return this.chunks.count;
@@ -203,6 +200,15 @@ export class NetworkIndex {
       properties
     };
   }
+}
+
+function countSegments({ featureCount, featureParts, partVertices, geomType }: NetworkColumns): number {
+  let n = 0;
+  for (let f = 0; f < featureCount; f++) {
+    if (geomType[f] !== GeomType.LineString && geomType[f] !== GeomType.MultiLineString) continue;
+    for (let p = featureParts[f]; p < featureParts[f + 1]; p++) n += partVertices[p + 1] - partVertices[p] - 1;
+  }
+  return n;
 }
 
 const decoder = new TextDecoder();

@@ -37,12 +37,16 @@ export function readGeometry(geometry: unknown, allowed: readonly GeomTypeCode[]
   switch (code) {
     case GeomType.Point:
       checkPosition(coordinates, base, ctx);
-      emitPart([coordinates as number[]], 0, sink, ctx);
+      sink.beginPart(0);
+      emitPosition(coordinates as number[], sink, ctx);
       break;
     case GeomType.MultiPoint: {
       const points = array(coordinates, base, ctx, 'MULTI_EMPTY');
-      points.forEach((p, i) => checkPosition(p, `${base}/${i}`, ctx));
-      points.forEach((p) => emitPart([p as number[]], 0, sink, ctx));
+      for (let i = 0; i < points.length; i++) checkPosition(points[i], `${base}/${i}`, ctx);
+      for (let i = 0; i < points.length; i++) {
+        sink.beginPart(0);
+        emitPosition(points[i] as number[], sink, ctx);
+      }
       break;
     }
     case GeomType.LineString:
@@ -51,8 +55,8 @@ export function readGeometry(geometry: unknown, allowed: readonly GeomTypeCode[]
       break;
     case GeomType.MultiLineString: {
       const lines = array(coordinates, base, ctx, 'MULTI_EMPTY');
-      lines.forEach((l, i) => checkLine(l, `${base}/${i}`, ctx));
-      lines.forEach((l) => emitPart(l as number[][], 0, sink, ctx));
+      for (let i = 0; i < lines.length; i++) checkLine(lines[i], `${base}/${i}`, ctx);
+      for (let i = 0; i < lines.length; i++) emitPart(lines[i] as number[][], 0, sink, ctx);
       break;
     }
     case GeomType.Polygon:
@@ -61,8 +65,8 @@ export function readGeometry(geometry: unknown, allowed: readonly GeomTypeCode[]
       break;
     case GeomType.MultiPolygon: {
       const polygons = array(coordinates, base, ctx, 'MULTI_EMPTY');
-      polygons.forEach((p, i) => checkPolygon(p, `${base}/${i}`, ctx));
-      polygons.forEach((p) => emitPolygon(p as number[][][], sink, ctx));
+      for (let i = 0; i < polygons.length; i++) checkPolygon(polygons[i], `${base}/${i}`, ctx);
+      for (let i = 0; i < polygons.length; i++) emitPolygon(polygons[i] as number[][][], sink, ctx);
       break;
     }
   }
@@ -91,59 +95,75 @@ function checkPosition(p: unknown, pointer: string, ctx: ReadContext): void {
   }
 }
 
+/** Checks every position of a line or ring; `part` >= 0 appends the part's index to the pointer, built only on error. */
+function checkPositions(positions: unknown[], pointer: string, part: number, ctx: ReadContext): void {
+  for (let i = 0; i < positions.length; i++) {
+    const p = positions[i];
+    // Fast path for the common well-formed position; the slow path builds the error.
+    if (Array.isArray(p) && (p.length === 2 || p.length === 3) && Number.isFinite(p[0]) && Number.isFinite(p[1]) && (p.length === 2 || Number.isFinite(p[2]))) continue;
+    checkPosition(p, `${part >= 0 ? `${pointer}/${part}` : pointer}/${i}`, ctx);
+  }
+}
+
 function checkLine(line: unknown, pointer: string, ctx: ReadContext): void {
   const positions = array(line, pointer, ctx, 'LINE_TOO_SHORT');
-  positions.forEach((p, i) => checkPosition(p, `${pointer}/${i}`, ctx));
-  if (distinctAtLeast(positions as number[][], 2) < 2) fail('LINE_TOO_SHORT', ctx, pointer);
+  checkPositions(positions, pointer, -1, ctx);
+  if (distinctCount(positions as number[][], 2) < 2) fail('LINE_TOO_SHORT', ctx, pointer);
 }
 
 function checkPolygon(polygon: unknown, pointer: string, ctx: ReadContext): void {
   const rings = array(polygon, pointer, ctx, 'POLYGON_EMPTY');
-  rings.forEach((ring, r) => {
-    const at = `${pointer}/${r}`;
-    const positions = array(ring, at, ctx, 'RING_TOO_SHORT');
-    positions.forEach((p, i) => checkPosition(p, `${at}/${i}`, ctx));
-    const pts = positions as number[][];
-    if (pts.length < 4) fail('RING_TOO_SHORT', ctx, at, `Got ${pts.length} positions.`);
+  for (let r = 0; r < rings.length; r++) {
+    const ring = rings[r];
+    if (!Array.isArray(ring) || ring.length === 0) array(ring, `${pointer}/${r}`, ctx, 'RING_TOO_SHORT');
+    const pts = ring as number[][];
+    checkPositions(pts, pointer, r, ctx);
+    if (pts.length < 4) fail('RING_TOO_SHORT', ctx, `${pointer}/${r}`, `Got ${pts.length} positions.`);
     const first = pts[0];
     const last = pts[pts.length - 1];
-    if (first[0] !== last[0] || first[1] !== last[1]) fail('RING_NOT_CLOSED', ctx, at);
-    if (distinctAtLeast(pts, 3) < 3) fail('RING_TOO_SHORT', ctx, at, 'Fewer than 3 distinct positions.');
-  });
+    if (first[0] !== last[0] || first[1] !== last[1]) fail('RING_NOT_CLOSED', ctx, `${pointer}/${r}`);
+    if (distinctCount(pts, 3) < 3) fail('RING_TOO_SHORT', ctx, `${pointer}/${r}`, 'Fewer than 3 distinct positions.');
+  }
 }
 
-/** Counts distinct 2D positions, stopping once `enough` are found. */
-function distinctAtLeast(positions: number[][], enough: number): number {
-  const seen: number[][] = [];
-  for (const p of positions) {
-    if (!seen.some((s) => s[0] === p[0] && s[1] === p[1])) {
-      seen.push(p);
-      if (seen.length >= enough) break;
+/** Counts distinct 2D positions (up to 3), without allocating. */
+function distinctCount(positions: number[][], enough: 2 | 3): number {
+  const a = positions[0];
+  let b: number[] | null = null;
+  for (let i = 1; i < positions.length; i++) {
+    const p = positions[i];
+    if (p[0] === a[0] && p[1] === a[1]) continue;
+    if (b === null) {
+      b = p;
+      if (enough === 2) return 2;
+    } else if (p[0] !== b[0] || p[1] !== b[1]) {
+      return 3;
     }
   }
-  return seen.length;
+  return b === null ? 1 : 2;
 }
 
 function emitPolygon(rings: number[][][], sink: GeometrySink, ctx: ReadContext): void {
-  rings.forEach((ring, r) => emitPart(ring, r === 0 ? PART_OUTER : 0, sink, ctx));
+  for (let r = 0; r < rings.length; r++) emitPart(rings[r], r === 0 ? PART_OUTER : 0, sink, ctx);
 }
 
 function emitPart(positions: number[][], flags: number, sink: GeometrySink, ctx: ReadContext): void {
-  // Projection and the extent check happen here, after every structural check has passed.
-  const lonLat = ctx.crs === 'EPSG:4326';
-  const extent = ctx.extent;
   sink.beginPart(flags);
-  for (const p of positions) {
-    let x = p[0];
-    let y = p[1];
-    if (lonLat) {
-      projectLonLat(x, y, projected, 0);
-      x = projected[0];
-      y = projected[1];
-    }
-    if ((extent && !inExtent(extent, x, y)) || !Number.isFinite(x) || !Number.isFinite(y)) {
-      fail('COORDINATE_OUT_OF_EXTENT', ctx, ctx.pointer, `Position [${p.join(', ')}] in ${ctx.crs}.`);
-    }
-    sink.vertex(x, y, p.length > 2 ? p[2] : Number.NaN);
+  for (let i = 0; i < positions.length; i++) emitPosition(positions[i], sink, ctx);
+}
+
+/** Projects one checked position, checks the extent, and hands it to the sink. */
+function emitPosition(p: number[], sink: GeometrySink, ctx: ReadContext): void {
+  let x = p[0];
+  let y = p[1];
+  if (ctx.crs === 'EPSG:4326') {
+    projectLonLat(x, y, projected, 0);
+    x = projected[0];
+    y = projected[1];
   }
+  const extent = ctx.extent;
+  if ((extent !== null && !inExtent(extent, x, y)) || !Number.isFinite(x) || !Number.isFinite(y)) {
+    fail('COORDINATE_OUT_OF_EXTENT', ctx, ctx.pointer, `Position [${p.join(', ')}] in ${ctx.crs}.`);
+  }
+  sink.vertex(x, y, p.length > 2 ? p[2] : Number.NaN);
 }
