@@ -49,6 +49,7 @@ export function buildChunks(c: NetworkColumns, chunkSize = DEFAULT_CHUNK_SIZE, n
 
   const layout = tablesLayout(count);
   const buffer = new SharedArrayBuffer(layout.bytes);
+  new Uint32Array(buffer, 0, 2).set([count, chunkSize]);
   const tables = viewTables(buffer, count, chunkSize);
   const { feature, start, segments } = tables;
   const tree = new Flatbush(Math.max(count, 1), nodeSize, Float64Array, SharedArrayBuffer);
@@ -119,9 +120,6 @@ function tablesLayout(count: number): { bytes: number; start: number; segments: 
 
 function viewTables(buffer: SharedArrayBuffer, count: number, chunkSize: number): ChunkTables {
   const layout = tablesLayout(count);
-  const head = new Uint32Array(buffer, 0, 4);
-  head[0] = count;
-  head[1] = chunkSize;
   return {
     buffer,
     chunkSize,
@@ -136,24 +134,15 @@ function viewTables(buffer: SharedArrayBuffer, count: number, chunkSize: number)
 /** Reopens chunk tables and their tree from their buffers, without copying. */
 export function chunksFrom(buffer: SharedArrayBuffer, treeBuffer: SharedArrayBuffer): ChunkTables {
   if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < 16) throw new LerError('INDEX_BUFFER_INVALID');
-  const head = new Uint32Array(buffer, 0, 4);
-  const count = head[0];
+  const [count, chunkSize] = new Uint32Array(buffer, 0, 2);
   if (tablesLayout(count).bytes !== buffer.byteLength) throw new LerError('INDEX_BUFFER_INVALID');
-  const layout = tablesLayout(count);
-  const tables: ChunkTables = {
-    buffer,
-    chunkSize: head[1],
-    count,
-    feature: new Uint32Array(buffer, 16, count),
-    start: new Uint32Array(buffer, layout.start, count),
-    segments: new Uint8Array(buffer, layout.segments, count),
-    tree: undefined as unknown as Flatbush
-  };
+  const tables = viewTables(buffer, count, chunkSize);
   try {
     tables.tree = Flatbush.from(treeBuffer);
   } catch (error) {
     throw new LerError('INDEX_BUFFER_INVALID', {}, (error as Error).message);
   }
+  if (tables.tree.numItems !== Math.max(count, 1)) throw new LerError('INDEX_BUFFER_INVALID', {}, 'Tree and chunk tables disagree.');
   return tables;
 }
 

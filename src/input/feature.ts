@@ -87,8 +87,10 @@ export function readFeature(input: unknown, index: number, builder: ColumnBuilde
   builder.endFeature(JSON.stringify(id), JSON.stringify(props));
 }
 
+const ENUMERATED = Object.entries(ENUMERATED_ATTRIBUTES) as [string, readonly string[]][];
+
 function checkAttributes(props: Record<string, unknown>, where: ErrorLocation): void {
-  for (const [name, values] of Object.entries(ENUMERATED_ATTRIBUTES)) {
+  for (const [name, values] of ENUMERATED) {
     const value = props[name];
     if (value !== undefined && value !== null && codeOf(values, value) < 0) {
       throw new LerError('ATTRIBUTE_VALUE_INVALID', { ...where, pointer: `/properties/${name}` }, `Got ${JSON.stringify(value)}; allowed: ${values.map((v) => JSON.stringify(v)).join(', ')}.`);
