@@ -1,23 +1,24 @@
 /**
  * A dig area prepared for many exact tests: its edges in one flat array and, for large areas,
- * an edge index, so that the cost of a test does not grow with the area's vertex count.
+ * an edge grid, so that the cost of a test does not grow with the area's vertex count.
  * Closed-set semantics as ST_Intersects: touching counts. Methods do not allocate: the few
  * scratch arrays are made on first use and grow (amortised) only for unusually many crossings.
  */
 import { orient2d } from 'robust-predicates';
 import { clipPolygonToArea } from './clip.js';
-import { EdgeIndex } from './edge-index.js';
+import { EdgeGrid } from './edge-grid.js';
+import { FreeBox } from './free-box.js';
+import { LineMeasure } from './line-measure.js';
 import { crossing, locateInRings, pointToSegment2 } from './segment.js';
 import { SegmentSpans } from './spans.js';
 
 const EMPTY = new Float64Array(0);
 
 /**
- * Areas with more edges than this get an edge index. Measured (build plus 50 segments near the
- * area): a plain loop wins up to about 16 edges, the index beyond (24 edges: 10 % faster,
- * 64 edges: twice as fast, and flat from there on).
+ * Areas with more edges than this get an edge grid. Measured on buffered road stretches (20-60
+ * edges): plain loops are as fast up to about 48 edges, and cheaper to prepare.
  */
-export const INDEX_THRESHOLD = 16;
+export const INDEX_THRESHOLD = 32;
 
 export class PreparedArea {
   readonly xy: Float64Array;
@@ -31,17 +32,20 @@ export class PreparedArea {
   readonly maxY: number;
   /** Edge ids of the last {@link PreparedArea.candidates} search; null means all edges. */
   found: Int32Array | null = null;
-  private readonly index: EdgeIndex | null;
+  private readonly grid: EdgeGrid | null;
   /** Whether the last plain boundaryDistance2 pass found its segment's start inside. */
   private parity = false;
   /** Made on first use: most areas never cut segments. */
   private spanFinder: SegmentSpans | null = null;
+  private lineMeasure: LineMeasure | null = null;
+  /** The last rectangle found free of boundary points (plain areas; see classifyBox). */
+  private readonly free = new FreeBox();
 
   /**
    * @param xy x0, y0, x1, y1, ... of all rings of a Polygon or MultiPolygon.
    * @param ringStarts first vertex of each ring, then the vertex count; rings should be closed
    *   (an open ring gets its closing edge). The area is the even-odd union of all rings.
-   * @param indexThreshold edge count above which an edge index is built.
+   * @param indexThreshold edge count above which an edge grid is built.
    */
   constructor(xy: Float64Array, ringStarts: Uint32Array, indexThreshold = INDEX_THRESHOLD) {
     const rings = ringStarts.length - 1;
@@ -90,28 +94,21 @@ export class PreparedArea {
     this.minY = minY;
     this.maxX = maxX;
     this.maxY = maxY;
-    this.index = count > indexThreshold ? new EdgeIndex(edges, count) : null;
+    this.grid = count > indexThreshold ? new EdgeGrid(edges, count, minX, minY, maxX, maxY) : null;
   }
 
-  /** Whether an edge index serves this area's searches. */
+  /** Whether an edge grid serves this area's searches and point location. */
   get indexed(): boolean {
-    return this.index !== null;
+    return this.grid !== null;
   }
 
-  /** 1 inside, 0 on the boundary, -1 outside. Exact: a ray-crossing count with `orient2d`. */
+  /** 1 inside, 0 on the boundary, -1 outside. Exact: ray-crossing counts with `orient2d`. */
   locatePoint(x: number, y: number): 1 | 0 | -1 {
     if (x < this.minX || x > this.maxX || y < this.minY || y > this.maxY) return -1;
+    if (this.grid !== null) return this.grid.locate(x, y);
     const edges = this.edges;
-    let n = this.edgeCount;
-    let ids: Int32Array | null = null;
-    if (this.index !== null) {
-      // Only edges whose y-range holds y and that reach x can meet the ray towards +x.
-      n = this.index.search(x, y, this.maxX, y);
-      ids = this.index.result;
-    }
     let inside = false;
-    for (let i = 0; i < n; i++) {
-      const k = (ids === null ? i : ids[i]) * 4;
+    for (let k = 0, n = this.edgeCount * 4; k < n; k += 4) {
       const c = crossing(edges[k], edges[k + 1], edges[k + 2], edges[k + 3], x, y);
       if (c === 2) return 0;
       if (c === 1) inside = !inside;
@@ -127,9 +124,9 @@ export class PreparedArea {
     const edges = this.edges;
     let n = this.edgeCount;
     let ids: Int32Array | null = null;
-    if (this.index !== null) {
-      n = this.index.search(x - lim, y - lim, x + lim, y + lim);
-      ids = this.index.result;
+    if (this.grid !== null) {
+      n = this.grid.search(x - lim, y - lim, x + lim, y + lim);
+      ids = this.grid.result;
     }
     let best2 = Infinity;
     let b = lim;
@@ -159,8 +156,8 @@ export class PreparedArea {
     const lim = limit >= 0 ? limit : 0;
     if ((ax < bx ? ax : bx) > this.maxX + lim || (ax > bx ? ax : bx) < this.minX - lim) return Infinity;
     if ((ay < by ? ay : by) > this.maxY + lim || (ay > by ? ay : by) < this.minY - lim) return Infinity;
-    // Without an index every edge is visited anyway, so the same pass counts ray crossings.
-    const plain = this.index === null;
+    // Without a grid every edge is visited anyway, so the same pass counts ray crossings.
+    const plain = this.grid === null;
     const d2 = this.boundaryDistance2(ax, ay, bx, by, lim, plain);
     if (d2 === 0) return 0;
     // The segment meets no edge, so it lies wholly inside or wholly outside.
@@ -260,7 +257,7 @@ export class PreparedArea {
     const y0 = minY - limit;
     const x1 = maxX + limit;
     const y1 = maxY + limit;
-    if (this.index !== null) return this.index.search(x0, y0, x1, y1) > 0;
+    if (this.grid !== null) return this.grid.search(x0, y0, x1, y1) > 0;
     const e = this.edges;
     for (let k = 0, n = this.edgeCount * 4; k < n; k += 4) {
       const ax = e[k];
@@ -275,17 +272,83 @@ export class PreparedArea {
   }
 
   /**
+   * Where a closed box lies, decided cheaply when it can be: 1 when the box lies wholly inside
+   * the area, -1 when even the box grown by `limit` on every side lies wholly outside (so every
+   * point of the box is farther than `limit` from the area), 0 otherwise or when undecided.
+   * Whole chunks of lines are settled from their boxes this way.
+   */
+  classifyBox(minX: number, minY: number, maxX: number, maxY: number, limit: number): 1 | 0 | -1 {
+    const x0 = minX - limit;
+    const y0 = minY - limit;
+    const x1 = maxX + limit;
+    const y1 = maxY + limit;
+    if (x0 > this.maxX || x1 < this.minX || y0 > this.maxY || y1 < this.minY) return -1;
+    if (this.grid !== null) {
+      const grown = this.grid.classify(x0, y0, x1, y1);
+      if (grown !== 0 || limit <= 0) return grown;
+      return this.grid.classify(minX, minY, maxX, maxY) > 0 ? 1 : 0;
+    }
+    // Within the last open rectangle found free of boundary points, the state is known.
+    const free = this.free;
+    if (free.holds(minX, minY, maxX, maxY)) {
+      if (free.state > 0) return 1;
+      if (free.holds(x0, y0, x1, y1)) return -1;
+    }
+    if (!this.boxNearBoundary(minX, minY, maxX, maxY, limit)) return this.freeAround(minX, minY, maxX, maxY);
+    // Near the boundary: still wholly inside if the box itself meets no edge and lies inside,
+    // which it can only within the area's box.
+    if (limit <= 0 || minX < this.minX || maxX > this.maxX || minY < this.minY || maxY > this.maxY) return 0;
+    if (this.boxNearBoundary(minX, minY, maxX, maxY, 0)) return 0;
+    return this.freeAround(minX, minY, maxX, maxY) > 0 ? 1 : 0;
+  }
+
+  /** Fits the free rectangle around a box that no edge's box meets; returns the box's state. */
+  private freeAround(minX: number, minY: number, maxX: number, maxY: number): 1 | -1 {
+    const free = this.free;
+    free.fit(this.edges, this.edgeCount, minX, minY, maxX, maxY);
+    const state = this.locatePoint(minX, minY) > 0 ? 1 : -1;
+    free.state = state;
+    return state;
+  }
+
+  /**
+   * Writes into `out` the ids of the edges whose boxes meet the closed query box and returns
+   * how many (`out` needs room for `edgeCount`).
+   */
+  nearEdges(minX: number, minY: number, maxX: number, maxY: number, out: Int32Array): number {
+    if (this.grid !== null) return this.grid.search(minX, minY, maxX, maxY, out);
+    const e = this.edges;
+    let n = 0;
+    for (let i = 0, k = 0; i < this.edgeCount; i++, k += 4) {
+      const ax = e[k];
+      const bx = e[k + 2];
+      if ((ax < minX && bx < minX) || (ax > maxX && bx > maxX)) continue;
+      const ay = e[k + 1];
+      const by = e[k + 3];
+      if ((ay < minY && by < minY) || (ay > maxY && by > maxY)) continue;
+      out[n++] = i;
+    }
+    return n;
+  }
+
+  /** The polyline measure of this area (distance and length inside of chunks of a line). */
+  get lines(): LineMeasure {
+    if (this.lineMeasure === null) this.lineMeasure = new LineMeasure(this);
+    return this.lineMeasure;
+  }
+
+  /**
    * Edges whose boxes meet the closed query box, for the kernels of this module: returns their
    * number; their ids are in `found` (valid until the next search), or, when `found` is null,
-   * they are simply 0..n-1 (no index: every edge).
+   * they are simply 0..n-1 (no grid: every edge).
    */
   candidates(minX: number, minY: number, maxX: number, maxY: number): number {
-    if (this.index === null) {
+    if (this.grid === null) {
       this.found = null;
       return this.edgeCount;
     }
-    this.found = this.index.result;
-    return this.index.search(minX, minY, maxX, maxY);
+    this.found = this.grid.result;
+    return this.grid.search(minX, minY, maxX, maxY);
   }
 
   private spans(): SegmentSpans {
@@ -303,9 +366,9 @@ export class PreparedArea {
     const edges = this.edges;
     let n = this.edgeCount;
     let ids: Int32Array | null = null;
-    if (this.index !== null) {
-      n = this.index.search(sMinX - bound, sMinY - bound, sMaxX + bound, sMaxY + bound);
-      ids = this.index.result;
+    if (this.grid !== null) {
+      n = this.grid.search(sMinX - bound, sMinY - bound, sMaxX + bound, sMaxY + bound);
+      ids = this.grid.result;
     }
     const ux = bx - ax, uy = by - ay;
     const uu = ux * ux + uy * uy;

@@ -95,8 +95,9 @@ export function capsuleInterval(
   if (lo < 0) lo = 0;
   if (hi > 1) hi = 1;
   if (!(lo <= hi)) return false;
-  out[at] = lo;
-  out[at + 1] = hi;
+  // + 0 turns -0 into 0: intervals must not depend on the order edges are visited in.
+  out[at] = lo + 0;
+  out[at + 1] = hi + 0;
   return true;
 }
 

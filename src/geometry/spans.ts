@@ -175,7 +175,7 @@ export class SegmentSpans {
       if (m > 0 && pairs[2 * m - 1] === t0) {
         pairs[2 * m - 1] = t1;
       } else {
-        pairs[2 * m] = t0;
+        pairs[2 * m] = t0 + 0; // never -0: the answer must not depend on edge order
         pairs[2 * m + 1] = t1;
         m++;
       }
