@@ -32,7 +32,9 @@ export class PreparedArea {
   readonly maxY: number;
   /** Edge ids of the last {@link PreparedArea.candidates} search; null means all edges. */
   found: Int32Array | null = null;
-  private readonly grid: EdgeGrid | null;
+  /** Whether this area has enough edges for an edge grid; the grid itself is built on first use. */
+  private readonly gridded: boolean;
+  private built: EdgeGrid | null = null;
   /** Whether the last plain boundaryDistance2 pass found its segment's start inside. */
   private parity = false;
   /** Made on first use: most areas never cut segments. */
@@ -94,18 +96,29 @@ export class PreparedArea {
     this.minY = minY;
     this.maxX = maxX;
     this.maxY = maxY;
-    this.grid = count > indexThreshold ? new EdgeGrid(edges, count, minX, minY, maxX, maxY) : null;
+    this.gridded = count > indexThreshold;
+  }
+
+  /**
+   * The edge grid, built on first use: a bbox-only search (countCandidates) never needs it, and
+   * costs no more than parsing; every exact test does, and pays for it once.
+   */
+  private get grid(): EdgeGrid | null {
+    if (!this.gridded) return null;
+    if (this.built === null) this.built = new EdgeGrid(this.edges, this.edgeCount, this.minX, this.minY, this.maxX, this.maxY);
+    return this.built;
   }
 
   /** Whether an edge grid serves this area's searches and point location. */
   get indexed(): boolean {
-    return this.grid !== null;
+    return this.gridded;
   }
 
   /** 1 inside, 0 on the boundary, -1 outside. Exact: ray-crossing counts with `orient2d`. */
   locatePoint(x: number, y: number): 1 | 0 | -1 {
     if (x < this.minX || x > this.maxX || y < this.minY || y > this.maxY) return -1;
-    if (this.grid !== null) return this.grid.locate(x, y);
+    const grid = this.grid;
+    if (grid !== null) return grid.locate(x, y);
     const edges = this.edges;
     let inside = false;
     for (let k = 0, n = this.edgeCount * 4; k < n; k += 4) {
@@ -124,9 +137,10 @@ export class PreparedArea {
     const edges = this.edges;
     let n = this.edgeCount;
     let ids: Int32Array | null = null;
-    if (this.grid !== null) {
-      n = this.grid.search(x - lim, y - lim, x + lim, y + lim);
-      ids = this.grid.result;
+    const grid = this.grid;
+    if (grid !== null) {
+      n = grid.search(x - lim, y - lim, x + lim, y + lim);
+      ids = grid.result;
     }
     let best2 = Infinity;
     let b = lim;
@@ -157,7 +171,7 @@ export class PreparedArea {
     if ((ax < bx ? ax : bx) > this.maxX + lim || (ax > bx ? ax : bx) < this.minX - lim) return Infinity;
     if ((ay < by ? ay : by) > this.maxY + lim || (ay > by ? ay : by) < this.minY - lim) return Infinity;
     // Without a grid every edge is visited anyway, so the same pass counts ray crossings.
-    const plain = this.grid === null;
+    const plain = !this.gridded;
     const d2 = this.boundaryDistance2(ax, ay, bx, by, lim, plain);
     if (d2 === 0) return 0;
     // The segment meets no edge, so it lies wholly inside or wholly outside.
@@ -257,7 +271,8 @@ export class PreparedArea {
     const y0 = minY - limit;
     const x1 = maxX + limit;
     const y1 = maxY + limit;
-    if (this.grid !== null) return this.grid.search(x0, y0, x1, y1) > 0;
+    const grid = this.grid;
+    if (grid !== null) return grid.search(x0, y0, x1, y1) > 0;
     const e = this.edges;
     for (let k = 0, n = this.edgeCount * 4; k < n; k += 4) {
       const ax = e[k];
@@ -283,11 +298,15 @@ export class PreparedArea {
     const x1 = maxX + limit;
     const y1 = maxY + limit;
     if (x0 > this.maxX || x1 < this.minX || y0 > this.maxY || y1 < this.minY) return -1;
-    if (this.grid !== null) {
-      const grown = this.grid.classify(x0, y0, x1, y1);
+    const grid = this.grid;
+    if (grid !== null) {
+      const grown = grid.classify(x0, y0, x1, y1);
       if (grown !== 0 || limit <= 0) return grown;
-      return this.grid.classify(minX, minY, maxX, maxY) > 0 ? 1 : 0;
+      return grid.classify(minX, minY, maxX, maxY) > 0 ? 1 : 0;
     }
+    // A box reaching out of the area's box is not inside; that it is outside beyond the limit
+    // is rare enough (a concave area's bay) not to pay a loop over the edges for every box.
+    if (minX < this.minX || maxX > this.maxX || minY < this.minY || maxY > this.maxY) return 0;
     // Within the last open rectangle found free of boundary points, the state is known.
     const free = this.free;
     if (free.holds(minX, minY, maxX, maxY)) {
@@ -295,10 +314,8 @@ export class PreparedArea {
       if (free.holds(x0, y0, x1, y1)) return -1;
     }
     if (!this.boxNearBoundary(minX, minY, maxX, maxY, limit)) return this.freeAround(minX, minY, maxX, maxY);
-    // Near the boundary: still wholly inside if the box itself meets no edge and lies inside,
-    // which it can only within the area's box.
-    if (limit <= 0 || minX < this.minX || maxX > this.maxX || minY < this.minY || maxY > this.maxY) return 0;
-    if (this.boxNearBoundary(minX, minY, maxX, maxY, 0)) return 0;
+    // Near the boundary: still wholly inside if the box itself meets no edge and lies inside.
+    if (limit <= 0 || this.boxNearBoundary(minX, minY, maxX, maxY, 0)) return 0;
     return this.freeAround(minX, minY, maxX, maxY) > 0 ? 1 : 0;
   }
 
@@ -316,7 +333,8 @@ export class PreparedArea {
    * how many (`out` needs room for `edgeCount`).
    */
   nearEdges(minX: number, minY: number, maxX: number, maxY: number, out: Int32Array): number {
-    if (this.grid !== null) return this.grid.search(minX, minY, maxX, maxY, out);
+    const grid = this.grid;
+    if (grid !== null) return grid.search(minX, minY, maxX, maxY, out);
     const e = this.edges;
     let n = 0;
     for (let i = 0, k = 0; i < this.edgeCount; i++, k += 4) {
@@ -343,12 +361,13 @@ export class PreparedArea {
    * they are simply 0..n-1 (no grid: every edge).
    */
   candidates(minX: number, minY: number, maxX: number, maxY: number): number {
-    if (this.grid === null) {
+    const grid = this.grid;
+    if (grid === null) {
       this.found = null;
       return this.edgeCount;
     }
-    this.found = this.grid.result;
-    return this.grid.search(minX, minY, maxX, maxY);
+    this.found = grid.result;
+    return grid.search(minX, minY, maxX, maxY);
   }
 
   private spans(): SegmentSpans {
@@ -366,9 +385,10 @@ export class PreparedArea {
     const edges = this.edges;
     let n = this.edgeCount;
     let ids: Int32Array | null = null;
-    if (this.grid !== null) {
-      n = this.grid.search(sMinX - bound, sMinY - bound, sMaxX + bound, sMaxY + bound);
-      ids = this.grid.result;
+    const grid = this.grid;
+    if (grid !== null) {
+      n = grid.search(sMinX - bound, sMinY - bound, sMaxX + bound, sMaxY + bound);
+      ids = grid.result;
     }
     const ux = bx - ax, uy = by - ay;
     const uu = ux * ux + uy * uy;

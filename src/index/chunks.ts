@@ -24,6 +24,11 @@ export interface ChunkTables {
   start: Uint32Array;
   /** Segments in the chunk (1..K), or CHUNK_POINT, or CHUNK_POLYGON. */
   segments: Uint8Array;
+  /**
+   * Length of each line chunk in metres (0 for points and polygons): a chunk wholly inside a dig
+   * adds its whole length without reading its coordinates.
+   */
+  length: Float64Array;
   tree: Flatbush;
 }
 
@@ -51,7 +56,7 @@ export function buildChunks(c: NetworkColumns, chunkSize = DEFAULT_CHUNK_SIZE, n
   const buffer = new SharedArrayBuffer(layout.bytes);
   new Uint32Array(buffer, 0, 2).set([count, chunkSize]);
   const tables = viewTables(buffer, count, chunkSize);
-  const { feature, start, segments } = tables;
+  const { feature, start, segments, length } = tables;
   const tree = new Flatbush(Math.max(count, 1), nodeSize, Float64Array, SharedArrayBuffer);
 
   let i = 0;
@@ -85,7 +90,7 @@ export function buildChunks(c: NetworkColumns, chunkSize = DEFAULT_CHUNK_SIZE, n
         feature[i] = f;
         start[i] = v;
         segments[i] = n;
-        addBox(tree, xy, v, v + n + 1);
+        length[i] = addBox(tree, xy, v, v + n + 1);
         i++;
       }
     }
@@ -96,11 +101,13 @@ export function buildChunks(c: NetworkColumns, chunkSize = DEFAULT_CHUNK_SIZE, n
   return tables;
 }
 
-function addBox(tree: Flatbush, xy: Float64Array, v0: number, v1: number): void {
+/** Adds the box of vertices v0..v1-1 to the tree; returns the length of the path through them. */
+function addBox(tree: Flatbush, xy: Float64Array, v0: number, v1: number): number {
   let minX = Infinity;
   let minY = Infinity;
   let maxX = -Infinity;
   let maxY = -Infinity;
+  let length = 0;
   for (let v = v0; v < v1; v++) {
     const x = xy[2 * v];
     const y = xy[2 * v + 1];
@@ -108,14 +115,22 @@ function addBox(tree: Flatbush, xy: Float64Array, v0: number, v1: number): void 
     if (x > maxX) maxX = x;
     if (y < minY) minY = y;
     if (y > maxY) maxY = y;
+    if (v > v0) {
+      const dx = x - xy[2 * v - 2];
+      const dy = y - xy[2 * v - 1];
+      length += Math.sqrt(dx * dx + dy * dy);
+    }
   }
   tree.add(minX, minY, maxX, maxY);
+  return length;
 }
 
-function tablesLayout(count: number): { bytes: number; start: number; segments: number } {
-  const start = 16 + count * 4;
+function tablesLayout(count: number): { bytes: number; length: number; feature: number; start: number; segments: number } {
+  const length = 16;
+  const feature = length + count * 8;
+  const start = feature + count * 4;
   const segments = start + count * 4;
-  return { bytes: segments + count, start, segments };
+  return { bytes: segments + count, length, feature, start, segments };
 }
 
 function viewTables(buffer: SharedArrayBuffer, count: number, chunkSize: number): ChunkTables {
@@ -124,9 +139,10 @@ function viewTables(buffer: SharedArrayBuffer, count: number, chunkSize: number)
     buffer,
     chunkSize,
     count,
-    feature: new Uint32Array(buffer, 16, count),
+    feature: new Uint32Array(buffer, layout.feature, count),
     start: new Uint32Array(buffer, layout.start, count),
     segments: new Uint8Array(buffer, layout.segments, count),
+    length: new Float64Array(buffer, layout.length, count),
     tree: undefined as unknown as Flatbush
   };
 }

@@ -24,27 +24,6 @@ const INSIDE = 1;
 /** How far past m(F) + b the delivered geometry may reach, metres. */
 export const REVEAL_SLACK = 1;
 
-/**
- * The length of every line chunk (0 for points and polygons). A chunk wholly inside a dig adds
- * its whole length, and reading it here spares the exact path the chunk's coordinates, whose
- * cache misses cost more than the test: 8 bytes per chunk, one pass over the segments.
- */
-function chunkLengths(xy: Float64Array, chunks: ChunkTables): Float64Array {
-  const out = new Float64Array(chunks.count);
-  const { start, segments } = chunks;
-  for (let c = 0; c < chunks.count; c++) {
-    const k = segments[c];
-    if (k === CHUNK_POINT || k === CHUNK_POLYGON) continue;
-    let length = 0;
-    for (let j = 2 * start[c], end = j + 2 * k; j < end; j += 2) {
-      const dx = xy[j + 2] - xy[j];
-      const dy = xy[j + 3] - xy[j + 1];
-      length += Math.sqrt(dx * dx + dy * dy);
-    }
-    out[c] = length;
-  }
-  return out;
-}
 
 function grow<T extends Uint32Array | Uint8Array | Float64Array>(a: T, need: number): T {
   if (need <= a.length) return a;
@@ -67,8 +46,6 @@ export class ConflictSearch {
   private readonly digitPasses: number;
   private readonly sortCounts: Int32Array;
   private readonly result: PairResult;
-  /** Length of every line chunk (see chunkLengths). */
-  private readonly chunkLength: Float64Array;
   private readonly collect: (chunk: number, x0: number, y0: number, x1: number, y1: number) => boolean;
   // State of the running query, read by `collect`.
   private qMinX = 0;
@@ -85,7 +62,6 @@ export class ConflictSearch {
     /** Largest m(F) in the network: the search box grows by it. */
     readonly maxMargin: number
   ) {
-    this.chunkLength = chunkLengths(columns.xy, chunks);
     this.result = {
       count: 0,
       feature: new Uint32Array(256),
@@ -212,7 +188,7 @@ export class ConflictSearch {
 
   /** A chunk known to lie wholly inside: distance 0; sets `lengthInside` to its length. */
   private insideChunk(c: number): number {
-    this.lengthInside = this.chunkLength[c];
+    this.lengthInside = this.chunks.length[c];
     const segments = this.chunks.segments[c];
     if (segments !== CHUNK_POINT && segments !== CHUNK_POLYGON) {
       // Its last vertex is inside too, where the next chunk of the line starts.
