@@ -5,7 +5,7 @@
  * segments run along edges and rings touch, which is where kernels go wrong.
  */
 import { describe, expect, it } from 'vitest';
-import { EdgeIndex, PreparedArea, clipLineString } from '../src/geometry/index.js';
+import { PreparedArea, clipLineString } from '../src/geometry/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Seeded data
@@ -503,30 +503,3 @@ describe('clipping to what a package may reveal', () => {
   });
 });
 
-describe('EdgeIndex', () => {
-  it.each([1, 7, 8, 9, 64, 65, 513, 2000])('search finds exactly the edges whose boxes meet the query (%i edges)', (count) => {
-    const rand = mulberry32(count);
-    const edges = new Float64Array(count * 4);
-    let x = 0, y = 0;
-    for (let e = 0; e < count; e++) {
-      const nx = x + Math.round((rand() - 0.5) * 10);
-      const ny = y + Math.round((rand() - 0.5) * 10);
-      edges.set([x, y, nx, ny], e * 4);
-      x = nx;
-      y = ny;
-    }
-    const index = new EdgeIndex(edges, count);
-    for (let q = 0; q < 200; q++) {
-      const qx = Math.round((rand() - 0.5) * 80), qy = Math.round((rand() - 0.5) * 80);
-      const qw = Math.round(rand() * 20), qh = Math.round(rand() * 20);
-      const n = index.search(qx, qy, qx + qw, qy + qh);
-      const found = Array.from(index.result.subarray(0, n));
-      const expected: number[] = [];
-      for (let e = 0; e < count; e++) {
-        const [x0, y0, x1, y1] = edges.subarray(e * 4, e * 4 + 4);
-        if (Math.min(x0, x1) <= qx + qw && Math.max(x0, x1) >= qx && Math.min(y0, y1) <= qy + qh && Math.max(y0, y1) >= qy) expected.push(e);
-      }
-      expect(found).toEqual(expected);
-    }
-  });
-});

@@ -1,6 +1,5 @@
 /** Exact planar geometry kernel: pure functions and prepared areas, no I/O. */
 export { PreparedArea, INDEX_THRESHOLD } from './area.js';
-export { EdgeIndex, DEFAULT_NODE_SIZE } from './edge-index.js';
 export { EdgeGrid } from './edge-grid.js';
 export { LineMeasure, UNKNOWN_LOCATION } from './line-measure.js';
 export { capsuleInterval, inscribedCapsule } from './capsule.js';

@@ -24,7 +24,6 @@ const INSIDE = 1;
 /** How far past m(F) + b the delivered geometry may reach, metres. */
 export const REVEAL_SLACK = 1;
 
-
 function grow<T extends Uint32Array | Uint8Array | Float64Array>(a: T, need: number): T {
   if (need <= a.length) return a;
   const next = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
