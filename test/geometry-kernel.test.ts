@@ -5,60 +5,11 @@
  * segments run along edges and rings touch, which is where kernels go wrong.
  */
 import { describe, expect, it } from 'vitest';
+import { box, comb, corridor, mulberry32, star, type Pt, type Shape } from './helpers/shapes.js';
 import { PreparedArea, clipLineString } from '../src/geometry/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Seeded data
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Pt = [number, number];
-/** Closed rings, even-odd over all of them: the kernel's own definition of an area. */
-interface Shape { name: string; rings: Pt[][] }
-
-const box = (x0: number, y0: number, x1: number, y1: number): Pt[] => [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]];
-
-function star(rand: () => number, n: number, cx: number, cy: number, r0: number, r1: number): Pt[] {
-  const ring: Pt[] = [];
-  for (let i = 0; i < n; i++) {
-    const a = (2 * Math.PI * i) / n;
-    const r = r0 + rand() * (r1 - r0);
-    ring.push([Math.round(cx + r * Math.cos(a)), Math.round(cy + r * Math.sin(a))]);
-  }
-  ring.push([ring[0][0], ring[0][1]]);
-  return ring;
-}
-
-/** A corridor along a random walk: a long thin polygon with many vertices, as a road dig. */
-function corridor(rand: () => number, n: number): Pt[] {
-  const top: Pt[] = [];
-  const bottom: Pt[] = [];
-  let y = 100;
-  for (let i = 0; i < n; i++) {
-    y += Math.round((rand() - 0.5) * 4);
-    top.push([i * 3, y + 2]);
-    bottom.push([i * 3, y - 2]);
-  }
-  const ring = [...top, ...bottom.reverse()];
-  ring.push([ring[0][0], ring[0][1]]);
-  return ring;
-}
-
-function comb(teeth: number): Pt[] {
-  const ring: Pt[] = [[0, 0], [teeth * 4, 0]];
-  for (let i = teeth - 1; i >= 0; i--) ring.push([i * 4 + 4, 10], [i * 4 + 2, 10], [i * 4 + 2, 3], [i * 4, 3]);
-  ring.push([0, 0]);
-  return ring;
-}
 
 function shapes(): Shape[] {
   const rand = mulberry32(7);
@@ -73,7 +24,7 @@ function shapes(): Shape[] {
     { name: 'comb', rings: [comb(6)] },
     { name: 'random stars', rings: [star(rand, 9, 6, 6, 2, 6), star(rand, 13, 14, 14, 3, 7)] },
     { name: 'big comb (indexed)', rings: [comb(60)] },
-    { name: 'corridor (indexed)', rings: [corridor(rand, 150)] },
+    { name: 'corridor (indexed)', rings: [corridor(rand, 150, 100, 4)] },
     { name: 'many stars (indexed)', rings: Array.from({ length: 12 }, (_, i) => star(rand, 11, (i % 4) * 14, Math.floor(i / 4) * 14, 2, 7)) }
   ];
 }

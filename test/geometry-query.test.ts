@@ -5,6 +5,7 @@
  * polygon whose vertex count happens to equal the polygon marker must not inherit its location.
  */
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from './helpers/shapes.js';
 import { PreparedArea } from '../src/geometry/index.js';
 import { NetworkIndex } from '../src/index.js';
 import type { Feature, Polygon } from '../src/types.js';
@@ -12,17 +13,6 @@ import type { Feature, Polygon } from '../src/types.js';
 const X = 527_000;
 const Y = 6_254_000;
 const planar = { crs: 'EPSG:25832' } as const;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const line = (id: string, coords: number[][]): Feature => ({
   type: 'Feature',
