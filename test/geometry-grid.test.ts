@@ -6,7 +6,7 @@
  * Integer coordinates put vertices on edges and segments along them, where parity goes wrong.
  */
 import { describe, expect, it } from 'vitest';
-import { box, comb, corridor, mulberry32, star, type Pt, type Shape } from './helpers/shapes.js';
+import { box, comb, corridor, flat, mulberry32, star, type Pt, type Shape } from './helpers/shapes.js';
 import { EdgeGrid, PreparedArea, UNKNOWN_LOCATION } from '../src/geometry/index.js';
 
 function shapes(): Shape[] {
@@ -27,17 +27,6 @@ function shapes(): Shape[] {
     },
     { name: 'flat (all on one line)', rings: [[[0, 0], [5, 0], [9, 0], [0, 0]]] }
   ];
-}
-
-function flat(rings: Pt[][]): { xy: Float64Array; starts: Uint32Array } {
-  const xy: number[] = [];
-  const starts: number[] = [];
-  for (const ring of rings) {
-    starts.push(xy.length / 2);
-    for (const p of ring) xy.push(p[0], p[1]);
-  }
-  starts.push(xy.length / 2);
-  return { xy: Float64Array.from(xy), starts: Uint32Array.from(starts) };
 }
 
 function edgeList(shape: Shape): [number, number, number, number][] {

@@ -5,7 +5,7 @@
  * segments run along edges and rings touch, which is where kernels go wrong.
  */
 import { describe, expect, it } from 'vitest';
-import { box, comb, corridor, mulberry32, star, type Pt, type Shape } from './helpers/shapes.js';
+import { box, comb, corridor, flat, mulberry32, star, type Pt, type Shape } from './helpers/shapes.js';
 import { PreparedArea, clipLineString } from '../src/geometry/index.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -27,17 +27,6 @@ function shapes(): Shape[] {
     { name: 'corridor (indexed)', rings: [corridor(rand, 150, 100, 4)] },
     { name: 'many stars (indexed)', rings: Array.from({ length: 12 }, (_, i) => star(rand, 11, (i % 4) * 14, Math.floor(i / 4) * 14, 2, 7)) }
   ];
-}
-
-function flat(rings: Pt[][]): { xy: Float64Array; starts: Uint32Array } {
-  const xy: number[] = [];
-  const starts: number[] = [];
-  for (const ring of rings) {
-    starts.push(xy.length / 2);
-    for (const p of ring) xy.push(p[0], p[1]);
-  }
-  starts.push(xy.length / 2);
-  return { xy: Float64Array.from(xy), starts: Uint32Array.from(starts) };
 }
 
 function bounds(rings: Pt[][]): [number, number, number, number] {

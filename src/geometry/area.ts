@@ -9,7 +9,7 @@ import { clipPolygonToArea } from './clip.js';
 import { EdgeGrid } from './edge-grid.js';
 import { FreeBox } from './free-box.js';
 import { LineMeasure } from './line-measure.js';
-import { crossing, locateInRings, pointToSegment2 } from './segment.js';
+import { crossing, endpointGap2, locateInRings, pointToSegment2 } from './segment.js';
 import { SegmentSpans } from './spans.js';
 
 const EMPTY = new Float64Array(0);
@@ -425,14 +425,7 @@ export class PreparedArea {
         }
       }
       // Disjoint: the least of the four endpoint-to-segment distances (lw_dist2d_seg_seg).
-      const vx = x1 - x0, vy = y1 - y0, vv = vx * vx + vy * vy;
-      let d2 = pointToSegment2(ax - x0, ay - y0, vx, vy, vv);
-      let q = pointToSegment2(bx - x0, by - y0, vx, vy, vv);
-      if (q < d2) d2 = q;
-      q = pointToSegment2(x0 - ax, y0 - ay, ux, uy, uu);
-      if (q < d2) d2 = q;
-      q = pointToSegment2(x1 - ax, y1 - ay, ux, uy, uu);
-      if (q < d2) d2 = q;
+      const d2 = endpointGap2(ax, ay, bx, by, ux, uy, uu, x0, y0, x1, y1);
       if (d2 < best2) {
         best2 = d2;
         const d = Math.sqrt(d2);

@@ -10,7 +10,7 @@
  * The scratch arrays are shared and grow to the largest area seen; nothing else allocates.
  */
 import type { PreparedArea } from './area.js';
-import { crossingParameter, pointToSegment2 } from './segment.js';
+import { crossingParameter, endpointGap2 } from './segment.js';
 
 /** Location not known yet: {@link LineMeasure.distance} locates the first vertex itself. */
 export const UNKNOWN_LOCATION = 2;
@@ -246,14 +246,7 @@ export class LineMeasure {
         if (gx * gx + gy * gy >= best2) continue;
         // Disjoint: the least of the four endpoint-to-segment distances.
         const x0 = near[q], y0 = near[q + 1], x1 = near[q + 2], y1 = near[q + 3];
-        const vx = x1 - x0, vy = y1 - y0, vv = vx * vx + vy * vy;
-        let d2 = pointToSegment2(ax - x0, ay - y0, vx, vy, vv);
-        let e2 = pointToSegment2(bx - x0, by - y0, vx, vy, vv);
-        if (e2 < d2) d2 = e2;
-        e2 = pointToSegment2(x0 - ax, y0 - ay, ux, uy, uu);
-        if (e2 < d2) d2 = e2;
-        e2 = pointToSegment2(x1 - ax, y1 - ay, ux, uy, uu);
-        if (e2 < d2) d2 = e2;
+        const d2 = endpointGap2(ax, ay, bx, by, ux, uy, uu, x0, y0, x1, y1);
         if (d2 < best2) {
           best2 = d2;
           const d = Math.sqrt(d2);

@@ -91,12 +91,28 @@ export function segmentSegmentGap2(
   ax: number, ay: number, bx: number, by: number,
   cx: number, cy: number, dx: number, dy: number
 ): number {
-  let best = pointSegmentDistance2(ax, ay, cx, cy, dx, dy);
-  let d = pointSegmentDistance2(bx, by, cx, cy, dx, dy);
+  const ux = bx - ax;
+  const uy = by - ay;
+  return endpointGap2(ax, ay, bx, by, ux, uy, ux * ux + uy * uy, cx, cy, dx, dy);
+}
+
+/**
+ * {@link segmentSegmentGap2} with the vector u = b - a of segment ab (uu = |u|^2) passed in, so
+ * that a loop over many edges against one segment computes it once.
+ */
+export function endpointGap2(
+  ax: number, ay: number, bx: number, by: number, ux: number, uy: number, uu: number,
+  cx: number, cy: number, dx: number, dy: number
+): number {
+  const vx = dx - cx;
+  const vy = dy - cy;
+  const vv = vx * vx + vy * vy;
+  let best = pointToSegment2(ax - cx, ay - cy, vx, vy, vv);
+  let d = pointToSegment2(bx - cx, by - cy, vx, vy, vv);
   if (d < best) best = d;
-  d = pointSegmentDistance2(cx, cy, ax, ay, bx, by);
+  d = pointToSegment2(cx - ax, cy - ay, ux, uy, uu);
   if (d < best) best = d;
-  d = pointSegmentDistance2(dx, dy, ax, ay, bx, by);
+  d = pointToSegment2(dx - ax, dy - ay, ux, uy, uu);
   if (d < best) best = d;
   return best;
 }

@@ -50,3 +50,15 @@ export function comb(teeth: number): Pt[] {
   ring.push([0, 0]);
   return ring;
 }
+
+/** Rings as the flat arrays PreparedArea takes. */
+export function flat(rings: Pt[][]): { xy: Float64Array; starts: Uint32Array } {
+  const xy: number[] = [];
+  const starts: number[] = [];
+  for (const ring of rings) {
+    starts.push(xy.length / 2);
+    for (const p of ring) xy.push(p[0], p[1]);
+  }
+  starts.push(xy.length / 2);
+  return { xy: Float64Array.from(xy), starts: Uint32Array.from(starts) };
+}
