@@ -65,6 +65,18 @@ describe('NetworkIndex', () => {
     expect(copy.query(square(0, 0, 10), planar)).toEqual(el.query(square(0, 0, 10), planar));
   });
 
+  it('refuses a damaged snapshot buffer with INDEX_BUFFER_INVALID', () => {
+    const { columns, chunks, tree } = el.buffers;
+    const damagedHeader = new SharedArrayBuffer(columns.byteLength);
+    new Uint8Array(damagedHeader).set(new Uint8Array(columns));
+    new Uint8Array(damagedHeader, 8, 4).fill(0x7b); // '{{{{': not JSON
+    const truncated = new SharedArrayBuffer(columns.byteLength - 8);
+    new Uint8Array(truncated).set(new Uint8Array(columns, 0, truncated.byteLength));
+    for (const bad of [damagedHeader, truncated]) {
+      expect(() => NetworkIndex.from({ columns: bad, chunks, tree })).toThrow(expect.objectContaining({ code: 'INDEX_BUFFER_INVALID' }));
+    }
+  });
+
   it('takes lon/lat input and answers in the CRS asked for', () => {
     const p = new Float64Array(2);
     const lonLat: Feature = { type: 'Feature', id: 'll', geometry: { type: 'LineString', coordinates: [[9.4, 56.45], [9.41, 56.45]] }, properties: { featureType: 'Vandledning' } };

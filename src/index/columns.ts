@@ -92,13 +92,8 @@ const align8 = (n: number): number => (n + 7) & ~7;
 export function allocateColumns(h: Omit<Header, 'version'>): NetworkColumns {
   const header: Header = { version: VERSION, ...h };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
-  let offset = align8(8 + headerBytes.length);
-  const offsets: number[] = [];
-  for (const [, ctor, length] of SECTIONS) {
-    offsets.push(offset);
-    offset = align8(offset + length(header) * ctor.BYTES_PER_ELEMENT);
-  }
-  const buffer = new SharedArrayBuffer(offset);
+  const { offsets, end } = layout(header, headerBytes.length);
+  const buffer = new SharedArrayBuffer(end);
   const head = new DataView(buffer);
   head.setUint32(0, MAGIC, true);
   head.setUint32(4, headerBytes.length, true);
@@ -112,15 +107,28 @@ export function columnsFrom(buffer: SharedArrayBuffer): NetworkColumns {
   const head = new DataView(buffer);
   if (head.getUint32(0, true) !== MAGIC) throw new LerError('INDEX_BUFFER_INVALID');
   const length = head.getUint32(4, true);
-  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 8, length).slice())) as Header;
-  if (header.version !== VERSION) throw new LerError('INDEX_BUFFER_INVALID', {}, `Version ${header.version}, expected ${VERSION}.`);
-  let offset = align8(8 + length);
-  const offsets: number[] = [];
-  for (const [, ctor, len] of SECTIONS) {
-    offsets.push(offset);
-    offset = align8(offset + len(header) * ctor.BYTES_PER_ELEMENT);
+  if (8 + length > buffer.byteLength) throw new LerError('INDEX_BUFFER_INVALID');
+  let header: Header;
+  try {
+    header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 8, length).slice())) as Header;
+  } catch {
+    throw new LerError('INDEX_BUFFER_INVALID', {}, 'Its header is not readable.');
   }
+  if (header.version !== VERSION) throw new LerError('INDEX_BUFFER_INVALID', {}, `Version ${header.version}, expected ${VERSION}.`);
+  const { offsets, end } = layout(header, length);
+  if (!Number.isSafeInteger(end) || end !== buffer.byteLength) throw new LerError('INDEX_BUFFER_INVALID', {}, 'Its sections do not fit the buffer.');
   return view(buffer, header, offsets);
+}
+
+/** Byte offset of every section after a header of `headerLength` bytes, and the end of the last. */
+function layout(header: Header, headerLength: number): { offsets: number[]; end: number } {
+  let offset = align8(8 + headerLength);
+  const offsets: number[] = [];
+  for (const [, ctor, length] of SECTIONS) {
+    offsets.push(offset);
+    offset = align8(offset + length(header) * ctor.BYTES_PER_ELEMENT);
+  }
+  return { offsets, end: offset };
 }
 
 function view(buffer: SharedArrayBuffer, h: Header, offsets: number[]): NetworkColumns {
