@@ -54,7 +54,8 @@ describe('NetworkIndex', () => {
     const both = NetworkIndex.merge([el, gas]);
     expect(both.owners).toEqual(['dk-el', 'dk-gas']);
     const answer = both.query(square(0, 0, 10), planar);
-    expect(answer.map((c) => `${c.owner}/${c.featureId}`).sort()).toEqual(['dk-el/beside', 'dk-el/crossing', 'dk-gas/7']);
+    // By owner, then nearest first.
+    expect(answer.map((c) => `${c.owner}/${c.featureId}`)).toEqual(['dk-el/crossing', 'dk-el/beside', 'dk-gas/7']);
     expect(answer.find((c) => c.owner === 'dk-gas')).toMatchObject({ featureType: 'Gaskomponent', forsyningsart: 'gas', fareklasse: 'meget farlig', geometry: { type: 'Point', coordinates: [X + 5, Y + 5] } });
     expect(() => NetworkIndex.merge([el, el])).toThrow(LerError);
   });

@@ -1,13 +1,17 @@
 import { LerError } from '../errors.js';
 import { allocateColumns, type NetworkColumns } from './columns.js';
+import { spatialOrder } from './order.js';
 
 /**
- * Concatenates several networks' columns into one, renumbering owners, parts, vertices and text
- * offsets. Each owner may appear in one input only.
+ * One network from several: owners, parts, vertices and text offsets renumbered, and the
+ * features laid out along a Hilbert curve (see order.ts) whatever input they come from. Each
+ * owner may appear in one input only. A single input is reordered the same way.
  */
 export function mergeColumns(inputs: readonly NetworkColumns[]): NetworkColumns {
   const owners: string[] = [];
+  const ownerBase: number[] = [];
   for (const c of inputs) {
+    ownerBase.push(owners.length);
     for (const owner of c.owners) {
       if (owners.includes(owner)) throw new LerError('OWNER_CONFLICT', {}, `Owner ${JSON.stringify(owner)}.`);
       owners.push(owner);
@@ -25,45 +29,43 @@ export function mergeColumns(inputs: readonly NetworkColumns[]): NetworkColumns 
     propBytes: sum((c) => c.propText.length)
   });
 
-  let f0 = 0;
+  const { source, local } = spatialOrder(inputs);
   let p0 = 0;
   let v0 = 0;
   let id0 = 0;
   let prop0 = 0;
-  let owner0 = 0;
-  for (const c of inputs) {
-    const nf = c.featureCount;
-    out.geomType.set(c.geomType, f0);
-    out.featureType.set(c.featureType, f0);
-    out.forsyningsart.set(c.forsyningsart, f0);
-    out.fareklasse.set(c.fareklasse, f0);
-    out.driftsstatus.set(c.driftsstatus, f0);
-    out.margin.set(c.margin, f0);
-    for (let f = 0; f < nf; f++) {
-      out.featureOwner[f0 + f] = c.featureOwner[f] + owner0;
-      out.featureParts[f0 + f] = c.featureParts[f] + p0;
-      out.idOffsets[f0 + f] = c.idOffsets[f] + id0;
-      out.propOffsets[f0 + f] = c.propOffsets[f] + prop0;
+  for (let g = 0; g < out.featureCount; g++) {
+    const c = inputs[source[g]];
+    const f = local[g];
+    out.geomType[g] = c.geomType[f];
+    out.featureType[g] = c.featureType[f];
+    out.forsyningsart[g] = c.forsyningsart[f];
+    out.fareklasse[g] = c.fareklasse[f];
+    out.driftsstatus[g] = c.driftsstatus[f];
+    out.margin[g] = c.margin[f];
+    out.featureOwner[g] = c.featureOwner[f] + ownerBase[source[g]];
+    out.featureParts[g] = p0;
+    for (let p = c.featureParts[f]; p < c.featureParts[f + 1]; p++) {
+      out.partVertices[p0] = v0;
+      out.partFlags[p0] = c.partFlags[p];
+      p0++;
+      for (let v = c.partVertices[p]; v < c.partVertices[p + 1]; v++, v0++) {
+        out.xy[2 * v0] = c.xy[2 * v];
+        out.xy[2 * v0 + 1] = c.xy[2 * v + 1];
+        if (out.hasZ) out.z[v0] = c.hasZ ? c.z[v] : Number.NaN;
+      }
     }
-    for (let p = 0; p < c.partCount; p++) out.partVertices[p0 + p] = c.partVertices[p] + v0;
-    out.partFlags.set(c.partFlags, p0);
-    out.xy.set(c.xy, 2 * v0);
-    if (out.hasZ) {
-      if (c.hasZ) out.z.set(c.z, v0);
-      else out.z.fill(Number.NaN, v0, v0 + c.vertexCount);
-    }
-    out.idText.set(c.idText, id0);
-    out.propText.set(c.propText, prop0);
-    f0 += nf;
-    p0 += c.partCount;
-    v0 += c.vertexCount;
-    id0 += c.idText.length;
-    prop0 += c.propText.length;
-    owner0 += c.owners.length;
+    out.idOffsets[g] = id0;
+    for (let i = c.idOffsets[f]; i < c.idOffsets[f + 1]; i++) out.idText[id0++] = c.idText[i];
+    out.propOffsets[g] = prop0;
+    const a = c.propOffsets[f];
+    const b = c.propOffsets[f + 1];
+    out.propText.set(c.propText.subarray(a, b), prop0);
+    prop0 += b - a;
   }
-  out.featureParts[f0] = p0;
+  out.featureParts[out.featureCount] = p0;
   out.partVertices[p0] = v0;
-  out.idOffsets[f0] = id0;
-  out.propOffsets[f0] = prop0;
+  out.idOffsets[out.featureCount] = id0;
+  out.propOffsets[out.featureCount] = prop0;
   return out;
 }

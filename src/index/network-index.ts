@@ -80,7 +80,8 @@ export class NetworkIndex {
     for (const feature of featuresOf(input)) {
       readFeature(feature, i++, builder, seen, { crs, extent, coarseAccuracy, owner: 0 });
     }
-    return NetworkIndex.fromColumns(builder.finish([opts.owner]), { chunkSize: opts.chunkSize });
+    // Laid out along a Hilbert curve, as a merge would: a dig's features lie together in memory.
+    return NetworkIndex.fromColumns(mergeColumns([builder.finish([opts.owner])]), { chunkSize: opts.chunkSize });
   }
 
   /** Chunk tables and R-tree over existing columns. */
@@ -142,7 +143,7 @@ export class NetworkIndex {
       }
       conflicts.push(conflict);
     }
-    return conflicts;
+    return conflicts.sort(byOwnerZoneDistance);
   }
 
   /** The exact answer as typed arrays, without building objects; valid until the next call. */
@@ -200,6 +201,16 @@ export class NetworkIndex {
       properties
     };
   }
+}
+
+/** Answer order: by owner, the dig area's features before the information zone's, nearest first, then by id. */
+function byOwnerZoneDistance(a: Conflict, b: Conflict): number {
+  if (a.owner !== b.owner) return a.owner < b.owner ? -1 : 1;
+  if (a.zone !== b.zone) return a.zone === 'digArea' ? -1 : 1;
+  if (a.distance !== b.distance) return a.distance - b.distance;
+  const x = String(a.featureId);
+  const y = String(b.featureId);
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function countSegments({ featureCount, featureParts, partVertices, geomType }: NetworkColumns): number {
