@@ -13,6 +13,7 @@ import { crossing, endpointGap2, locateInRings, pointToSegment2 } from './segmen
 import { SegmentSpans } from './spans.js';
 
 const EMPTY = new Float64Array(0);
+const EMPTY_STARTS = new Uint32Array(1);
 
 /**
  * Areas with more edges than this get an edge grid. Measured on buffered road stretches (20-60
@@ -21,19 +22,26 @@ const EMPTY = new Float64Array(0);
 export const INDEX_THRESHOLD = 32;
 
 export class PreparedArea {
-  readonly xy: Float64Array;
-  readonly ringStarts: Uint32Array;
-  /** x0, y0, x1, y1 of every edge with length > 0, ring by ring. */
-  readonly edges: Float64Array;
-  readonly edgeCount: number;
-  readonly minX: number;
-  readonly minY: number;
-  readonly maxX: number;
-  readonly maxY: number;
+  /** Vertices of the rings, x0, y0, x1, y1, ... (the array may run on past the last ring). */
+  xy: Float64Array = EMPTY;
+  /** First vertex of each ring, then the vertex count: ringCount + 1 entries are used. */
+  ringStarts: Uint32Array = EMPTY_STARTS;
+  ringCount = 0;
+  /** x0, y0, x1, y1 of every edge with length > 0, ring by ring (edgeCount of them are used). */
+  edges: Float64Array = EMPTY;
+  /** The same edges with their boxes: x0, y0, x1, y1, minX, maxX, minY, maxY per edge. */
+  edgeBoxes: Float64Array = EMPTY;
+  edgeCount = 0;
+  minX = Infinity;
+  minY = Infinity;
+  maxX = -Infinity;
+  maxY = -Infinity;
   /** Edge ids of the last {@link PreparedArea.candidates} search; null means all edges. */
   found: Int32Array | null = null;
+  /** Edge count above which an edge grid serves searches. */
+  private readonly indexThreshold: number;
   /** Whether this area has enough edges for an edge grid; the grid itself is built on first use. */
-  private readonly gridded: boolean;
+  private gridded = false;
   private built: EdgeGrid | null = null;
   /** Whether the last plain boundaryDistance2 pass found its segment's start inside. */
   private parity = false;
@@ -49,9 +57,20 @@ export class PreparedArea {
    *   (an open ring gets its closing edge). The area is the even-odd union of all rings.
    * @param indexThreshold edge count above which an edge grid is built.
    */
-  constructor(xy: Float64Array, ringStarts: Uint32Array, indexThreshold = INDEX_THRESHOLD) {
-    const rings = ringStarts.length - 1;
+  constructor(xy?: Float64Array, ringStarts?: Uint32Array, indexThreshold = INDEX_THRESHOLD) {
+    this.indexThreshold = indexThreshold;
+    if (xy !== undefined && ringStarts !== undefined) this.prepare(xy, ringStarts);
+  }
+
+  /**
+   * Prepares this object for another area (arguments as the constructor's; `ringCount` rings
+   * are read), reusing its buffers: a query loop prepares one object per dig without allocating.
+   * Whatever was read from it before is stale afterwards.
+   */
+  prepare(xy: Float64Array, ringStarts: Uint32Array, ringCount = ringStarts.length - 1): this {
+    const rings = ringCount;
     if (rings < 0) throw new RangeError('ringStarts needs at least one entry (the vertex count).');
+    if (ringStarts.length < rings + 1) throw new RangeError('ringStarts is shorter than ringCount + 1.');
     if (ringStarts[rings] * 2 > xy.length) throw new RangeError('ringStarts points past the end of xy.');
     let count = 0;
     for (let r = 0; r < rings; r++) {
@@ -64,7 +83,13 @@ export class PreparedArea {
       }
       if (xy[first * 2] !== xy[end * 2 - 2] || xy[first * 2 + 1] !== xy[end * 2 - 1]) count++;
     }
-    const edges = new Float64Array(count * 4);
+    if (this.edges.length < count * 4) {
+      const capacity = Math.max(count, 2 * (this.edges.length >> 2), 16);
+      this.edges = new Float64Array(capacity * 4);
+      this.edgeBoxes = new Float64Array(capacity * 8);
+    }
+    const edges = this.edges;
+    const boxes = this.edgeBoxes;
     let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
     let k = 0;
     for (let r = 0; r < rings; r++) {
@@ -78,6 +103,15 @@ export class PreparedArea {
         const x1 = xy[j * 2];
         const y1 = xy[j * 2 + 1];
         if (x0 === x1 && y0 === y1) continue;
+        const q = 2 * k;
+        boxes[q] = x0;
+        boxes[q + 1] = y0;
+        boxes[q + 2] = x1;
+        boxes[q + 3] = y1;
+        boxes[q + 4] = x0 < x1 ? x0 : x1;
+        boxes[q + 5] = x0 < x1 ? x1 : x0;
+        boxes[q + 6] = y0 < y1 ? y0 : y1;
+        boxes[q + 7] = y0 < y1 ? y1 : y0;
         edges[k++] = x0;
         edges[k++] = y0;
         edges[k++] = x1;
@@ -90,13 +124,19 @@ export class PreparedArea {
     }
     this.xy = xy;
     this.ringStarts = ringStarts;
-    this.edges = edges;
+    this.ringCount = rings;
     this.edgeCount = count;
     this.minX = minX;
     this.minY = minY;
     this.maxX = maxX;
     this.maxY = maxY;
-    this.gridded = count > indexThreshold;
+    this.found = null;
+    this.gridded = count > this.indexThreshold;
+    this.built = null;
+    this.parity = false;
+    this.free.clear();
+    if (this.lineMeasure !== null) this.lineMeasure.reset();
+    return this;
   }
 
   /**
@@ -243,7 +283,7 @@ export class PreparedArea {
     }
     const axy = this.xy;
     const starts = this.ringStarts;
-    for (let r = 0; r < starts.length - 1; r++) {
+    for (let r = 0; r < this.ringCount; r++) {
       if (starts[r + 1] <= starts[r]) continue;
       const x = axy[starts[r] * 2], y = axy[starts[r] * 2 + 1];
       if (x < fMinX || x > fMaxX || y < fMinY || y > fMaxY) continue;

@@ -122,7 +122,7 @@ function zoneNear(area: PreparedArea, poly: PcPolygon, feature: PreparedArea, r:
   const rings: PcPolygon[] = [];
   const xy = area.xy;
   const starts = area.ringStarts;
-  for (let i = 0; i + 1 < starts.length; i++) {
+  for (let i = 0; i < area.ringCount; i++) {
     if (starts[i + 1] - starts[i] < 3) continue;
     const ring: Pair[] = [];
     let rMinX = Infinity, rMinY = Infinity, rMaxX = -Infinity, rMaxY = -Infinity;

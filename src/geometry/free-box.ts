@@ -12,6 +12,12 @@ export class FreeBox {
   /** 1 inside, -1 outside; 0 while the rectangle is empty. */
   state = 0;
 
+  /** Forgets the rectangle: nothing lies inside it. */
+  clear(): void {
+    this.minX = this.minY = this.maxX = this.maxY = 0;
+    this.state = 0;
+  }
+
   /** Whether the closed box lies strictly inside the rectangle. */
   holds(minX: number, minY: number, maxX: number, maxY: number): boolean {
     return minX > this.minX && maxX < this.maxX && minY > this.minY && maxY < this.maxY;

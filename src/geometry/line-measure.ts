@@ -33,6 +33,8 @@ export class LineMeasure {
    */
   end = UNKNOWN_LOCATION;
   private readonly area: PreparedArea;
+  /** Whether the area has an edge grid: then each run gathers its near edges first. */
+  private gridded = false;
   /** Box around all edges of the last gather: a segment apart from it meets none of them. */
   private nearMinX = 0;
   private nearMinY = 0;
@@ -41,6 +43,20 @@ export class LineMeasure {
 
   constructor(area: PreparedArea) {
     this.area = area;
+    this.reset();
+  }
+
+  /** Takes up the area again after it was prepared anew. */
+  reset(): void {
+    const area = this.area;
+    this.gridded = area.indexed;
+    // Without a grid every edge is near: their union box is the area's.
+    this.nearMinX = area.minX;
+    this.nearMinY = area.minY;
+    this.nearMaxX = area.maxX;
+    this.nearMaxY = area.maxY;
+    this.end = UNKNOWN_LOCATION;
+    this.length = 0;
     const n = area.edgeCount;
     if (nearIds.length < n) {
       const size = Math.max(n, nearIds.length * 2);
@@ -55,6 +71,10 @@ export class LineMeasure {
    * 0 when it meets the area, exact when <= limit, else some value > limit. When 0, `length`
    * holds the length of its part inside the area. `start` is the location of its first vertex
    * when known (from the `end` of the run before it), else UNKNOWN_LOCATION.
+   *
+   * One pass over segment x edge pairs whose boxes come within the running bound: a pair whose
+   * boxes meet is tested for a crossing, and, until the run is known to meet the area, every
+   * pair also for its distance, the bound shrinking to the least found.
    */
   distance(xy: Float64Array, v0: number, segments: number, limit: number, start: number): number {
     const area = this.area;
@@ -71,66 +91,89 @@ export class LineMeasure {
       if (y < minY) minY = y;
       if (y > maxY) maxY = y;
     }
-    if (minX > area.maxX || maxX < area.minX || minY > area.maxY || maxY < area.minY) {
-      // Apart from the area's box: outside, with no boundary to cross.
+    if (minX > area.maxX + lim || maxX < area.minX - lim || minY > area.maxY + lim || maxY < area.minY - lim) {
       this.end = -1;
-      if (minX > area.maxX + lim || maxX < area.minX - lim || minY > area.maxY + lim || maxY < area.minY - lim) return Infinity;
-      return this.outsideDistance(xy, j0, j1, minX, minY, maxX, maxY, lim);
+      return Infinity;
     }
-    // First only the edges that meet the run's box: all that can cut it. Most runs near the
-    // boundary turn out to meet the area, and then no distance is needed.
-    const n = this.gather(minX, minY, maxX, maxY);
     let state = start;
-    let ax = xy[j0];
-    let ay = xy[j0 + 1];
-    if (state === UNKNOWN_LOCATION) state = area.locatePoint(ax, ay);
-    if (n === 0) {
-      // No boundary point in the box: wholly inside or wholly outside.
-      this.end = state;
-      if (state < 0) return this.outsideDistance(xy, j0, j1, minX, minY, maxX, maxY, lim);
-      let length = 0;
-      for (let j = j0; j < j1; j += 2) {
-        const dx = xy[j + 2] - xy[j];
-        const dy = xy[j + 3] - xy[j + 1];
-        length += Math.sqrt(dx * dx + dy * dy);
+    // Apart from the area's box: outside, with no boundary to cross.
+    if (minX > area.maxX || maxX < area.minX || minY > area.maxY || maxY < area.minY) state = -1;
+    let near: Float64Array;
+    let m: number;
+    if (this.gridded) {
+      // Only the edges near the run, once: all that can cut it or lie within the limit.
+      const n = this.gather(minX - lim, minY - lim, maxX + lim, maxY + lim);
+      if (n === 0) {
+        // No boundary point within the limit: wholly inside, or too far.
+        if (state === UNKNOWN_LOCATION) state = area.locatePoint(xy[j0], xy[j0 + 1]);
+        this.end = state;
+        if (state < 0) return Infinity;
+        this.length = polylineLength(xy, j0, j1);
+        return 0;
       }
-      this.length = length;
-      return 0;
+      near = nearBox;
+      m = 8 * n;
+    } else {
+      near = area.edgeBoxes;
+      m = 8 * area.edgeCount;
     }
-    const near = nearBox;
-    const m = n * 8;
+    const uMinX = this.nearMinX, uMinY = this.nearMinY, uMaxX = this.nearMaxX, uMaxY = this.nearMaxY;
     const cuts = cutScratch;
+    // Distances only matter while the run may still come within the limit without meeting the area.
+    let best2 = Infinity;
+    let bound = lim > 0 ? lim : -1;
     let touched = false;
     let length = 0;
+    let ax = xy[j0];
+    let ay = xy[j0 + 1];
     for (let j = j0 + 2; j <= j1; j += 2) {
       const bx = xy[j];
       const by = xy[j + 1];
       if (state === UNKNOWN_LOCATION) state = area.locatePoint(ax, ay);
       const sMinX = ax < bx ? ax : bx, sMaxX = ax > bx ? ax : bx;
       const sMinY = ay < by ? ay : by, sMaxY = ay > by ? ay : by;
+      const ux = bx - ax, uy = by - ay, uu = ux * ux + uy * uy;
+      let g = touched || bound < 0 ? 0 : bound;
       let hit = false;
       let proper = true;
       let nc = 0;
-      const apart = sMinX > this.nearMaxX || sMaxX < this.nearMinX || sMinY > this.nearMaxY || sMaxY < this.nearMinY;
+      const apart = sMinX > uMaxX + g || sMaxX < uMinX - g || sMinY > uMaxY + g || sMaxY < uMinY - g;
       for (let q = apart ? m : 0; q < m; q += 8) {
+        const eMinX = near[q + 4], eMaxX = near[q + 5], eMinY = near[q + 6], eMaxY = near[q + 7];
         // Without branches until the one test: most boxes miss, in no predictable order.
-        if ((+(near[q + 4] <= sMaxX) & +(near[q + 5] >= sMinX) & +(near[q + 6] <= sMaxY) & +(near[q + 7] >= sMinY)) === 0) continue;
-        const t = crossingParameter(ax, ay, bx, by, near[q], near[q + 1], near[q + 2], near[q + 3]);
-        if (t === -2) continue;
-        hit = true;
-        if (t === -1) {
-          proper = false;
-          break;
+        if ((+(eMinX <= sMaxX + g) & +(eMaxX >= sMinX - g) & +(eMinY <= sMaxY + g) & +(eMaxY >= sMinY - g)) === 0) continue;
+        const x0 = near[q], y0 = near[q + 1], x1 = near[q + 2], y1 = near[q + 3];
+        if (eMinX <= sMaxX && eMaxX >= sMinX && eMinY <= sMaxY && eMaxY >= sMinY) {
+          const t = crossingParameter(ax, ay, bx, by, x0, y0, x1, y1);
+          if (t !== -2) {
+            hit = true;
+            g = 0;
+            if (t === -1) {
+              proper = false;
+              break;
+            }
+            cuts[nc++] = t;
+            continue;
+          }
         }
-        cuts[nc++] = t;
+        if (hit || touched || bound < 0) continue;
+        // The gap between the boxes bounds the distance from below.
+        const gx = eMinX > sMaxX ? eMinX - sMaxX : sMinX > eMaxX ? sMinX - eMaxX : 0;
+        const gy = eMinY > sMaxY ? eMinY - sMaxY : sMinY > eMaxY ? sMinY - eMaxY : 0;
+        if (gx * gx + gy * gy >= best2) continue;
+        // Apart: the least of the four endpoint-to-segment distances.
+        const d2 = endpointGap2(ax, ay, bx, by, ux, uy, uu, x0, y0, x1, y1);
+        if (d2 < best2) {
+          best2 = d2;
+          const d = Math.sqrt(d2);
+          if (d < bound) bound = g = d;
+        }
       }
       if (!hit) {
         // Meets no edge: wholly where its start is (which is not on the boundary).
         if (state > 0) {
           touched = true;
-          const ux = bx - ax;
-          const uy = by - ay;
-          length += Math.sqrt(ux * ux + uy * uy);
+          length += Math.sqrt(uu);
         }
       } else if (proper) {
         touched = true;
@@ -155,9 +198,7 @@ export class LineMeasure {
           inside = !inside;
         }
         if (inside) sum += 1 - from;
-        const ux = bx - ax;
-        const uy = by - ay;
-        length += sum * Math.sqrt(ux * ux + uy * uy);
+        length += sum * Math.sqrt(uu);
         if ((nc & 1) === 1) state = -state;
       } else {
         // Touches without crossing properly: the general cutter, and a fresh location next.
@@ -173,7 +214,7 @@ export class LineMeasure {
       this.length = length;
       return 0;
     }
-    return this.outsideDistance(xy, j0, j1, minX, minY, maxX, maxY, lim);
+    return Math.sqrt(best2);
   }
 
   /**
@@ -183,22 +224,13 @@ export class LineMeasure {
   private gather(minX: number, minY: number, maxX: number, maxY: number): number {
     const ids = nearIds;
     const n = this.area.nearEdges(minX, minY, maxX, maxY, ids);
-    const edges = this.area.edges;
+    const boxes = this.area.edgeBoxes;
     const near = nearBox;
     let uMinX = Infinity, uMinY = Infinity, uMaxX = -Infinity, uMaxY = -Infinity;
     for (let i = 0, q = 0; i < n; i++, q += 8) {
-      const k = ids[i] * 4;
-      const x0 = edges[k], y0 = edges[k + 1], x1 = edges[k + 2], y1 = edges[k + 3];
-      const eMinX = x0 < x1 ? x0 : x1, eMaxX = x0 < x1 ? x1 : x0;
-      const eMinY = y0 < y1 ? y0 : y1, eMaxY = y0 < y1 ? y1 : y0;
-      near[q] = x0;
-      near[q + 1] = y0;
-      near[q + 2] = x1;
-      near[q + 3] = y1;
-      near[q + 4] = eMinX;
-      near[q + 5] = eMaxX;
-      near[q + 6] = eMinY;
-      near[q + 7] = eMaxY;
+      const k = ids[i] * 8;
+      for (let o = 0; o < 8; o++) near[q + o] = boxes[k + o];
+      const eMinX = near[q + 4], eMaxX = near[q + 5], eMinY = near[q + 6], eMaxY = near[q + 7];
       if (eMinX < uMinX) uMinX = eMinX;
       if (eMaxX > uMaxX) uMaxX = eMaxX;
       if (eMinY < uMinY) uMinY = eMinY;
@@ -210,52 +242,15 @@ export class LineMeasure {
     this.nearMaxY = uMaxY;
     return n;
   }
+}
 
-  /**
-   * Distance of a run that lies wholly outside and meets no edge (the run's box is given):
-   * the least distance between its segments and the edges within lim of the box, with squared
-   * distances throughout; exact when <= lim, else some value > lim.
-   */
-  private outsideDistance(
-    xy: Float64Array, j0: number, j1: number, minX: number, minY: number, maxX: number, maxY: number, lim: number
-  ): number {
-    // It does not meet the area, so it lies farther than a limit of 0 (as once a feature is found
-    // in the area, where only the lengths of its other chunks matter).
-    if (!(lim > 0)) return Infinity;
-    const n = this.gather(minX - lim, minY - lim, maxX + lim, maxY + lim);
-    if (n === 0) return Infinity;
-    const near = nearBox;
-    const m = n * 8;
-    let best2 = Infinity;
-    let bound = lim;
-    let ax = xy[j0];
-    let ay = xy[j0 + 1];
-    for (let j = j0 + 2; j <= j1; j += 2) {
-      const bx = xy[j];
-      const by = xy[j + 1];
-      const sMinX = ax < bx ? ax : bx, sMaxX = ax > bx ? ax : bx;
-      const sMinY = ay < by ? ay : by, sMaxY = ay > by ? ay : by;
-      const ux = bx - ax, uy = by - ay, uu = ux * ux + uy * uy;
-      const apart = sMinX > this.nearMaxX + bound || sMaxX < this.nearMinX - bound || sMinY > this.nearMaxY + bound || sMaxY < this.nearMinY - bound;
-      for (let q = apart ? m : 0; q < m; q += 8) {
-        const eMinX = near[q + 4], eMaxX = near[q + 5], eMinY = near[q + 6], eMaxY = near[q + 7];
-        if ((+(eMinX <= sMaxX + bound) & +(eMaxX >= sMinX - bound) & +(eMinY <= sMaxY + bound) & +(eMaxY >= sMinY - bound)) === 0) continue;
-        // The gap between the boxes bounds the distance from below.
-        const gx = eMinX > sMaxX ? eMinX - sMaxX : sMinX > eMaxX ? sMinX - eMaxX : 0;
-        const gy = eMinY > sMaxY ? eMinY - sMaxY : sMinY > eMaxY ? sMinY - eMaxY : 0;
-        if (gx * gx + gy * gy >= best2) continue;
-        // Disjoint: the least of the four endpoint-to-segment distances.
-        const x0 = near[q], y0 = near[q + 1], x1 = near[q + 2], y1 = near[q + 3];
-        const d2 = endpointGap2(ax, ay, bx, by, ux, uy, uu, x0, y0, x1, y1);
-        if (d2 < best2) {
-          best2 = d2;
-          const d = Math.sqrt(d2);
-          if (d < bound) bound = d;
-        }
-      }
-      ax = bx;
-      ay = by;
-    }
-    return Math.sqrt(best2);
+/** Length of the polyline through xy[j0], xy[j0 + 1], ..., xy[j1], xy[j1 + 1]. */
+function polylineLength(xy: Float64Array, j0: number, j1: number): number {
+  let length = 0;
+  for (let j = j0; j < j1; j += 2) {
+    const dx = xy[j + 2] - xy[j];
+    const dy = xy[j + 3] - xy[j + 1];
+    length += Math.sqrt(dx * dx + dy * dy);
   }
+  return length;
 }

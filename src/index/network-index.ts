@@ -2,7 +2,7 @@ import { LerError } from '../errors.js';
 import { declaredCrs, normaliseCrs, resolveExtent } from '../crs/index.js';
 import { DEFAULT_COARSE_ACCURACY, DRIFTSSTATUS, FAREKLASSE, FEATURE_TYPES, FORSYNINGSART, FORSYNINGSART_OTHER, valueOf } from '../model/ler.js';
 import { readFeature } from '../input/feature.js';
-import { checkInfoZone, prepareDigArea } from '../query/dig-area.js';
+import { checkInfoZone, DigAreaReader } from '../query/dig-area.js';
 import { ConflictSearch, REVEAL_SLACK, ZONE_DIG_AREA, type PairResult } from '../query/search.js';
 import { deliverGeometry } from '../query/deliver.js';
 import type { AreaGeometry, BuildOptions, Conflict, Feature, FeatureCollection, QueryOptions } from '../types.js';
@@ -50,6 +50,8 @@ export class NetworkIndex {
   /** Largest margin m(F) of any feature, metres. */
   readonly maxMargin: number;
   private searcher: ConflictSearch | null = null;
+  /** Dig areas are read into the same buffers query after query (queries run one at a time). */
+  private readonly reader = new DigAreaReader();
   private segments: number | undefined;
 
   private constructor(columns: NetworkColumns, chunks: ChunkTables) {
@@ -129,7 +131,7 @@ export class NetworkIndex {
    */
   query(area: AreaGeometry | unknown, opts: QueryOptions = {}): Conflict[] {
     const b = checkInfoZone(opts?.infoZone);
-    const { area: prepared, crs } = prepareDigArea(area, opts);
+    const { area: prepared, crs } = this.reader.read(area, opts);
     const withGeometry = opts.geometry !== false;
     const r = this.search().run(prepared, b, withGeometry);
     const conflicts: Conflict[] = [];
@@ -149,14 +151,14 @@ export class NetworkIndex {
   /** The exact answer as typed arrays, without building objects; valid until the next call. */
   queryPairs(area: AreaGeometry | unknown, opts: QueryOptions = {}): PairResult {
     const b = checkInfoZone(opts?.infoZone);
-    const { area: prepared } = prepareDigArea(area, opts);
+    const { area: prepared } = this.reader.read(area, opts);
     return this.search().run(prepared, b, false);
   }
 
   /** How many chunks a bbox-only search returns for this dig: the floor under the exact test. */
   countCandidates(area: AreaGeometry | unknown, opts: QueryOptions = {}): number {
     const b = checkInfoZone(opts?.infoZone);
-    const { area: prepared } = prepareDigArea(area, opts);
+    const { area: prepared } = this.reader.read(area, opts);
     return this.search().countCandidates(prepared, b);
   }
 

@@ -7,20 +7,25 @@ import type { CrsName, Extent } from '../types.js';
 
 const AREA_TYPES = [GeomType.Polygon, GeomType.MultiPolygon] as const;
 
-/** Collects rings as flat arrays for PreparedArea. */
+/** Collects rings as flat arrays for PreparedArea, in buffers that grow and are kept. */
 class RingSink implements GeometrySink {
-  xy: Float64Array;
-  starts: number[] = [];
+  xy = new Float64Array(256);
+  starts = new Uint32Array(16);
+  /** Numbers written to xy. */
   n = 0;
-  constructor(capacity: number) {
-    this.xy = new Float64Array(2 * capacity);
-  }
+  /** Rings begun. */
+  rings = 0;
   beginPart(): void {
-    this.starts.push(this.n >> 1);
+    if (this.rings + 1 >= this.starts.length) {
+      const next = new Uint32Array(this.starts.length * 2);
+      next.set(this.starts);
+      this.starts = next;
+    }
+    this.starts[this.rings++] = this.n >> 1;
   }
   vertex(x: number, y: number): void {
     if (this.n === this.xy.length) {
-      const next = new Float64Array(this.xy.length * 2 + 8);
+      const next = new Float64Array(this.xy.length * 2);
       next.set(this.xy);
       this.xy = next;
     }
@@ -29,36 +34,42 @@ class RingSink implements GeometrySink {
   }
 }
 
-/** Vertex count of a Polygon/MultiPolygon's coordinates, for sizing; 0 when malformed (checked later). */
-function vertexCount(type: unknown, coordinates: unknown): number {
-  if (!Array.isArray(coordinates)) return 0;
-  const polygons = type === 'Polygon' ? [coordinates] : coordinates;
-  let n = 0;
-  for (const rings of polygons) if (Array.isArray(rings)) for (const ring of rings) if (Array.isArray(ring)) n += ring.length;
-  return n;
-}
-
 export interface DigAreaOptions {
   crs?: string;
   extent?: Extent | null;
 }
 
 /**
- * Checks a dig area (Polygon or MultiPolygon, holes allowed) and prepares it in EPSG:25832 for
- * repeated exact tests. Returns the prepared area and the CRS answers are to be given in.
+ * Reads dig areas one after another into the same buffers and the same PreparedArea, so that a
+ * loop of queries allocates nothing for them. An area read stays valid until the next read.
  */
-export function prepareDigArea(geometry: unknown, opts: DigAreaOptions = {}): { area: PreparedArea; crs: CrsName } {
-  const crs = normaliseCrs(opts.crs);
-  const extent = resolveExtent(opts.extent);
-  const type = (geometry as { type?: unknown } | null)?.type;
-  if (!geometry || typeof geometry !== 'object' || (type !== 'Polygon' && type !== 'MultiPolygon')) {
-    throw new LerError('DIG_AREA_TYPE', { pointer: '/type' }, `Got ${JSON.stringify(type ?? null)}.`);
+export class DigAreaReader {
+  private readonly sink = new RingSink();
+  private readonly prepared = new PreparedArea();
+
+  /**
+   * Checks a dig area (Polygon or MultiPolygon, holes allowed) and prepares it in EPSG:25832 for
+   * repeated exact tests. Returns the prepared area and the CRS answers are to be given in.
+   */
+  read(geometry: unknown, opts: DigAreaOptions = {}): { area: PreparedArea; crs: CrsName } {
+    const crs = normaliseCrs(opts.crs);
+    const extent = resolveExtent(opts.extent);
+    const type = (geometry as { type?: unknown } | null)?.type;
+    if (!geometry || typeof geometry !== 'object' || (type !== 'Polygon' && type !== 'MultiPolygon')) {
+      throw new LerError('DIG_AREA_TYPE', { pointer: '/type' }, `Got ${JSON.stringify(type ?? null)}.`);
+    }
+    const sink = this.sink;
+    sink.n = 0;
+    sink.rings = 0;
+    readGeometry(geometry, AREA_TYPES, sink, { crs, extent, where: {}, pointer: '' });
+    sink.starts[sink.rings] = sink.n >> 1;
+    return { area: this.prepared.prepare(sink.xy, sink.starts, sink.rings), crs };
   }
-  const sink = new RingSink(vertexCount(type, (geometry as { coordinates?: unknown }).coordinates));
-  readGeometry(geometry, AREA_TYPES, sink, { crs, extent, where: {}, pointer: '' });
-  sink.starts.push(sink.n >> 1);
-  const xy = sink.n === sink.xy.length ? sink.xy : sink.xy.subarray(0, sink.n);
-  return { area: new PreparedArea(xy, Uint32Array.from(sink.starts)), crs };
+}
+
+/** {@link DigAreaReader.read} into buffers of its own: for a single call. */
+export function prepareDigArea(geometry: unknown, opts: DigAreaOptions = {}): { area: PreparedArea; crs: CrsName } {
+  return new DigAreaReader().read(geometry, opts);
 }
 
 /** Checks the information zone width b (metres). */
