@@ -24,7 +24,7 @@ const INSIDE = 1;
 /** How far past m(F) + b the delivered geometry may reach, metres. */
 export const REVEAL_SLACK = 1;
 
-function grow<T extends Uint32Array | Uint8Array | Float64Array>(a: T, need: number): T {
+function grow<T extends Uint32Array | Int32Array | Uint8Array | Float64Array>(a: T, need: number): T {
   if (need <= a.length) return a;
   const next = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
   next.set(a);
@@ -38,6 +38,8 @@ function grow<T extends Uint32Array | Uint8Array | Float64Array>(a: T, need: num
  */
 export class ConflictSearch {
   private candidates = new Uint32Array(1024);
+  /** Tree walk stack: node position and level pairs. */
+  private stack = new Int32Array(256);
   private candidateCount = 0;
   private sortBuffer = new Uint32Array(1024);
   /** Digit width and number of passes of the candidate radix sort, from the largest chunk id. */
@@ -124,7 +126,7 @@ export class ConflictSearch {
     this.qReachMax = r;
     this.qArea = area;
     this.candidateCount = 0;
-    this.chunks.tree.search(area.minX - r, area.minY - r, area.maxX + r, area.maxY + r, this.collect);
+    this.searchTree(area, r);
     this.qArea = null;
 
     const n = this.candidateCount;
@@ -217,6 +219,66 @@ export class ConflictSearch {
     const d = lines.distance(xy, v, segments, limit, start);
     this.lengthInside = lines.length;
     return d;
+  }
+
+  /**
+   * Walks the chunk tree for boxes meeting the area's box grown by r, without allocating: a node
+   * whose box lies wholly inside the area contributes all its chunks as inside, unread; a node
+   * whose box grown by r lies wholly outside is skipped with everything under it; each chunk
+   * reached otherwise goes through `collect`.
+   */
+  private searchTree(area: PreparedArea, r: number): void {
+    const tree = this.chunks.tree;
+    const boxes = tree._boxes;
+    const indices = tree._indices;
+    const levelBounds = tree._levelBounds;
+    const nodeSize = tree.nodeSize;
+    const leafEnd = 4 * tree.numItems;
+    const minX = area.minX - r, minY = area.minY - r, maxX = area.maxX + r, maxY = area.maxY + r;
+    let stack = this.stack;
+    let top = 0;
+    stack[top++] = boxes.length - 4;
+    stack[top++] = levelBounds.length - 1;
+    while (top > 0) {
+      const level = stack[--top];
+      const node = stack[--top];
+      const end = Math.min(node + 4 * nodeSize, levelBounds[level]);
+      const leaves = node < leafEnd;
+      for (let pos = node; pos < end; pos += 4) {
+        const x0 = boxes[pos], y0 = boxes[pos + 1], x1 = boxes[pos + 2], y1 = boxes[pos + 3];
+        if (maxX < x0 || maxY < y0 || minX > x1 || minY > y1) continue;
+        const index = indices[pos >> 2];
+        if (leaves) {
+          this.collect(index, x0, y0, x1, y1);
+          continue;
+        }
+        const where = area.classifyBox(x0, y0, x1, y1, r);
+        if (where < 0) continue;
+        if (where > 0) {
+          this.collectInside(index, level - 1, nodeSize, leafEnd);
+          continue;
+        }
+        if (top + 2 > stack.length) this.stack = stack = grow(stack, top + 2);
+        stack[top++] = index;
+        stack[top++] = level - 1;
+      }
+    }
+  }
+
+  /** Every chunk under the node whose children start at `first` on `level`: all inside the area. */
+  private collectInside(first: number, level: number, nodeSize: number, leafEnd: number): void {
+    const indices = this.chunks.tree._indices;
+    // The tree is packed: a node's leaves are one run of the leaf level, nodeSize^level long
+    // (shorter at the end). Down the first child to the first leaf.
+    let pos = first;
+    for (let l = level; l > 0; l--) pos = indices[pos >> 2];
+    const end = Math.min(pos + 4 * nodeSize ** level * nodeSize, leafEnd);
+    const need = this.candidateCount + (end - pos) / 4;
+    if (need > this.candidates.length) this.candidates = grow(this.candidates, need);
+    const out = this.candidates;
+    let n = this.candidateCount;
+    for (; pos < end; pos += 4) out[n++] = indices[pos >> 2] * 2 + INSIDE;
+    this.candidateCount = n;
   }
 
   /**
