@@ -333,6 +333,28 @@ export class PreparedArea {
    * Whole chunks of lines are settled from their boxes this way.
    */
   classifyBox(minX: number, minY: number, maxX: number, maxY: number, limit: number): 1 | 0 | -1 {
+    this.boxMinX = minX;
+    this.boxMinY = minY;
+    this.boxMaxX = maxX;
+    this.boxMaxY = maxY;
+    this.boxLimit = limit;
+    return this.classifyStored();
+  }
+
+  /**
+   * The box and limit of {@link PreparedArea.classifyStored}. Hot loops pass boxes through these
+   * fields: a call with numbers that is not inlined boxes each of them, and allocates.
+   */
+  boxMinX = 0;
+  boxMinY = 0;
+  boxMaxX = 0;
+  boxMaxY = 0;
+  boxLimit = 0;
+
+  /** {@link PreparedArea.classifyBox} of the box and limit in the box* fields. */
+  classifyStored(): 1 | 0 | -1 {
+    const minX = this.boxMinX, minY = this.boxMinY, maxX = this.boxMaxX, maxY = this.boxMaxY;
+    const limit = this.boxLimit;
     const x0 = minX - limit;
     const y0 = minY - limit;
     const x1 = maxX + limit;
@@ -340,9 +362,17 @@ export class PreparedArea {
     if (x0 > this.maxX || x1 < this.minX || y0 > this.maxY || y1 < this.minY) return -1;
     const grid = this.grid;
     if (grid !== null) {
-      const grown = grid.classify(x0, y0, x1, y1);
+      grid.qMinX = x0;
+      grid.qMinY = y0;
+      grid.qMaxX = x1;
+      grid.qMaxY = y1;
+      const grown = grid.classifyStored();
       if (grown !== 0 || limit <= 0) return grown;
-      return grid.classify(minX, minY, maxX, maxY) > 0 ? 1 : 0;
+      grid.qMinX = minX;
+      grid.qMinY = minY;
+      grid.qMaxX = maxX;
+      grid.qMaxY = maxY;
+      return grid.classifyStored() > 0 ? 1 : 0;
     }
     // A box reaching out of the area's box is not inside; that it is outside beyond the limit
     // is rare enough (a concave area's bay) not to pay a loop over the edges for every box.
@@ -353,10 +383,36 @@ export class PreparedArea {
       if (free.state > 0) return 1;
       if (free.holds(x0, y0, x1, y1)) return -1;
     }
-    if (!this.boxNearBoundary(minX, minY, maxX, maxY, limit)) return this.freeAround(minX, minY, maxX, maxY);
+    // The boxes go through fields: a call with numbers that is not inlined boxes each of them.
+    this.nearX0 = x0;
+    this.nearY0 = y0;
+    this.nearX1 = x1;
+    this.nearY1 = y1;
+    if (!this.edgeMeetsNearBox()) return this.freeAround(minX, minY, maxX, maxY);
     // Near the boundary: still wholly inside if the box itself meets no edge and lies inside.
-    if (limit <= 0 || this.boxNearBoundary(minX, minY, maxX, maxY, 0)) return 0;
+    if (limit <= 0) return 0;
+    this.nearX0 = minX;
+    this.nearY0 = minY;
+    this.nearX1 = maxX;
+    this.nearY1 = maxY;
+    if (this.edgeMeetsNearBox()) return 0;
     return this.freeAround(minX, minY, maxX, maxY) > 0 ? 1 : 0;
+  }
+
+  /** The box of {@link PreparedArea.edgeMeetsNearBox}. */
+  private nearX0 = 0;
+  private nearY0 = 0;
+  private nearX1 = 0;
+  private nearY1 = 0;
+
+  /** Whether any edge's box meets the closed box in the near* fields (plain areas). */
+  private edgeMeetsNearBox(): boolean {
+    const x0 = this.nearX0, y0 = this.nearY0, x1 = this.nearX1, y1 = this.nearY1;
+    const b = this.edgeBoxes;
+    for (let q = 0, n = this.edgeCount * 8; q < n; q += 8) {
+      if (b[q + 4] <= x1 && b[q + 5] >= x0 && b[q + 6] <= y1 && b[q + 7] >= y0) return true;
+    }
+    return false;
   }
 
   /** Fits the free rectangle around a box that no edge's box meets; returns the box's state. */

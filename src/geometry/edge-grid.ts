@@ -226,6 +226,22 @@ export class EdgeGrid {
    * cells met form one block without a boundary point, so they all share one state.
    */
   classify(minX: number, minY: number, maxX: number, maxY: number): 1 | 0 | -1 {
+    this.qMinX = minX;
+    this.qMinY = minY;
+    this.qMaxX = maxX;
+    this.qMaxY = maxY;
+    return this.classifyStored();
+  }
+
+  /** The box of {@link EdgeGrid.classifyStored}: hot loops pass it here rather than as arguments, which would be boxed. */
+  qMinX = 0;
+  qMinY = 0;
+  qMaxX = 0;
+  qMaxY = 0;
+
+  /** {@link EdgeGrid.classify} of the box in the q* fields. */
+  classifyStored(): 1 | 0 | -1 {
+    const minX = this.qMinX, minY = this.qMinY, maxX = this.qMaxX, maxY = this.qMaxY;
     const { nx, ny, sx, sy, state } = this;
     const c0 = cell(minX - this.x0, sx, nx);
     const c1 = cell(maxX - this.x0, sx, nx);

@@ -10,7 +10,8 @@
  * The scratch arrays are shared and grow to the largest area seen; nothing else allocates.
  */
 import type { PreparedArea } from './area.js';
-import { crossingParameter, endpointGap2 } from './segment.js';
+import { orient2d } from 'robust-predicates';
+import { endpointGap2, ORIENT_ERROR } from './segment.js';
 
 /** Location not known yet: {@link LineMeasure.distance} locates the first vertex itself. */
 export const UNKNOWN_LOCATION = 2;
@@ -144,7 +145,31 @@ export class LineMeasure {
         if ((+(eMinX <= sMaxX + g) & +(eMaxX >= sMinX - g) & +(eMinY <= sMaxY + g) & +(eMaxY >= sMinY - g)) === 0) continue;
         const x0 = near[q], y0 = near[q + 1], x1 = near[q + 2], y1 = near[q + 3];
         if (eMinX <= sMaxX && eMaxX >= sMinX && eMinY <= sMaxY && eMaxY >= sMinY) {
-          const t = crossingParameter(ax, ay, bx, by, x0, y0, x1, y1);
+          // crossingParameter(ax, ay, bx, by, x0, y0, x1, y1), written out: a call with eight
+          // numbers that is not inlined boxes each of them. Each orientation is orient2d's own
+          // filter (the same value when it holds), and orient2d itself where it does not.
+          let t = -2;
+          let l = (ay - y0) * (bx - x0);
+          let r = (ax - x0) * (by - y0);
+          let o1 = l - r;
+          if (Math.abs(o1) < ORIENT_ERROR * Math.abs(l + r)) o1 = orient2d(ax, ay, bx, by, x0, y0);
+          l = (ay - y1) * (bx - x1);
+          r = (ax - x1) * (by - y1);
+          let o2 = l - r;
+          if (Math.abs(o2) < ORIENT_ERROR * Math.abs(l + r)) o2 = orient2d(ax, ay, bx, by, x1, y1);
+          if ((o1 <= 0 || o2 <= 0) && (o1 >= 0 || o2 >= 0)) {
+            l = (y0 - ay) * (x1 - ax);
+            r = (x0 - ax) * (y1 - ay);
+            let o3 = l - r;
+            if (Math.abs(o3) < ORIENT_ERROR * Math.abs(l + r)) o3 = orient2d(x0, y0, x1, y1, ax, ay);
+            l = (y0 - by) * (x1 - bx);
+            r = (x0 - bx) * (y1 - by);
+            let o4 = l - r;
+            if (Math.abs(o4) < ORIENT_ERROR * Math.abs(l + r)) o4 = orient2d(x0, y0, x1, y1, bx, by);
+            if ((o3 <= 0 || o4 <= 0) && (o3 >= 0 || o4 >= 0)) {
+              t = o1 === 0 || o2 === 0 || o3 === 0 || o4 === 0 ? -1 : o3 / (o3 - o4);
+            }
+          }
           if (t !== -2) {
             hit = true;
             g = 0;

@@ -6,6 +6,13 @@
 import { orient2d } from 'robust-predicates';
 
 /**
+ * The relative error bound of orient2d's floating-point filter (ccwerrboundA of Shewchuk's
+ * predicates, as robust-predicates uses it): where |det| >= ORIENT_ERROR * |detleft + detright|,
+ * orient2d returns det itself.
+ */
+export const ORIENT_ERROR = (3 + 16 * 1.1102230246251565e-16) * 1.1102230246251565e-16;
+
+/**
  * Whether the closed segments ab and cd share at least one point. Exact: the side tests use
  * `orient2d`, so touching at an endpoint, at a vertex or along a collinear stretch counts.
  */

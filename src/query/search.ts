@@ -47,15 +47,8 @@ export class ConflictSearch {
   private readonly digitPasses: number;
   private readonly sortCounts: Int32Array;
   private readonly result: PairResult;
-  private readonly collect: (chunk: number, x0: number, y0: number, x1: number, y1: number) => boolean;
-  // State of the running query, read by `collect`.
-  private qMinX = 0;
-  private qMinY = 0;
-  private qMaxX = 0;
-  private qMaxY = 0;
+  /** Reach past m(F) of the running query: b, plus the slack when revealing. */
   private qReach = 0;
-  private qReachMax = 0;
-  private qArea: PreparedArea | null = null;
 
   constructor(
     private readonly columns: NetworkColumns,
@@ -78,25 +71,6 @@ export class ConflictSearch {
     this.digitPasses = Math.ceil(bits / 8);
     this.digitBits = Math.ceil(bits / this.digitPasses);
     this.sortCounts = new Int32Array(1 << this.digitBits);
-    const margin = columns.margin;
-    const feature = chunks.feature;
-    // The box alone often settles a chunk: wholly inside (kept with the flag, measured without
-    // an exact test) or, grown by the largest limit, wholly outside (dropped). Only the others
-    // pay for reading their feature's margin: the per-feature prefilter, as the tree's box is
-    // grown by the largest margin and each chunk only by its own.
-    this.collect = (chunk, x0, y0, x1, y1) => {
-      const where = (this.qArea as PreparedArea).classifyBox(x0, y0, x1, y1, this.qReachMax);
-      if (where < 0) return false;
-      if (where === 0) {
-        const reach = margin[feature[chunk]] + this.qReach;
-        const dx = x0 > this.qMaxX ? x0 - this.qMaxX : this.qMinX > x1 ? this.qMinX - x1 : 0;
-        const dy = y0 > this.qMaxY ? y0 - this.qMaxY : this.qMinY > y1 ? this.qMinY - y1 : 0;
-        if (dx * dx + dy * dy > reach * reach) return false;
-      }
-      if (this.candidateCount === this.candidates.length) this.candidates = grow(this.candidates, this.candidateCount + 1);
-      this.candidates[this.candidateCount++] = chunk * 2 + (where > 0 ? INSIDE : 0);
-      return false;
-    };
   }
 
   /** Chunks whose boxes meet the dig area's box grown by b + the largest margin: the bbox-only floor. */
@@ -118,16 +92,9 @@ export class ConflictSearch {
     const slack = reveal ? REVEAL_SLACK : 0;
     const reach = b + slack;
     const r = reach + this.maxMargin;
-    this.qMinX = area.minX;
-    this.qMinY = area.minY;
-    this.qMaxX = area.maxX;
-    this.qMaxY = area.maxY;
     this.qReach = reach;
-    this.qReachMax = r;
-    this.qArea = area;
     this.candidateCount = 0;
     this.searchTree(area, r);
-    this.qArea = null;
 
     const n = this.candidateCount;
     // Chunks of one feature are consecutive: sorting groups them and orders them along the line.
@@ -224,8 +191,8 @@ export class ConflictSearch {
   /**
    * Walks the chunk tree for boxes meeting the area's box grown by r, without allocating: a node
    * whose box lies wholly inside the area contributes all its chunks as inside, unread; a node
-   * whose box grown by r lies wholly outside is skipped with everything under it; each chunk
-   * reached otherwise goes through `collect`.
+   * whose box grown by r lies wholly outside is skipped with everything under it; the chunks
+   * reached are classified the same way, and kept unless their own reach rules them out.
    */
   private searchTree(area: PreparedArea, r: number): void {
     const tree = this.chunks.tree;
@@ -234,7 +201,12 @@ export class ConflictSearch {
     const levelBounds = tree._levelBounds;
     const nodeSize = tree.nodeSize;
     const leafEnd = 4 * tree.numItems;
-    const minX = area.minX - r, minY = area.minY - r, maxX = area.maxX + r, maxY = area.maxY + r;
+    const aMinX = area.minX, aMinY = area.minY, aMaxX = area.maxX, aMaxY = area.maxY;
+    const minX = aMinX - r, minY = aMinY - r, maxX = aMaxX + r, maxY = aMaxY + r;
+    const qReach = this.qReach;
+    const margin = this.columns.margin;
+    const feature = this.chunks.feature;
+    area.boxLimit = r;
     let stack = this.stack;
     let top = 0;
     stack[top++] = boxes.length - 4;
@@ -248,11 +220,27 @@ export class ConflictSearch {
         const x0 = boxes[pos], y0 = boxes[pos + 1], x1 = boxes[pos + 2], y1 = boxes[pos + 3];
         if (maxX < x0 || maxY < y0 || minX > x1 || minY > y1) continue;
         const index = indices[pos >> 2];
+        area.boxMinX = x0;
+        area.boxMinY = y0;
+        area.boxMaxX = x1;
+        area.boxMaxY = y1;
+        const where = area.classifyStored();
         if (leaves) {
-          this.collect(index, x0, y0, x1, y1);
+          // The box alone often settles a chunk: wholly inside (kept with the flag, measured
+          // without an exact test) or, grown by the largest limit, wholly outside (dropped). Only
+          // the others pay for reading their feature's margin: the per-feature prefilter, as the
+          // walk's box is grown by the largest margin and each chunk only by its own.
+          if (where < 0) continue;
+          if (where === 0) {
+            const reach = margin[feature[index]] + qReach;
+            const dx = x0 > aMaxX ? x0 - aMaxX : aMinX > x1 ? aMinX - x1 : 0;
+            const dy = y0 > aMaxY ? y0 - aMaxY : aMinY > y1 ? aMinY - y1 : 0;
+            if (dx * dx + dy * dy > reach * reach) continue;
+          }
+          if (this.candidateCount === this.candidates.length) this.candidates = grow(this.candidates, this.candidateCount + 1);
+          this.candidates[this.candidateCount++] = index * 2 + (where > 0 ? INSIDE : 0);
           continue;
         }
-        const where = area.classifyBox(x0, y0, x1, y1, r);
         if (where < 0) continue;
         if (where > 0) {
           this.collectInside(index, level - 1, nodeSize, leafEnd);
