@@ -8,7 +8,7 @@ import { copyAnswer, keyOf, type EngineAnswer } from './compare.js';
 import { answerKey, type BenchContext, type RowResult } from './context.js';
 import { SHAPES } from './digs.js';
 import { OWNERS, ownerFeatures, type NetworkPlan } from './network.js';
-import { fullGc, measure, seconds, type Latency } from './stats.js';
+import { measure, seconds, settle, type Latency } from './stats.js';
 
 const OPTS = { crs: 'EPSG:25832' } as const;
 
@@ -82,13 +82,14 @@ export function timeEngine(ctx: BenchContext): void {
       const answers = areas.map((a) => copyAnswer(index.queryPairs(a, q)));
       ctx.answers.set(answerKey(shape, b), answers);
       const reps = opts.reps;
-      // Each timing starts on a collected heap: the passes pay for the engine's own garbage, not
-      // for the answers kept above or the objects of the timing before.
-      fullGc();
+      const pause = opts.smoke ? 0 : 300;
+      // Each timing starts on a collected, quiet heap: the passes pay for the engine's own
+      // garbage, not for the answers kept above or the objects of the timing before.
+      settle(pause);
       const exact = measure(areas, (a) => index.queryPairs(a, q).count, 0, reps);
-      fullGc();
+      settle(pause);
       const geometry = measure(areas, (a) => index.query(a, { ...q, geometry: true }).length, Infinity, reps);
-      fullGc();
+      settle(pause);
       const floor = measure(areas, (a) => index.countCandidates(a, q), Infinity, reps);
       let candidates = 0;
       let inconsistent = 0;

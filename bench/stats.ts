@@ -84,6 +84,16 @@ export function fullGc(): void {
   collect();
 }
 
+/**
+ * A full collection, then a pause: the collector's background threads (which share the pinned
+ * core) finish sweeping before a timing starts, so it pays for the engine's own work and garbage
+ * only.
+ */
+export function settle(ms = 300): void {
+  fullGc();
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 /** Heap in use after a full collection, bytes. */
 export function heapAfterGc(): number {
   fullGc();
