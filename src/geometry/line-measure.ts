@@ -83,25 +83,25 @@ export class LineMeasure {
     this.length = 0;
     const j0 = 2 * v0;
     const j1 = 2 * (v0 + segments);
-    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-    for (let j = j0; j <= j1; j += 2) {
-      const x = xy[j];
-      const y = xy[j + 1];
-      if (x < minX) minX = x;
-      if (x > maxX) maxX = x;
-      if (y < minY) minY = y;
-      if (y > maxY) maxY = y;
-    }
-    if (minX > area.maxX + lim || maxX < area.minX - lim || minY > area.maxY + lim || maxY < area.minY - lim) {
-      this.end = -1;
-      return Infinity;
-    }
     let state = start;
-    // Apart from the area's box: outside, with no boundary to cross.
-    if (minX > area.maxX || maxX < area.minX || minY > area.maxY || maxY < area.minY) state = -1;
     let near: Float64Array;
     let m: number;
     if (this.gridded) {
+      let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+      for (let j = j0; j <= j1; j += 2) {
+        const x = xy[j];
+        const y = xy[j + 1];
+        if (x < minX) minX = x;
+        if (x > maxX) maxX = x;
+        if (y < minY) minY = y;
+        if (y > maxY) maxY = y;
+      }
+      if (minX > area.maxX + lim || maxX < area.minX - lim || minY > area.maxY + lim || maxY < area.minY - lim) {
+        this.end = -1;
+        return Infinity;
+      }
+      // Apart from the area's box: outside, with no boundary to cross.
+      if (minX > area.maxX || maxX < area.minX || minY > area.maxY || maxY < area.minY) state = -1;
       // Only the edges near the run, once: all that can cut it or lie within the limit.
       const n = this.gather(minX - lim, minY - lim, maxX + lim, maxY + lim);
       if (n === 0) {
@@ -115,9 +115,11 @@ export class LineMeasure {
       near = nearBox;
       m = 8 * n;
     } else {
+      // Every edge; segments apart from the area's box skip them all, and lie outside.
       near = area.edgeBoxes;
       m = 8 * area.edgeCount;
     }
+    const plain = !this.gridded;
     const uMinX = this.nearMinX, uMinY = this.nearMinY, uMaxX = this.nearMaxX, uMaxY = this.nearMaxY;
     const cuts = cutScratch;
     // Distances only matter while the run may still come within the limit without meeting the area.
@@ -130,7 +132,6 @@ export class LineMeasure {
     for (let j = j0 + 2; j <= j1; j += 2) {
       const bx = xy[j];
       const by = xy[j + 1];
-      if (state === UNKNOWN_LOCATION) state = area.locatePoint(ax, ay);
       const sMinX = ax < bx ? ax : bx, sMaxX = ax > bx ? ax : bx;
       const sMinY = ay < by ? ay : by, sMaxY = ay > by ? ay : by;
       const ux = bx - ax, uy = by - ay, uu = ux * ux + uy * uy;
@@ -139,6 +140,8 @@ export class LineMeasure {
       let proper = true;
       let nc = 0;
       const apart = sMinX > uMaxX + g || sMaxX < uMinX - g || sMinY > uMaxY + g || sMaxY < uMinY - g;
+      // Apart from a plain area's box (the union of all its edges' boxes), a segment lies outside.
+      if (state === UNKNOWN_LOCATION) state = apart && plain ? -1 : area.locatePoint(ax, ay);
       for (let q = apart ? m : 0; q < m; q += 8) {
         const eMinX = near[q + 4], eMaxX = near[q + 5], eMinY = near[q + 6], eMaxY = near[q + 7];
         // Without branches until the one test: most boxes miss, in no predictable order.
