@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { NetworkIndex } from '../src/index.js';
+import Flatbush from 'flatbush';
 import { hilbertIndex } from '../src/index/order.js';
+import { packTree } from '../src/index/pack.js';
 import type { Feature } from '../src/types.js';
 import { createRng } from '../bench/rng.js';
 
@@ -58,5 +60,35 @@ describe('spatial feature order', () => {
     expect(seen.size).toBe(500);
     // Owners are interleaved along the curve, not one block after the other.
     expect(ordered).toBeGreaterThan(50);
+  });
+});
+
+describe('packTree', () => {
+  it('answers every box search as a tree built by Flatbush itself, and reopens from its buffer', () => {
+    const rng = createRng(11);
+    for (const n of [0, 1, 5, 16, 17, 300, 5000]) {
+      const boxes = new Float64Array(4 * n);
+      const reference = new Flatbush(Math.max(n, 1), 16);
+      for (let i = 0; i < n; i++) {
+        const x = rng.range(0, 1000);
+        const y = rng.range(0, 1000);
+        const w = rng.chance(0.2) ? 0 : rng.range(0, 30);
+        const h = rng.range(0, 30);
+        boxes.set([x, y, x + w, y + h], 4 * i);
+        reference.add(x, y, x + w, y + h);
+      }
+      if (n === 0) reference.add(Infinity, Infinity, Infinity, Infinity);
+      reference.finish();
+      const packed = packTree(boxes, n, 16);
+      const reopened = Flatbush.from(packed.data);
+      for (let k = 0; k < 50; k++) {
+        const x = rng.range(-50, 1000);
+        const y = rng.range(-50, 1000);
+        const s = rng.range(0, 200);
+        const want = reference.search(x, y, x + s, y + s).sort((a, b) => a - b);
+        expect(packed.search(x, y, x + s, y + s).sort((a, b) => a - b)).toEqual(want);
+        expect(reopened.search(x, y, x + s, y + s).sort((a, b) => a - b)).toEqual(want);
+      }
+    }
   });
 });

@@ -1,6 +1,7 @@
 import Flatbush from 'flatbush';
 import { LerError } from '../errors.js';
 import { GeomType, type NetworkColumns } from './columns.js';
+import { packTree } from './pack.js';
 
 /** `chunkCount` of a point chunk (one vertex). */
 export const CHUNK_POINT = 0;
@@ -57,8 +58,7 @@ export function buildChunks(c: NetworkColumns, chunkSize = DEFAULT_CHUNK_SIZE, n
   new Uint32Array(buffer, 0, 2).set([count, chunkSize]);
   const tables = viewTables(buffer, count, chunkSize);
   const { feature, start, segments, length } = tables;
-  const tree = new Flatbush(Math.max(count, 1), nodeSize, Float64Array, SharedArrayBuffer);
-  // Chunk boxes in chunk order first; they go into the tree in a scattered order (see below).
+  // Chunk boxes in chunk order, then the tree over them (see pack.ts).
   const boxes = new Float64Array(4 * count);
 
   let i = 0;
@@ -97,28 +97,8 @@ export function buildChunks(c: NetworkColumns, chunkSize = DEFAULT_CHUNK_SIZE, n
       }
     }
   }
-  if (count === 0) tree.add(Infinity, Infinity, Infinity, Infinity);
-  // Features, and so chunks, are laid out along the same Hilbert curve the tree sorts by, and
-  // the tree's sort is more than twice as slow on input that is nearly in order: the boxes go in
-  // scattered by a fixed permutation, and the leaves are renumbered to chunk ids afterwards.
-  const step = scatterStep(count);
-  for (let k = 0; k < count; k++) {
-    const q = 4 * ((k * step) % count);
-    tree.add(boxes[q], boxes[q + 1], boxes[q + 2], boxes[q + 3]);
-  }
-  tree.finish();
-  const indices = tree._indices;
-  for (let p = 0; p < count; p++) indices[p] = (indices[p] * step) % count;
-  tables.tree = tree;
+  tables.tree = packTree(boxes, count, nodeSize);
   return tables;
-}
-
-/** A multiplier coprime with n, so that k -> k * step mod n permutes 0..n-1. */
-function scatterStep(n: number): number {
-  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-  let step = 1_000_003;
-  while (n > 1 && gcd(step, n) !== 1) step += 2;
-  return step;
 }
 
 /** Writes the box of vertices v0..v1-1 as chunk i's; returns the length of the path through them. */

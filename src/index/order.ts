@@ -88,7 +88,7 @@ export function spatialOrder(inputs: readonly NetworkColumns[]): FeatureOrder {
 }
 
 /** Positions 0..n-1 stably sorted by their 32-bit keys: two radix passes of 16 bits. */
-function sortByKey(keys: Uint32Array): Uint32Array {
+export function sortByKey(keys: Uint32Array): Uint32Array {
   const n = keys.length;
   let from = new Uint32Array(n);
   for (let i = 0; i < n; i++) from[i] = i;
