@@ -181,7 +181,7 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
 
   report.notes.push(
     `Network: ${OWNERS.length} owners along ${plan.roads.length} road centrelines, ${plan.tiles.length} tile(s); Z dropped (2-D input).`,
-    `Timing: one call at a time with performance.now(), after a warm-up pass over the same digs, then ${opts.reps} timed ` +
+    `Timing: one call at a time with performance.now(), after two untimed passes over all digs of every shape and one over the row's own, then ${opts.reps} timed ` +
       `pass(es); a dig's latency is its best pass (min, mean, p50, p99 are over those), "mean, best pass" is the ` +
       `fastest whole pass / digs, its stalls and garbage collection included, as PostGIS's batch is timed; ${machine.pinned}.`
   );
