@@ -429,8 +429,24 @@ export class PreparedArea {
    * how many (`out` needs room for `edgeCount`).
    */
   nearEdges(minX: number, minY: number, maxX: number, maxY: number, out: Int32Array): number {
+    this.boxMinX = minX;
+    this.boxMinY = minY;
+    this.boxMaxX = maxX;
+    this.boxMaxY = maxY;
+    return this.nearEdgesStored(out);
+  }
+
+  /** {@link PreparedArea.nearEdges} of the box in the box* fields. */
+  nearEdgesStored(out: Int32Array): number {
+    const minX = this.boxMinX, minY = this.boxMinY, maxX = this.boxMaxX, maxY = this.boxMaxY;
     const grid = this.grid;
-    if (grid !== null) return grid.search(minX, minY, maxX, maxY, out);
+    if (grid !== null) {
+      grid.qMinX = minX;
+      grid.qMinY = minY;
+      grid.qMaxX = maxX;
+      grid.qMaxY = maxY;
+      return grid.searchStored(out);
+    }
     const e = this.edges;
     let n = 0;
     for (let i = 0, k = 0; i < this.edgeCount; i++, k += 4) {

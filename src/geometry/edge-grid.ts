@@ -199,6 +199,16 @@ export class EdgeGrid {
    * default `result`) and returns how many.
    */
   search(minX: number, minY: number, maxX: number, maxY: number, out: Int32Array = this.result): number {
+    this.qMinX = minX;
+    this.qMinY = minY;
+    this.qMaxX = maxX;
+    this.qMaxY = maxY;
+    return this.searchStored(out);
+  }
+
+  /** {@link EdgeGrid.search} of the box in the q* fields. */
+  searchStored(out: Int32Array = this.result): number {
+    const minX = this.qMinX, minY = this.qMinY, maxX = this.qMaxX, maxY = this.qMaxY;
     const { nx, ny, sx, sy, cellStart, entryEdge, entryBox, entrySpan } = this;
     const c0 = cell(minX - this.x0, sx, nx);
     const c1 = cell(maxX - this.x0, sx, nx);

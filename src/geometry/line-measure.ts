@@ -103,7 +103,11 @@ export class LineMeasure {
       // Apart from the area's box: outside, with no boundary to cross.
       if (minX > area.maxX || maxX < area.minX || minY > area.maxY || maxY < area.minY) state = -1;
       // Only the edges near the run, once: all that can cut it or lie within the limit.
-      const n = this.gather(minX - lim, minY - lim, maxX + lim, maxY + lim);
+      area.boxMinX = minX - lim;
+      area.boxMinY = minY - lim;
+      area.boxMaxX = maxX + lim;
+      area.boxMaxY = maxY + lim;
+      const n = this.gather();
       if (n === 0) {
         // No boundary point within the limit: wholly inside, or too far.
         if (state === UNKNOWN_LOCATION) state = area.locatePoint(xy[j0], xy[j0 + 1]);
@@ -246,12 +250,12 @@ export class LineMeasure {
   }
 
   /**
-   * Writes the edges whose boxes meet the closed box into the scratch (ends, then box) and
-   * returns how many.
+   * Writes the edges whose boxes meet the closed box in the area's box* fields into the scratch
+   * (ends, then box) and returns how many.
    */
-  private gather(minX: number, minY: number, maxX: number, maxY: number): number {
+  private gather(): number {
     const ids = nearIds;
-    const n = this.area.nearEdges(minX, minY, maxX, maxY, ids);
+    const n = this.area.nearEdgesStored(ids);
     const boxes = this.area.edgeBoxes;
     const near = nearBox;
     let uMinX = Infinity, uMinY = Infinity, uMaxX = -Infinity, uMaxY = -Infinity;
