@@ -12,6 +12,7 @@
 import type { PreparedArea } from './area.js';
 import { orient2d } from 'robust-predicates';
 import { endpointGap2, ORIENT_ERROR } from './segment.js';
+import { sortValues } from './sort.js';
 
 /** Location not known yet: {@link LineMeasure.distance} locates the first vertex itself. */
 export const UNKNOWN_LOCATION = 2;
@@ -210,15 +211,7 @@ export class LineMeasure {
       } else if (proper) {
         touched = true;
         // Pieces between sorted cuts alternate, starting where a is.
-        for (let p = 1; p < nc; p++) {
-          const t = cuts[p];
-          let o = p - 1;
-          while (o >= 0 && cuts[o] > t) {
-            cuts[o + 1] = cuts[o];
-            o--;
-          }
-          cuts[o + 1] = t;
-        }
+        if (nc > 1) sortValues(cuts, nc);
         let inside = state > 0;
         let from = 0;
         let sum = 0;
