@@ -302,31 +302,6 @@ export class PreparedArea {
   }
 
   /**
-   * Whether any edge's box comes within `limit` (per axis) of the given box. When it does not,
-   * every point of the box is farther than `limit` from the boundary, so whatever lies in the box
-   * is wholly inside or wholly outside the area: one point location decides it.
-   */
-  boxNearBoundary(minX: number, minY: number, maxX: number, maxY: number, limit: number): boolean {
-    const x0 = minX - limit;
-    const y0 = minY - limit;
-    const x1 = maxX + limit;
-    const y1 = maxY + limit;
-    const grid = this.grid;
-    if (grid !== null) return grid.search(x0, y0, x1, y1) > 0;
-    const e = this.edges;
-    for (let k = 0, n = this.edgeCount * 4; k < n; k += 4) {
-      const ax = e[k];
-      const bx = e[k + 2];
-      if ((ax < x0 && bx < x0) || (ax > x1 && bx > x1)) continue;
-      const ay = e[k + 1];
-      const by = e[k + 3];
-      if ((ay < y0 && by < y0) || (ay > y1 && by > y1)) continue;
-      return true;
-    }
-    return false;
-  }
-
-  /**
    * Where a closed box lies, decided cheaply when it can be: 1 when the box lies wholly inside
    * the area, -1 when even the box grown by `limit` on every side lies wholly outside (so every
    * point of the box is farther than `limit` from the area), 0 otherwise or when undecided.
@@ -425,18 +400,9 @@ export class PreparedArea {
   }
 
   /**
-   * Writes into `out` the ids of the edges whose boxes meet the closed query box and returns
-   * how many (`out` needs room for `edgeCount`).
+   * Writes into `out` the ids of the edges whose boxes meet the closed box in the box* fields
+   * and returns how many (`out` needs room for `edgeCount`).
    */
-  nearEdges(minX: number, minY: number, maxX: number, maxY: number, out: Int32Array): number {
-    this.boxMinX = minX;
-    this.boxMinY = minY;
-    this.boxMaxX = maxX;
-    this.boxMaxY = maxY;
-    return this.nearEdgesStored(out);
-  }
-
-  /** {@link PreparedArea.nearEdges} of the box in the box* fields. */
   nearEdgesStored(out: Int32Array): number {
     const minX = this.boxMinX, minY = this.boxMinY, maxX = this.boxMaxX, maxY = this.boxMaxY;
     const grid = this.grid;

@@ -231,25 +231,20 @@ export class EdgeGrid {
   }
 
   /**
-   * 1 when the closed box lies wholly inside, -1 when wholly outside, 0 when that is not
-   * decided by the cells it meets alone (some cell lists an edge, or was left undecided). The
-   * cells met form one block without a boundary point, so they all share one state.
+   * The query box of {@link EdgeGrid.searchStored} and {@link EdgeGrid.classifyStored}: hot
+   * loops pass it here rather than as arguments, which would be boxed.
    */
-  classify(minX: number, minY: number, maxX: number, maxY: number): 1 | 0 | -1 {
-    this.qMinX = minX;
-    this.qMinY = minY;
-    this.qMaxX = maxX;
-    this.qMaxY = maxY;
-    return this.classifyStored();
-  }
-
-  /** The box of {@link EdgeGrid.classifyStored}: hot loops pass it here rather than as arguments, which would be boxed. */
   qMinX = 0;
   qMinY = 0;
   qMaxX = 0;
   qMaxY = 0;
 
-  /** {@link EdgeGrid.classify} of the box in the q* fields. */
+  /**
+   * 1 when the closed box in the q* fields lies wholly inside, -1 when wholly outside, 0 when
+   * that is not decided by the cells it meets alone (some cell lists an edge, or was left
+   * undecided). The cells met form one block without a boundary point, so they all share one
+   * state.
+   */
   classifyStored(): 1 | 0 | -1 {
     const minX = this.qMinX, minY = this.qMinY, maxX = this.qMaxX, maxY = this.qMaxY;
     const { nx, ny, sx, sy, state } = this;

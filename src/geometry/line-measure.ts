@@ -153,9 +153,12 @@ export class LineMeasure {
         if ((+(eMinX <= sMaxX + g) & +(eMaxX >= sMinX - g) & +(eMinY <= sMaxY + g) & +(eMaxY >= sMinY - g)) === 0) continue;
         const x0 = near[q], y0 = near[q + 1], x1 = near[q + 2], y1 = near[q + 3];
         if (eMinX <= sMaxX && eMaxX >= sMinX && eMinY <= sMaxY && eMaxY >= sMinY) {
-          // crossingParameter(ax, ay, bx, by, x0, y0, x1, y1), written out: a call with eight
-          // numbers that is not inlined boxes each of them. Each orientation is orient2d's own
-          // filter (the same value when it holds), and orient2d itself where it does not.
+          // How the segment meets the edge: t stays -2 when apart, -1 when they touch other
+          // than by a proper crossing (an end on the other, or collinear overlap), else the
+          // parameter along the segment of the crossing, where the signed areas of its ends
+          // against the edge vary linearly. Written out, as a call with eight numbers that is
+          // not inlined boxes each of them: each orientation is orient2d's own filter (the same
+          // value when it holds), and orient2d itself where it does not.
           let t = -2;
           let l = (ay - y0) * (bx - x0);
           let r = (ax - x0) * (by - y0);

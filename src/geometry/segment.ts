@@ -33,27 +33,6 @@ export function segmentsIntersect(
   return !((o3 > 0 && o4 > 0) || (o3 < 0 && o4 < 0));
 }
 
-/**
- * How the closed segment ab meets the closed segment cd, given that their boxes overlap: -2 when
- * they are apart, -1 when they touch other than by a proper crossing (an end of one on the
- * other, or a collinear overlap), else the parameter t along ab of their proper crossing, where
- * the signed areas of a and b against cd vary linearly (in [0, 1] up to rounding).
- */
-export function crossingParameter(
-  ax: number, ay: number, bx: number, by: number,
-  cx: number, cy: number, dx: number, dy: number
-): number {
-  const o1 = orient2d(ax, ay, bx, by, cx, cy);
-  const o2 = orient2d(ax, ay, bx, by, dx, dy);
-  if ((o1 > 0 && o2 > 0) || (o1 < 0 && o2 < 0)) return -2;
-  const o3 = orient2d(cx, cy, dx, dy, ax, ay);
-  const o4 = orient2d(cx, cy, dx, dy, bx, by);
-  if ((o3 > 0 && o4 > 0) || (o3 < 0 && o4 < 0)) return -2;
-  // With all four signs 0 they are collinear, and the boxes overlap: they share a stretch.
-  if (o1 === 0 || o2 === 0 || o3 === 0 || o4 === 0) return -1;
-  return o3 / (o3 - o4);
-}
-
 /** Squared distance from point p to the closed segment ab (ab may have zero length). */
 export function pointSegmentDistance2(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
   const vx = bx - ax;
