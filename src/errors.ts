@@ -32,7 +32,13 @@ export const ErrorCodes = {
   DIG_AREA_TYPE: { status: 422, message: 'The dig area must be a Polygon or MultiPolygon.' },
   INFO_ZONE_OUT_OF_RANGE: { status: 422, message: 'infoZone must be a number of metres from 0 to 100.' },
   INDEX_BUFFER_INVALID: { status: 500, message: 'Buffer is not a ler-engine network snapshot of this version.' },
-  OWNER_CONFLICT: { status: 400, message: 'The same owner appears in more than one of the indexes to merge.' }
+  OWNER_CONFLICT: { status: 400, message: 'The same owner appears in more than one of the indexes to merge.' },
+  AREA_TOO_LARGE: { status: 422, message: 'The dig area is too large for a batch check: split it.' },
+  ROUTE_INVALID: { status: 422, message: 'The route needs a LineString and a corridor width.' },
+  BATCH_INVALID: { status: 400, message: 'The batch options are invalid.' },
+  WORKER_FAILED: { status: 500, message: 'The worker checking this area failed; the area was not checked. Submit it again.' },
+  ENGINE_CLOSED: { status: 503, message: 'The engine is closed.' },
+  NETWORK_EMPTY: { status: 503, message: 'No network is loaded yet.' }
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -18,3 +18,6 @@ export * from './model/ler.js';
 export { marginOf, accuracyOf } from './model/margin.js';
 export { DENMARK_EXTENT, normaliseCrs } from './crs/index.js';
 export type * from './types.js';
+export { Engine } from './engine.js';
+export type { EngineOptions, BatchOptions, OwnerNetwork, Snapshot, AreaSummary, BatchProgress } from './engine.js';
+export type { DangerousLine } from './batch/summary.js';

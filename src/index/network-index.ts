@@ -5,6 +5,7 @@ import { readFeature } from '../input/feature.js';
 import { checkInfoZone, DigAreaReader } from '../query/dig-area.js';
 import { ConflictSearch, REVEAL_SLACK, ZONE_DIG_AREA, type PairResult } from '../query/search.js';
 import { deliverGeometry } from '../query/deliver.js';
+import type { PreparedArea } from '../geometry/index.js';
 import type { AreaGeometry, BuildOptions, Conflict, Feature, FeatureCollection, QueryOptions } from '../types.js';
 import { ColumnBuilder } from './builder.js';
 import { columnBytes, columnsFrom, GeomType, type NetworkColumns } from './columns.js';
@@ -155,6 +156,14 @@ export class NetworkIndex {
     return this.search().run(prepared, b, false);
   }
 
+  /**
+   * The exact pairs of an area already prepared in EPSG:25832 (batch tasks hand over flat rings,
+   * not GeoJSON); b is checked by the caller. Valid until the next query on this index.
+   */
+  pairsOf(area: PreparedArea, b: number): PairResult {
+    return this.search().run(area, b, false);
+  }
+
   /** How many chunks a bbox-only search returns for this dig: the floor under the exact test. */
   countCandidates(area: AreaGeometry | unknown, opts: QueryOptions = {}): number {
     const b = checkInfoZone(opts?.infoZone);
@@ -185,7 +194,8 @@ export class NetworkIndex {
     return this.searcher;
   }
 
-  private conflictOf(f: number, r: PairResult, k: number): Conflict {
+  /** The conflict record (without geometry) of feature f, from pair k of an answer. */
+  conflictOf(f: number, r: Pick<PairResult, 'zone' | 'distance' | 'lengthInside'>, k: number): Conflict {
     const c = this.columns;
     const properties = this.featureProperties(f);
     const supply = c.forsyningsart[f];

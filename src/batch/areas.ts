@@ -1,0 +1,173 @@
+/**
+ * Reading a planner's batch: dig areas one by one, each checked on its own (a bad area is reported
+ * with its code and the batch goes on), projected to EPSG:25832 and held as flat rings ready to be
+ * packed into a task. A route is cut into stretches, each a corridor area of its own.
+ */
+import { LerError } from '../errors.js';
+import { GeomType } from '../index/columns.js';
+import { readGeometry, type GeometrySink } from '../input/geometry.js';
+import type { CrsName, Extent } from '../types.js';
+import { routeStretches } from './route.js';
+
+/** One dig area of a batch, read and projected. */
+export interface BatchArea {
+  /** Position in the batch (input order; a route's stretches in order along it). */
+  index: number;
+  /** The area's own `id`, or the stretch's `routeId:k`; null when the feature has none. */
+  id: string | number | null;
+  /** Vertices of all rings, x0, y0, x1, y1, ... in EPSG:25832. */
+  xy: Float64Array;
+  /** First vertex of each ring, then the vertex count. */
+  ringStarts: Uint32Array;
+  /** Centre of the area's box (for the Hilbert order of tasks). */
+  cx: number;
+  cy: number;
+  /** For a route's stretch: where it starts and ends along the route, metres. */
+  stretch?: { from: number; to: number };
+}
+
+/** An area that could not be read: reported, not checked. */
+export interface BatchAreaFailure {
+  index: number;
+  id: string | number | null;
+  error: LerError;
+}
+
+export interface AreaLimits {
+  crs: CrsName;
+  extent: Extent | null;
+  /** Largest side of an area's box, metres. */
+  maxSide: number;
+  /** Most vertices in one area. */
+  maxVertices: number;
+}
+
+/** Largest side of a batch area's box by default: a planner's orientation request, 2.5 x 2.5 km. */
+export const DEFAULT_MAX_SIDE = 2500;
+export const DEFAULT_MAX_VERTICES = 20_000;
+
+const AREA_TYPES = [GeomType.Polygon, GeomType.MultiPolygon] as const;
+
+class FlatRings implements GeometrySink {
+  xy: number[] = [];
+  starts: number[] = [];
+  beginPart(): void {
+    this.starts.push(this.xy.length >> 1);
+  }
+  vertex(x: number, y: number): void {
+    this.xy.push(x, y);
+  }
+}
+
+/** Reads one area geometry; throws a LerError that names it. */
+export function readArea(geometry: unknown, index: number, id: string | number | null, limits: AreaLimits, pointer: string): BatchArea {
+  const where = { featureIndex: index, ...(id !== null ? { featureId: id } : {}) };
+  const sink = new FlatRings();
+  readGeometry(geometry, AREA_TYPES, sink, { crs: limits.crs, extent: limits.extent, where, pointer });
+  return areaOf(sink.xy, sink.starts, index, id, limits, where, pointer);
+}
+
+/** A BatchArea from flat rings, after the size checks. */
+export function areaOf(
+  xy: ArrayLike<number>,
+  starts: ArrayLike<number>,
+  index: number,
+  id: string | number | null,
+  limits: AreaLimits,
+  where: { featureIndex?: number; featureId?: string | number } = { featureIndex: index },
+  pointer = ''
+): BatchArea {
+  const n = xy.length >> 1;
+  if (n > limits.maxVertices) {
+    throw new LerError('AREA_TOO_LARGE', { ...where, pointer }, `${n} vertices; at most ${limits.maxVertices}.`);
+  }
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (let i = 0; i < xy.length; i += 2) {
+    const x = xy[i], y = xy[i + 1];
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (y < minY) minY = y;
+    if (y > maxY) maxY = y;
+  }
+  const side = Math.max(maxX - minX, maxY - minY);
+  if (side > limits.maxSide) {
+    throw new LerError('AREA_TOO_LARGE', { ...where, pointer }, `The area's box is ${side.toFixed(0)} m across; at most ${limits.maxSide} m.`);
+  }
+  const ringStarts = new Uint32Array(starts.length + 1);
+  for (let r = 0; r < starts.length; r++) ringStarts[r] = starts[r];
+  ringStarts[starts.length] = n;
+  return { index, id, xy: Float64Array.from(xy), ringStarts, cx: (minX + maxX) / 2, cy: (minY + maxY) / 2 };
+}
+
+/** A route: a line checked as a corridor of the given width, reported stretch by stretch. */
+export interface RouteInput {
+  line: unknown;
+  id: string | number | null;
+  /** Full width of the corridor, metres. */
+  width: number;
+  /** Length of each reported stretch, metres. */
+  stretchLength: number;
+}
+
+/** The areas of a batch input, in order, and how many there are when that is known up front. */
+export interface BatchInput {
+  total: number | null;
+  areas: AsyncIterable<BatchArea | BatchAreaFailure>;
+}
+
+/**
+ * Opens a batch input: a FeatureCollection, an array or (async) iterable of Features with Polygon
+ * or MultiPolygon geometry, or a route's stretches. Throws a LerError when the input as a whole is
+ * unusable; a bad area is yielded as a failure and the rest go on.
+ */
+export function openBatchInput(input: unknown, limits: AreaLimits, route: RouteInput | null): BatchInput {
+  if (route !== null) {
+    const stretches = routeStretches(route, limits);
+    return { total: stretches.total, areas: toAsync(stretches.areas) };
+  }
+  const features = featuresOf(input);
+  const total = Array.isArray(features) ? features.length : null;
+  return { total, areas: readFeatures(features, limits) };
+}
+
+async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
+  yield* items;
+}
+
+async function* readFeatures(features: Iterable<unknown> | AsyncIterable<unknown>, limits: AreaLimits): AsyncGenerator<BatchArea | BatchAreaFailure> {
+  let index = 0;
+  for await (const feature of features) {
+    const i = index++;
+    const id = idOf(feature);
+    try {
+      if (!feature || typeof feature !== 'object' || (feature as { type?: unknown }).type !== 'Feature') {
+        throw new LerError('FEATURE_NOT_OBJECT', { featureIndex: i, pointer: '' });
+      }
+      yield readArea((feature as { geometry?: unknown }).geometry, i, id, limits, '/geometry');
+    } catch (error) {
+      if (!(error instanceof LerError)) throw error;
+      yield { index: i, id, error };
+    }
+  }
+}
+
+function idOf(feature: unknown): string | number | null {
+  const id = (feature as { id?: unknown } | null)?.id;
+  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : null;
+}
+
+function featuresOf(input: unknown): Iterable<unknown> | AsyncIterable<unknown> {
+  if (input && typeof input === 'object') {
+    const fc = input as { type?: unknown; features?: unknown };
+    if (fc.type === 'FeatureCollection') {
+      if (!Array.isArray(fc.features)) throw new LerError('FEATURE_COLLECTION_INVALID', { pointer: '/features' });
+      return fc.features;
+    }
+    if (Array.isArray(input)) return input;
+    if (fc.type === undefined) {
+      if (typeof (input as Iterable<unknown>)[Symbol.iterator] === 'function') return input as Iterable<unknown>;
+      if (typeof (input as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') return input as AsyncIterable<unknown>;
+    }
+  }
+  throw new LerError('FEATURE_COLLECTION_INVALID');
+}

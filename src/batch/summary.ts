@@ -1,0 +1,154 @@
+/**
+ * One area's answer in a batch, summed up for a planner: who is hit, by kind of supply and danger
+ * class, the most dangerous line, the length inside; optionally every conflict (without geometry:
+ * a dig request's package gives the geometry).
+ */
+import type { LerError } from '../errors.js';
+import { GeomType } from '../index/columns.js';
+import type { NetworkIndex } from '../index/network-index.js';
+import { FAREKLASSE, FEATURE_TYPES, FORSYNINGSART, FORSYNINGSART_OTHER, valueOf } from '../model/ler.js';
+import type { TaskPairs } from '../query/batch-task.js';
+import { ZONE_DIG_AREA } from '../query/search.js';
+import type { Conflict, Zone } from '../types.js';
+
+/** Key of a feature without a value for forsyningsart or fareklasse. */
+export const UNKNOWN_KEY = 'ukendt';
+
+export interface DangerousLine {
+  featureId: string | number;
+  owner: string;
+  featureType: string;
+  forsyningsart: string | null;
+  fareklasse: string | null;
+  zone: Zone;
+  distance: number;
+}
+
+export interface AreaSummary {
+  /** Position of the area in the batch (a route's stretch number). */
+  index: number;
+  /** The area's id (a stretch's `routeId:k`), null when it has none. */
+  id: string | number | null;
+  /** For a route: where the stretch starts and ends along it, metres. */
+  stretch?: { from: number; to: number };
+  /** Network version the answer was computed on. */
+  version: number;
+  /** 'failed': the area was not checked (see error); nothing below is an answer. */
+  status: 'ok' | 'failed';
+  error?: { code: string; message: string; pointer?: string };
+  /** Features in the dig area or its information zone. */
+  conflictCount: number;
+  inDigArea: number;
+  inInfoZone: number;
+  /** Owners hit, sorted. */
+  owners: string[];
+  byForsyningsart: Record<string, number>;
+  byFareklasse: Record<string, number>;
+  /** The line of the highest danger class, in the dig area before the zone, then nearest. */
+  mostDangerous: DangerousLine | null;
+  /** Total length of lines inside the dig area, metres. */
+  lengthInside: number;
+  /** Every conflict, when the batch asked for them. */
+  conflicts?: Conflict[];
+}
+
+interface AreaRef {
+  index: number;
+  id: string | number | null;
+  stretch?: { from: number; to: number };
+}
+
+export function failedSummary(area: AreaRef, version: number, error: LerError | { code: string; message: string; pointer?: string }): AreaSummary {
+  return {
+    ...ref(area),
+    version,
+    status: 'failed',
+    error: { code: error.code, message: error.message, ...(error.pointer !== undefined ? { pointer: error.pointer } : {}) },
+    conflictCount: 0,
+    inDigArea: 0,
+    inInfoZone: 0,
+    owners: [],
+    byForsyningsart: {},
+    byFareklasse: {},
+    mostDangerous: null,
+    lengthInside: 0
+  };
+}
+
+function ref(area: AreaRef): AreaRef {
+  return { index: area.index, id: area.id, ...(area.stretch ? { stretch: area.stretch } : {}) };
+}
+
+/** The summary of pairs p0 .. p1 - 1 of a task's answer. */
+export function summarize(
+  area: AreaRef,
+  version: number,
+  index: NetworkIndex,
+  pairs: TaskPairs,
+  p0: number,
+  p1: number,
+  withConflicts: boolean
+): AreaSummary {
+  const c = index.columns;
+  const owners = new Set<string>();
+  const byForsyningsart: Record<string, number> = {};
+  const byFareklasse: Record<string, number> = {};
+  let inDigArea = 0;
+  let lengthInside = 0;
+  let worst = -1;
+  let worstRank = -1;
+  for (let p = p0; p < p1; p++) {
+    const f = pairs.feature[p];
+    owners.add(index.featureOwner(f));
+    const supplyCode = c.forsyningsart[f];
+    const supply = supplyCode === FORSYNINGSART_OTHER ? String(index.featureProperties(f).forsyningsart) : (valueOf(FORSYNINGSART, supplyCode) ?? UNKNOWN_KEY);
+    byForsyningsart[supply] = (byForsyningsart[supply] ?? 0) + 1;
+    const danger = valueOf(FAREKLASSE, c.fareklasse[f]) ?? UNKNOWN_KEY;
+    byFareklasse[danger] = (byFareklasse[danger] ?? 0) + 1;
+    const inside = pairs.zone[p] === ZONE_DIG_AREA;
+    if (inside) inDigArea++;
+    lengthInside += pairs.lengthInside[p];
+    const t = c.geomType[f];
+    if (t === GeomType.LineString || t === GeomType.MultiLineString) {
+      // Danger class first, then in the dig area, then nearer.
+      const rank = c.fareklasse[f] * 2 + (inside ? 1 : 0);
+      if (rank > worstRank || (rank === worstRank && pairs.distance[p] < pairs.distance[worst])) {
+        worst = p;
+        worstRank = rank;
+      }
+    }
+  }
+  let mostDangerous: DangerousLine | null = null;
+  if (worst >= 0) {
+    const f = pairs.feature[worst];
+    const conflict = index.conflictOf(f, pairs, worst);
+    mostDangerous = {
+      featureId: conflict.featureId,
+      owner: conflict.owner,
+      featureType: FEATURE_TYPES[c.featureType[f] - 1],
+      forsyningsart: conflict.forsyningsart,
+      fareklasse: conflict.fareklasse,
+      zone: conflict.zone,
+      distance: conflict.distance
+    };
+  }
+  const summary: AreaSummary = {
+    ...ref(area),
+    version,
+    status: 'ok',
+    conflictCount: p1 - p0,
+    inDigArea,
+    inInfoZone: p1 - p0 - inDigArea,
+    owners: [...owners].sort(),
+    byForsyningsart,
+    byFareklasse,
+    mostDangerous,
+    lengthInside
+  };
+  if (withConflicts) {
+    const list: Conflict[] = [];
+    for (let p = p0; p < p1; p++) list.push(index.conflictOf(pairs.feature[p], pairs, p));
+    summary.conflicts = list;
+  }
+  return summary;
+}

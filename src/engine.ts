@@ -1,0 +1,247 @@
+/**
+ * The engine: the live network (every owner's, as one snapshot), single digs answered inline,
+ * and planners' batches run in a worker pool over the same shared buffers.
+ *
+ * ```ts
+ * const engine = new Engine({ workers: 2 });
+ * engine.putNetwork('dk-el', featureCollection);
+ * const conflicts = engine.query(digArea, { infoZone: 2 });
+ * for await (const summary of engine.checkBatch(areas, { infoZone: 2 })) console.log(summary);
+ * await engine.close();
+ * ```
+ */
+import { availableParallelism } from 'node:os';
+import { normaliseCrs, resolveExtent } from './crs/index.js';
+import { LerError } from './errors.js';
+import { NetworkIndex } from './index/network-index.js';
+import { QueryPool } from './pool.js';
+import { checkInfoZone } from './query/dig-area.js';
+import { DEFAULT_MAX_SIDE, DEFAULT_MAX_VERTICES, openBatchInput, type AreaLimits, type RouteInput } from './batch/areas.js';
+import { DEFAULT_WINDOW, runBatch, type BatchProgress, type BatchSnapshot } from './batch/run.js';
+import type { AreaSummary } from './batch/summary.js';
+import type { BuildOptions, Conflict, Extent, FeatureCollection, QueryOptions } from './types.js';
+
+export interface EngineOptions {
+  /** Worker threads for batches; default: the machine's parallelism; 0 runs batches inline. */
+  workers?: number;
+  /** Consecutive segments per index entry (see NetworkIndex). */
+  chunkSize?: number;
+  /** Worker module for the pool (tests); default: the query worker of this build. */
+  workerFile?: string | URL;
+}
+
+/** One owner's network in the engine. */
+export interface OwnerNetwork {
+  owner: string;
+  /** Counts up from 1 with every replacement of this owner's network. */
+  version: number;
+  features: number;
+  index: NetworkIndex;
+}
+
+/** A version of the whole network: every owner's, merged into one index. */
+export interface Snapshot extends BatchSnapshot {
+  /** Counts up from 1 with every change of any owner's network. */
+  version: number;
+  networks: ReadonlyMap<string, Omit<OwnerNetwork, 'index'>>;
+}
+
+export interface BatchOptions {
+  /** Width b of the information zone, metres (0 to 100). */
+  infoZone?: number;
+  /** CRS of the areas (or route); default EPSG:4326. */
+  crs?: string;
+  /** As for queries: `null` turns the extent check off. */
+  extent?: Extent | null;
+  /** For a route (a LineString): the full width of its corridor, metres. */
+  corridorWidth?: number;
+  /** For a route: the length of each reported stretch, metres; default 100. */
+  stretchLength?: number;
+  /** Include every conflict of each area in its summary (without geometry). */
+  conflicts?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: BatchProgress) => void;
+  /** Areas per task; default: at least 100, more for long batches. */
+  taskSize?: number;
+  /** Areas read ahead and sorted together; default 8192. */
+  window?: number;
+  /** Largest side of an area's box, metres; default 2500. */
+  maxSide?: number;
+  maxVertices?: number;
+}
+
+export type { AreaSummary, BatchProgress };
+
+export class Engine {
+  private readonly networks = new Map<string, OwnerNetwork>();
+  private current: Snapshot | null = null;
+  /** Snapshots held by running batches, with their hold counts. */
+  private readonly held = new Map<Snapshot, number>();
+  private version = 0;
+  private readonly chunkSize: number | undefined;
+  private readonly pool: QueryPool | null;
+  private closed = false;
+
+  constructor(opts: EngineOptions = {}) {
+    const workers = opts.workers ?? availableParallelism();
+    if (!Number.isInteger(workers) || workers < 0 || workers > 256) {
+      throw new LerError('OPTION_INVALID', { pointer: '/workers' }, `workers must be 0 to 256, got ${String(workers)}.`);
+    }
+    this.chunkSize = opts.chunkSize;
+    this.pool = workers > 0 ? new QueryPool({ threads: workers, workerFile: opts.workerFile }) : null;
+  }
+
+  /** Worker threads of the pool (0: batches run inline). */
+  get workers(): number {
+    return this.pool?.threads ?? 0;
+  }
+
+  /** The live snapshot; null before any network is loaded. */
+  get snapshot(): Snapshot | null {
+    return this.current;
+  }
+
+  /** Versions of snapshots still in use: the live one and those running batches hold. */
+  liveVersions(): number[] {
+    const versions = [...this.held.keys()].map((s) => s.version);
+    if (this.current !== null && !versions.includes(this.current.version)) versions.push(this.current.version);
+    return versions;
+  }
+
+  /**
+   * Replaces one owner's whole network (GeoJSON in the LER 2.0 model, or an index built for
+   * that owner) and swaps in a new snapshot. Throws a LerError, leaving everything as it was,
+   * when the input is invalid.
+   */
+  putNetwork(owner: string, input: FeatureCollection | NetworkIndex | unknown, opts: Omit<BuildOptions, 'owner'> = {}): Snapshot {
+    return this.putNetworks([{ owner, input, opts }]);
+  }
+
+  /** Several owners' networks replaced in one swap (one merge). */
+  putNetworks(items: readonly { owner: string; input: FeatureCollection | NetworkIndex | unknown; opts?: Omit<BuildOptions, 'owner'> }[]): Snapshot {
+    this.checkOpen();
+    const built = items.map(({ owner, input, opts }) => {
+      const index = input instanceof NetworkIndex ? input : NetworkIndex.build(input, { chunkSize: this.chunkSize, ...opts, owner });
+      if (index.owners.length !== 1 || index.owners[0] !== owner) {
+        throw new LerError('OWNER_INVALID', {}, `The index given for ${JSON.stringify(owner)} holds ${JSON.stringify(index.owners)}.`);
+      }
+      return { owner, index };
+    });
+    const next = new Map(this.networks);
+    for (const { owner, index } of built) {
+      next.set(owner, { owner, version: (next.get(owner)?.version ?? 0) + 1, features: index.featureCount, index });
+    }
+    return this.swap(next);
+  }
+
+  /** Removes an owner's network; returns the new snapshot (null when no network is left). */
+  removeNetwork(owner: string): Snapshot | null {
+    this.checkOpen();
+    if (!this.networks.has(owner)) return this.current;
+    const next = new Map(this.networks);
+    next.delete(owner);
+    return this.swap(next);
+  }
+
+  private swap(next: Map<string, OwnerNetwork>): Snapshot {
+    const owners = [...next.values()].sort((a, b) => (a.owner < b.owner ? -1 : 1));
+    let snapshot: Snapshot | null = null;
+    if (owners.length > 0) {
+      const index = NetworkIndex.merge(
+        owners.map((n) => n.index),
+        this.chunkSize !== undefined ? { chunkSize: this.chunkSize } : {}
+      );
+      const networks = new Map(owners.map(({ owner, version, features }) => [owner, { owner, version, features }]));
+      snapshot = { version: ++this.version, index, buffers: index.buffers, networks };
+    }
+    // One assignment: a query sees the old network or the new one, never a mix.
+    this.networks.clear();
+    for (const [k, v] of next) this.networks.set(k, v);
+    this.current = snapshot;
+    return snapshot as Snapshot;
+  }
+
+  /** A single dig, answered inline on the live snapshot (see NetworkIndex.query). */
+  query(area: unknown, opts: QueryOptions = {}): Conflict[] {
+    return this.live().index.query(area, opts);
+  }
+
+  /**
+   * Checks a planner's batch: a FeatureCollection (or array, or async iterable) of Polygon and
+   * MultiPolygon features, or a route (a LineString geometry or Feature, with `corridorWidth`)
+   * reported stretch by stretch. Yields one summary per area; a bad area yields a summary with
+   * status 'failed' and its code, and the rest go on. The whole batch runs on the snapshot that
+   * was live when it started.
+   */
+  async *checkBatch(input: unknown, opts: BatchOptions = {}): AsyncGenerator<AreaSummary> {
+    this.checkOpen();
+    const infoZone = checkInfoZone(opts.infoZone);
+    const limits: AreaLimits = {
+      crs: normaliseCrs(opts.crs),
+      extent: resolveExtent(opts.extent),
+      maxSide: positive(opts.maxSide, DEFAULT_MAX_SIDE, 'maxSide'),
+      maxVertices: positive(opts.maxVertices, DEFAULT_MAX_VERTICES, 'maxVertices')
+    };
+    const route = routeOf(input, opts);
+    const snapshot = this.live();
+    this.held.set(snapshot, (this.held.get(snapshot) ?? 0) + 1);
+    try {
+      const batch = openBatchInput(input, limits, route);
+      yield* runBatch(
+        {
+          input: batch,
+          limits,
+          infoZone,
+          conflicts: opts.conflicts === true,
+          signal: opts.signal ?? null,
+          onProgress: opts.onProgress ?? null,
+          taskSize: opts.taskSize === undefined ? 0 : positive(opts.taskSize, 0, 'taskSize'),
+          window: opts.window === undefined ? DEFAULT_WINDOW : positive(opts.window, DEFAULT_WINDOW, 'window')
+        },
+        { snapshot, pool: this.pool, live: () => this.liveVersions() }
+      );
+    } finally {
+      const holds = (this.held.get(snapshot) ?? 1) - 1;
+      if (holds > 0) this.held.set(snapshot, holds);
+      else this.held.delete(snapshot);
+    }
+  }
+
+  /** Stops the pool; running batches fail. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool?.close();
+  }
+
+  private live(): Snapshot {
+    this.checkOpen();
+    if (this.current === null) throw new LerError('NETWORK_EMPTY');
+    return this.current;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new LerError('ENGINE_CLOSED');
+  }
+}
+
+function positive(value: unknown, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new LerError('BATCH_INVALID', { pointer: `/${name}` }, `${name} must be a whole number above 0, got ${String(value)}.`);
+  }
+  return value;
+}
+
+/** A route when the input is a LineString (geometry or Feature); null for a collection of areas. */
+function routeOf(input: unknown, opts: BatchOptions): RouteInput | null {
+  const x = input as { type?: unknown; geometry?: { type?: unknown } | null; id?: unknown } | null;
+  const isLine = x !== null && typeof x === 'object' && (x.type === 'LineString' || (x.type === 'Feature' && x.geometry?.type === 'LineString'));
+  if (!isLine) {
+    if (opts.corridorWidth !== undefined) throw new LerError('BATCH_INVALID', { pointer: '/corridorWidth' }, 'corridorWidth is for a route: give a LineString.');
+    return null;
+  }
+  if (opts.corridorWidth === undefined) throw new LerError('ROUTE_INVALID', { pointer: '/corridorWidth' }, 'A route needs corridorWidth, metres.');
+  const id = typeof x.id === 'string' || typeof x.id === 'number' ? x.id : null;
+  return { line: input, id, width: opts.corridorWidth, stretchLength: opts.stretchLength ?? 100 };
+}

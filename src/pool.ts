@@ -1,0 +1,71 @@
+/**
+ * The worker pool: piscina threads that run batch tasks against shared snapshots. Production
+ * loads the compiled worker (dist/workers/query.js); running from TypeScript sources, the pool
+ * loads workers/query.ts through tsx.
+ */
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { SnapshotBuffers } from './index/network-index.js';
+
+export interface PoolOptions {
+  /** Worker threads, at least 1; default: the machine's parallelism. */
+  threads?: number;
+  /** Worker module (its default export runs a task); default: the query worker next to this build. */
+  workerFile?: string | URL;
+}
+
+/** A task as the worker takes it (see workers/query.ts). */
+export interface PoolTask {
+  version: number;
+  buffers: SnapshotBuffers;
+  live: number[];
+  infoZone: number;
+  areas: ArrayBuffer;
+}
+
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+
+function defaultWorker(): URL {
+  return new URL(FROM_SOURCE ? '../workers/query.ts' : '../workers/query.js', import.meta.url);
+}
+
+export class QueryPool {
+  readonly threads: number;
+  private readonly piscina: Piscina<PoolTask, ArrayBuffer>;
+  private closed = false;
+
+  constructor(opts: PoolOptions = {}) {
+    const threads = opts.threads ?? availableParallelism();
+    if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new RangeError(`threads must be 1 to 256, got ${String(threads)}.`);
+    this.threads = threads;
+    const file = opts.workerFile ?? defaultWorker();
+    const filename = file instanceof URL ? fileURLToPath(file) : file;
+    this.piscina = new Piscina<PoolTask, ArrayBuffer>({
+      filename,
+      minThreads: threads,
+      maxThreads: threads,
+      // Workers stay up: each holds its attached snapshots.
+      idleTimeout: Number.POSITIVE_INFINITY,
+      concurrentTasksPerWorker: 1,
+      execArgv: filename.endsWith('.ts') ? ['--import', 'tsx'] : []
+    });
+  }
+
+  /** Runs one task; the task's areas buffer is moved to the worker (unusable here afterwards). */
+  run(task: PoolTask): Promise<ArrayBuffer> {
+    if (this.closed) return Promise.reject(new Error('The pool is closed.'));
+    return this.piscina.run(task, { transferList: [task.areas] });
+  }
+
+  /** The worker threads' ids (for tests and metrics). */
+  get threadIds(): number[] {
+    return this.piscina.threads.map((t) => t.threadId);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.piscina.close();
+  }
+}

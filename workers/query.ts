@@ -1,0 +1,37 @@
+/**
+ * The query worker: attaches each snapshot's SharedArrayBuffers once (zero-copy), runs batch
+ * tasks with the same code as the main thread, and moves the packed pairs back.
+ */
+import { move } from 'piscina';
+import { PreparedArea } from '../src/geometry/index.js';
+import { NetworkIndex, type SnapshotBuffers } from '../src/index/network-index.js';
+import { runTask } from '../src/query/batch-task.js';
+
+export interface WorkerTask {
+  /** Snapshot version the task runs on, and its buffers. */
+  version: number;
+  buffers: SnapshotBuffers;
+  /** Versions still held by the engine: the worker lets go of every other. */
+  live: number[];
+  infoZone: number;
+  /** Areas packed by packTask. */
+  areas: ArrayBuffer;
+}
+
+const attached = new Map<number, NetworkIndex>();
+const prepared = new PreparedArea();
+
+export function attach(version: number, buffers: SnapshotBuffers, live: readonly number[]): NetworkIndex {
+  for (const v of attached.keys()) if (v !== version && !live.includes(v)) attached.delete(v);
+  let index = attached.get(version);
+  if (index === undefined) {
+    index = NetworkIndex.from(buffers);
+    attached.set(version, index);
+  }
+  return index;
+}
+
+export default function check(task: WorkerTask): ArrayBuffer {
+  const index = attach(task.version, task.buffers, task.live);
+  return move(runTask(index, task.areas, task.infoZone, prepared)) as ArrayBuffer;
+}
