@@ -1,3 +1,4 @@
+import type { BatchReport, BatchWorkload } from './phase-batch.js';
 /**
  * What the benchmark's phases share: options, the generated network and dig areas, the engine's
  * index and answers, and the report they fill in.
@@ -104,6 +105,8 @@ export interface BenchReport {
   naive: { buildSeconds: number; heapBytes: number; features: number } | { skipped: string };
   postgis: { version: string; loadSeconds: number; pieces: number; rows: number } | { unavailable: string };
   sweep: SweepRow[];
+  /** Planners' batches through the engine's pool, and PostGIS on the same areas. */
+  batches?: BatchReport;
   /** Differences found, with distances, for the reader to debug. */
   problems: string[];
   notes: string[];
@@ -119,6 +122,8 @@ export interface BenchContext {
   /** Per `${shape}:${b}`, the engine's answer to each dig of that shape, in order. */
   answers: Map<string, EngineAnswer[]>;
   report: BenchReport;
+  /** The batch workloads, with the engine's answers once timed. */
+  batches?: BatchWorkload[];
 }
 
 export const answerKey = (shape: DigShape, b: number): string => `${shape}:${b}`;

@@ -27,6 +27,8 @@ export interface DigOptions {
   seed: number;
   /** Dig areas per shape. */
   perShape: number;
+  /** The shapes to make; default all. */
+  shapes?: readonly DigShape[];
 }
 
 const SQUARE_HALF = 250;
@@ -189,7 +191,7 @@ export function generateDigs(plan: NetworkPlan, buildings: Pt[][][], opts: DigOp
   const digs: Dig[] = [];
   const graph = roadGraph(plan.roads);
   const nearby = nearbyBuildings(buildings, plan.roads);
-  for (const shape of SHAPES) {
+  for (const shape of opts.shapes ?? SHAPES) {
     const rng = createRng(deriveSeed(opts.seed, 'dig', shape));
     let made = 0;
     for (let attempts = 0; made < opts.perShape; attempts++) {
@@ -218,4 +220,40 @@ function isValidArea(g: Polygon | MultiPolygon): boolean {
       return ring.length >= 4 && first[0] === last[0] && first[1] === last[1] && isSimpleRing(ring as Pt[]);
     })
   );
+}
+
+/**
+ * A planned cable route of `length` metres along connected roads (a planner's long route): a walk
+ * that goes straight on at junctions where it can, takes a road again only when every way on is
+ * taken, and turns back at dead ends. EPSG:25832, on a random tile.
+ */
+export function generateRoute(plan: NetworkPlan, seed: number, length: number): number[][] {
+  const rng = createRng(deriveSeed(seed, 'route', String(length)));
+  const graph = roadGraph(plan.roads);
+  const first = rng.pick(plan.roads.filter((r) => r.length > 50));
+  const path: Pt[] = [...first.path];
+  const used = new Set<Road>([first]);
+  let walked = first.length;
+  let current = first;
+  while (walked < length) {
+    const end = path[path.length - 1];
+    const dir = heading(path[path.length - 2], end);
+    const all = graph.get(nodeKey(end)) ?? [];
+    const fresh = all.filter((n) => !used.has(n.road));
+    const others = all.filter((n) => n.road !== current);
+    const next = fresh.length > 0 ? fresh : others.length > 0 ? [rng.pick(others)] : all;
+    const turnOf = (n: { road: Road; atStart: boolean }): number => {
+      const p = n.road.path;
+      const h = n.atStart ? heading(p[0], p[1]) : heading(p[p.length - 1], p[p.length - 2]);
+      return Math.abs(Math.atan2(Math.sin(h - dir), Math.cos(h - dir)));
+    };
+    next.sort((a, b) => turnOf(a) - turnOf(b));
+    const choice = rng.chance(0.75) ? next[0] : rng.pick(next);
+    used.add(choice.road);
+    current = choice.road;
+    const piece = choice.atStart ? choice.road.path : [...choice.road.path].reverse();
+    for (let k = 1; k < piece.length; k++) path.push(piece[k]);
+    walked += choice.road.length;
+  }
+  return moved([subPath(path, 0, length)], rng.pick(plan.tiles))[0];
 }

@@ -5,6 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { cpus, loadavg, totalmem } from 'node:os';
 import type { BenchContext, BenchOptions, BenchReport, Machine } from './context.js';
 import { SHAPES, generateDigs, type Dig, type DigShape } from './digs.js';
@@ -12,6 +14,7 @@ import { loadBuildings, loadRoads, OWNERS, planNetwork } from './network.js';
 import { buildEngine, sweepChunkSize, timeEngine, timeFromColumns } from './phase-engine.js';
 import { runNaive } from './phase-naive.js';
 import { runPostgis } from './phase-postgis.js';
+import { makeWorkloads, timeBatches } from './phase-batch.js';
 import { fullGc, sink } from './stats.js';
 
 export const FULL_OPTIONS: Omit<BenchOptions, 'log'> = {
@@ -57,6 +60,21 @@ function cpuModel(): string {
   return cpus()[0]?.model ?? 'unknown';
 }
 
+/**
+ * The query worker compiled to JavaScript, as production runs it (a TypeScript worker carries
+ * the compiler's own memory): built with `npm run build` first. Undefined when that fails.
+ */
+function compiledWorker(log: (s: string) => void): string | undefined {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  try {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
+    return join(root, 'dist', 'workers', 'query.js');
+  } catch {
+    log('  could not build dist/: the pool loads the TypeScript worker');
+    return undefined;
+  }
+}
+
 /** Sets the CPU affinity of this process and all its threads; false when taskset is unavailable. */
 function setAffinity(cpuList: string): boolean {
   try {
@@ -68,6 +86,7 @@ function setAffinity(cpuList: string): boolean {
 }
 
 const LAST_CPU = String(cpus().length - 1);
+const ALL_CPUS = `0-${cpus().length - 1}`;
 const OTHER_CPUS = cpus().length > 2 ? `0-${cpus().length - 2}` : '0';
 
 /** Pins this process and all its threads to the last CPU, so the engine runs on one core. */
@@ -170,6 +189,19 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
   fullGc();
   log('engine: dig queries');
   timeEngine(ctx);
+
+  log('engine: batches with 0, 1 and 2 worker threads');
+  ctx.batches = makeWorkloads(ctx);
+  // The pool needs both cores: unpinned while it runs.
+  const pinned = opts.pin && machine.pinned.startsWith('Node pinned');
+  if (pinned) setAffinity(ALL_CPUS);
+  try {
+    report.batches = await timeBatches(ctx, built.parts, ctx.batches, opts.smoke ? undefined : compiledWorker(log));
+  } finally {
+    if (pinned) setAffinity(LAST_CPU);
+  }
+  built.parts.length = 0;
+  fullGc();
 
   runNaive(ctx);
   fullGc();

@@ -18,6 +18,8 @@ const OPTS = { crs: 'EPSG:25832' } as const;
  */
 export function buildEngine(plan: NetworkPlan, chunkSize: number, log: (s: string) => void): {
   index: NetworkIndex;
+  /** Each owner's own index, as an upload builds it. */
+  parts: NetworkIndex[];
   generateSeconds: number;
   buildSeconds: number;
   mergeSeconds: number;
@@ -39,7 +41,7 @@ export function buildEngine(plan: NetworkPlan, chunkSize: number, log: (s: strin
   const t0 = performance.now();
   const index = NetworkIndex.merge(parts, { chunkSize });
   const mergeSeconds = seconds(t0);
-  return { index, generateSeconds, buildSeconds, mergeSeconds };
+  return { index, parts, generateSeconds, buildSeconds, mergeSeconds };
 }
 
 /** Chunk tables and tree from the merged columns, three times: the index is the last one. */

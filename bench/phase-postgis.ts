@@ -10,6 +10,9 @@ import { SHAPES } from './digs.js';
 import { OWNERS, ownerFeatures, type NetworkPlan } from './network.js';
 import { loadNetwork, queryBatch, queryBatchParallel, querySingle, startPostgis, type Dig, type Pairs, type PgPeer, type Row } from './peers/postgis.js';
 import { summarize } from './stats.js';
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { BATCH_INFO_ZONE } from './phase-batch.js';
 
 /** The network again, owner by owner, as rows with m(F) computed from the attributes. */
 function* rowsOf(plan: NetworkPlan): Generator<Row> {
@@ -91,7 +94,49 @@ export async function runPostgis(ctx: BenchContext, aroundStart: <T>(start: () =
         );
       }
     }
+    if (ctx.batches && ctx.report.batches) await postgisBatches(ctx, peer);
   } finally {
     await peer.close();
+  }
+}
+
+/** Lets the two connections' server processes run on every CPU, as the engine's pool does. */
+async function unpinBackends(peer: PgPeer): Promise<void> {
+  for (const c of await peer.clients(2)) {
+    const res = await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    try {
+      execFileSync('taskset', ['-a', '-p', '-c', `0-${cpus().length - 1}`, String(res.rows[0].pid)], { stdio: 'ignore' });
+    } catch {
+      // No taskset: the processes were not pinned either.
+    }
+  }
+}
+
+/** The batch workloads through PostGIS: one LATERAL join on one connection and split over two. */
+async function postgisBatches(ctx: BenchContext, peer: PgPeer): Promise<void> {
+  const workloads = ctx.batches ?? [];
+  const rows = ctx.report.batches?.rows ?? [];
+  await unpinBackends(peer);
+  for (let i = 0; i < workloads.length; i++) {
+    const w = workloads[i];
+    const digs = w.areas.map((g, k) => ({ ...g, id: k }) as Dig);
+    let one = await queryBatch(peer, digs, BATCH_INFO_ZONE, ctx.index.maxMargin);
+    for (let r = 1; r < ctx.opts.reps; r++) {
+      const again = await queryBatch(peer, digs, BATCH_INFO_ZONE, ctx.index.maxMargin);
+      if (again.seconds < one.seconds) one = again;
+    }
+    const two = ctx.opts.pgParallel > 1 ? await queryBatchParallel(peer, digs, BATCH_INFO_ZONE, ctx.index.maxMargin, 2) : null;
+    let diffs = 0;
+    for (const result of two ? [one, two] : [one]) {
+      digs.forEach((d, k) => {
+        const mine = w.answers[k] ?? new Map<string, 1 | 2>();
+        const theirs = result.pairs.get(d.id) ?? new Map<string, 1 | 2>();
+        for (const [key, zone] of mine) if (theirs.get(key) !== zone) diffs++;
+        for (const key of theirs.keys()) if (!mine.has(key)) diffs++;
+      });
+    }
+    const timing = (threads: number, seconds: number): { threads: number; seconds: number; perSecond: number } => ({ threads, seconds, perSecond: digs.length / seconds });
+    rows[i].postgis = { one: timing(1, one.seconds), two: two ? timing(2, two.seconds) : null, diffs };
+    ctx.opts.log(`  batch ${w.name}: ${(digs.length / one.seconds).toFixed(0)} areas/s on 1 connection, ${diffs} differing pairs`);
   }
 }

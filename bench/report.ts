@@ -61,6 +61,32 @@ export function judgeTargets(r: BenchReport): TargetResult[] {
     measured: `${r.memory.perSegment.toFixed(1)} B`,
     pass: r.memory.perSegment <= 40
   });
+  const bt = r.batches;
+  if (bt) {
+    const rateOf = (row: (typeof bt.rows)[number], n: number): number => row.engine.find((t) => t.threads === n)?.perSecond ?? Number.NaN;
+    const scaling = bt.rows.map((row) => ({ row, x: rateOf(row, 2) / rateOf(row, 1) }));
+    const worstScale = scaling.reduce((w, s) => (s.x < w.x ? s : w));
+    out.push({
+      name: 'batches: 2 worker threads give at least 1.8x the throughput of 1',
+      measured: `lowest ${worstScale.x.toFixed(2)}x (${worstScale.row.name})`,
+      pass: r.machine.cores >= 2 ? worstScale.x >= 1.8 : null
+    });
+    const withPg = bt.rows.filter((row) => row.postgis);
+    if (withPg.length > 0) {
+      const perCore = withPg.map((row) => ({ row, x: rateOf(row, 1) / (row.postgis?.one.perSecond ?? Number.NaN) }));
+      const worst = perCore.reduce((w, s) => (s.x < w.x ? s : w));
+      out.push({
+        name: 'batches: throughput per core at least 5x PostGIS (1 worker thread vs 1 connection)',
+        measured: `lowest ${worst.x.toFixed(1)}x (${worst.row.name})`,
+        pass: worst.x >= 5
+      });
+      const diffs = withPg.reduce((t, row) => t + (row.postgis?.diffs ?? 0), 0);
+      out.push({ name: 'batches: answers identical to PostGIS (differing pairs)', measured: String(diffs), pass: diffs === 0 });
+    }
+    const base = bt.rss.find((x) => x.threads === 0)?.bytes ?? Number.NaN;
+    const added = Math.max(...bt.rss.filter((x) => x.threads > 0).map((x) => (x.bytes - base) / x.threads));
+    out.push({ name: 'batches: memory added per worker under 50 MB (RSS)', measured: mib(added), pass: added < 50 * 1024 * 1024 });
+  }
   return out;
 }
 
@@ -225,6 +251,8 @@ export function renderMarkdown(r: BenchReport): string {
     ''
   );
 
+  if (r.batches) out.push(...renderBatches(r));
+
   out.push('## Targets', '');
   out.push(table(['target', 'measured', 'result'], judgeTargets(r).map((t) => [t.name, t.measured, verdict(t.pass)])), '');
 
@@ -265,4 +293,55 @@ export function renderMarkdown(r: BenchReport): string {
   }
   out.push('');
   return out.join('\n');
+}
+
+/** The planners' batch section: throughput by worker threads, PostGIS on the same areas, RSS. */
+function renderBatches(r: BenchReport): string[] {
+  const bt = r.batches;
+  if (!bt) return [];
+  const out: string[] = ['## Planners\' batches (areas per second)', ''];
+  out.push(
+    `\`Engine.checkBatch\` over GeoJSON areas (EPSG:25832), b = ${bt.b} m, summaries streamed out; 0 threads = inline on the ` +
+      'main thread; Node unpinned (both cores) for this part. PostGIS: one LATERAL join over all areas on one connection, and ' +
+      'the areas split over two connections at once, both server processes free to use both cores. Best of ' +
+      `${r.options.reps} runs after a warm-up. "≠ PostGIS" counts differing (feature, zone) pairs over both PostGIS runs.`,
+    ''
+  );
+  const rate = (t: { perSecond: number } | null | undefined): string => (t ? int(t.perSecond) : '-');
+  out.push(
+    table(
+      ['batch', 'areas', 'vertices/area', 'engine 0 threads', 'engine 1 thread', 'engine 2 threads', '2 / 1 threads', 'PostGIS 1 connection', 'PostGIS 2 connections', 'engine 1 / PostGIS 1', 'engine 2 / PostGIS 2', '≠ PostGIS'],
+      bt.rows.map((row) => {
+        const e = (n: number): { perSecond: number } | undefined => row.engine.find((t) => t.threads === n);
+        const one = e(1)?.perSecond ?? NaN;
+        const two = e(2)?.perSecond ?? NaN;
+        const pg1 = row.postgis?.one.perSecond ?? NaN;
+        const pg2 = row.postgis?.two?.perSecond ?? NaN;
+        return [
+          row.name,
+          int(row.areas),
+          row.vertices.toFixed(1),
+          rate(e(0)),
+          rate(e(1)),
+          rate(e(2)),
+          `${(two / one).toFixed(2)}x`,
+          rate(row.postgis?.one),
+          rate(row.postgis?.two),
+          row.postgis ? `${(one / pg1).toFixed(1)}x` : '-',
+          row.postgis?.two ? `${(two / pg2).toFixed(1)}x` : '-',
+          row.postgis ? String(row.postgis.diffs) : '-'
+        ];
+      })
+    ),
+    ''
+  );
+  const base = bt.rss.find((x) => x.threads === 0)?.bytes ?? NaN;
+  out.push(
+    table(
+      ['worker threads', 'process RSS', 'added per worker'],
+      bt.rss.map((x) => [String(x.threads), mib(x.bytes), x.threads === 0 ? '-' : mib((x.bytes - base) / x.threads)])
+    ),
+    ''
+  );
+  return out;
 }

@@ -79,7 +79,8 @@ export class Engine {
   private readonly held = new Map<Snapshot, number>();
   private version = 0;
   private readonly chunkSize: number | undefined;
-  private readonly pool: QueryPool | null;
+  private pool: QueryPool | null;
+  private readonly workerFile: string | URL | undefined;
   private closed = false;
 
   constructor(opts: EngineOptions = {}) {
@@ -88,7 +89,22 @@ export class Engine {
       throw new LerError('OPTION_INVALID', { pointer: '/workers' }, `workers must be 0 to 256, got ${String(workers)}.`);
     }
     this.chunkSize = opts.chunkSize;
+    this.workerFile = opts.workerFile;
     this.pool = workers > 0 ? new QueryPool({ threads: workers, workerFile: opts.workerFile }) : null;
+  }
+
+  /**
+   * Changes the number of worker threads (0: batches run inline). Tasks already in the old pool
+   * finish; a batch still running on it fails its remaining areas with WORKER_FAILED.
+   */
+  async setWorkers(workers: number): Promise<void> {
+    this.checkOpen();
+    if (!Number.isInteger(workers) || workers < 0 || workers > 256) {
+      throw new LerError('OPTION_INVALID', { pointer: '/workers' }, `workers must be 0 to 256, got ${String(workers)}.`);
+    }
+    const old = this.pool;
+    this.pool = workers > 0 ? new QueryPool({ threads: workers, workerFile: this.workerFile }) : null;
+    await old?.close();
   }
 
   /** Worker threads of the pool (0: batches run inline). */

@@ -35,6 +35,8 @@ export interface PgPeer {
   client: pg.Client;
   /** A new connection to the benchmark database (closed by `close()`). */
   connect(): Promise<pg.Client>;
+  /** `client` and n - 1 more connections, opened once and reused. */
+  clients(n: number): Promise<pg.Client[]>;
 }
 
 export type StartOptions = ClusterOptions;

@@ -52,19 +52,27 @@ export function routeStretches(route: RouteInput, limits: AreaLimits): { total: 
   return { total: Math.max(1, Math.ceil(total / route.stretchLength - 1e-9)), areas: stretchesOf(xy, route, limits) };
 }
 
-function* stretchesOf(xy: number[], route: RouteInput, limits: AreaLimits): Generator<BatchArea | BatchAreaFailure> {
-  const half = route.width / 2;
-  const step = route.stretchLength;
+/** One stretch of a route and its corridor, as a MultiPolygon in EPSG:25832. */
+export interface RouteCorridor {
+  index: number;
+  from: number;
+  to: number;
+  coordinates: number[][][][];
+}
+
+/** The corridors of a route's stretches, in order along it (the route as read by readRouteLine). */
+export function* routeCorridors(xy: number[], width: number, stretchLength: number): Generator<RouteCorridor> {
+  const half = width / 2;
   // Distance along the line at each vertex.
   const n = xy.length >> 1;
   const along = new Float64Array(n);
   for (let v = 1; v < n; v++) along[v] = along[v - 1] + Math.hypot(xy[2 * v] - xy[2 * v - 2], xy[2 * v + 1] - xy[2 * v - 1]);
   const total = along[n - 1];
-  const count = Math.max(1, Math.ceil(total / step - 1e-9));
+  const count = Math.max(1, Math.ceil(total / stretchLength - 1e-9));
   let v = 0;
   for (let k = 0; k < count; k++) {
-    const from = k * step;
-    const to = k === count - 1 ? total : (k + 1) * step;
+    const from = k * stretchLength;
+    const to = k === count - 1 ? total : (k + 1) * stretchLength;
     // The stretch: the point at `from`, the vertices strictly between, the point at `to`.
     while (v < n - 2 && along[v + 1] <= from) v++;
     const piece: number[] = [];
@@ -72,9 +80,22 @@ function* stretchesOf(xy: number[], route: RouteInput, limits: AreaLimits): Gene
     let w = v + 1;
     for (; w < n - 1 && along[w] < to; w++) push(piece, xy[2 * w], xy[2 * w + 1]);
     pointAt(xy, along, w - 1, to, piece);
+    yield { index: k, from, to, coordinates: corridor(piece, half) };
+  }
+}
+
+function* stretchesOf(xy: number[], route: RouteInput, limits: AreaLimits): Generator<BatchArea | BatchAreaFailure> {
+  for (const { index: k, from, to, coordinates } of routeCorridors(xy, route.width, route.stretchLength)) {
     const id = route.id === null ? k : `${String(route.id)}:${k}`;
     try {
-      const { ringXy, starts } = corridor(piece, half);
+      const ringXy: number[] = [];
+      const starts: number[] = [];
+      for (const polygon of coordinates) {
+        for (const ring of polygon) {
+          starts.push(ringXy.length >> 1);
+          for (const [x, y] of ring) ringXy.push(x, y);
+        }
+      }
       const area = areaOf(ringXy, starts, k, id, limits, { featureIndex: k, featureId: id });
       area.stretch = { from, to };
       yield area;
@@ -99,15 +120,13 @@ function push(out: number[], x: number, y: number): void {
 }
 
 /**
- * The union of the square-capped rectangles of a polyline's segments, as flat rings. Computed
- * about the first vertex, where the numbers are small, and moved back.
+ * The union of the square-capped rectangles of a polyline's segments, as MultiPolygon
+ * coordinates. Computed about the first vertex, where the numbers are small, and moved back.
  */
-function corridor(piece: number[], half: number): { ringXy: number[]; starts: number[] } {
+function corridor(piece: number[], half: number): number[][][][] {
   const ox = piece[0], oy = piece[1];
   const rects: PcPolygon[] = [];
-  if (piece.length === 2) {
-    rects.push([square(0, 0, half)]);
-  }
+  if (piece.length === 2) rects.push([square(0, 0, half)]);
   for (let i = 2; i < piece.length; i += 2) {
     const ax = piece[i - 2] - ox, ay = piece[i - 1] - oy;
     const bx = piece[i] - ox, by = piece[i + 1] - oy;
@@ -127,15 +146,7 @@ function corridor(piece: number[], half: number): { ringXy: number[]; starts: nu
     ]);
   }
   const union = rects.length === 1 ? [rects[0]] : polygonClipping.union(rects[0], ...rects.slice(1));
-  const ringXy: number[] = [];
-  const starts: number[] = [];
-  for (const polygon of union) {
-    for (const ring of polygon) {
-      starts.push(ringXy.length >> 1);
-      for (const [x, y] of ring) ringXy.push(x + ox, y + oy);
-    }
-  }
-  return { ringXy, starts };
+  return union.map((polygon) => polygon.map((ring) => ring.map(([x, y]) => [x + ox, y + oy])));
 }
 
 function square(x: number, y: number, h: number): Pair[] {
