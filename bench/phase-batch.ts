@@ -6,7 +6,7 @@
 import { Engine } from '../src/engine.js';
 import type { NetworkIndex } from '../src/index/network-index.js';
 import { DEFAULT_MAX_SIDE, DEFAULT_MAX_VERTICES } from '../src/batch/areas.js';
-import { readRouteLine, routeCorridors } from '../src/batch/route.js';
+import { readRouteLine, routeStretchLines } from '../src/batch/route.js';
 import type { Feature, FeatureCollection, LineString, MultiPolygon, Polygon } from '../src/types.js';
 import type { BenchContext } from './context.js';
 import { generateDigs, generateRoute } from './digs.js';
@@ -22,8 +22,10 @@ export interface BatchWorkload {
   name: string;
   /** What the engine is given: areas as a FeatureCollection, or the route. */
   input: FeatureCollection<Polygon | MultiPolygon> | Feature<LineString>;
-  /** The same areas (a route: its stretches' corridors) for PostGIS, in batch order. */
-  areas: (Polygon | MultiPolygon)[];
+  /** The same areas (a route: its stretches' centrelines) for PostGIS, in batch order. */
+  areas: (Polygon | MultiPolygon | LineString)[];
+  /** A route's corridor half-width (PostGIS asks within this distance of each stretch), else 0. */
+  radius: number;
   /** Per area, the engine's pairs: `owner\0fid` -> 1 (dig area) or 2 (information zone). */
   answers: Map<string, 1 | 2>[];
 }
@@ -61,20 +63,26 @@ export function makeWorkloads(ctx: BenchContext): BatchWorkload[] {
   });
   const limits = { crs: 'EPSG:25832' as const, extent: null, maxSide: DEFAULT_MAX_SIDE, maxVertices: DEFAULT_MAX_VERTICES };
   const line = readRouteLine({ line: { type: 'LineString', coordinates: route }, id: null, width: ROUTE_WIDTH, stretchLength: ROUTE_STRETCH }, limits);
-  const corridors = [...routeCorridors(line, ROUTE_WIDTH, ROUTE_STRETCH)].map((c): MultiPolygon => ({ type: 'MultiPolygon', coordinates: c.coordinates }));
+  const stretches = [...routeStretchLines(line, ROUTE_STRETCH)].map((st): LineString => {
+    const coordinates: number[][] = [];
+    for (let i = 0; i < st.line.length; i += 2) coordinates.push([st.line[i], st.line[i + 1]]);
+    return { type: 'LineString', coordinates };
+  });
   return [
-    { name: 'building', input: collection(buildings), areas: buildings.map((d) => d.geometry), answers: [] },
-    { name: 'square 500 m', input: collection(squares), areas: squares.map((d) => d.geometry), answers: [] },
+    { name: 'building', input: collection(buildings), areas: buildings.map((d) => d.geometry), radius: 0, answers: [] },
+    { name: 'square 500 m', input: collection(squares), areas: squares.map((d) => d.geometry), radius: 0, answers: [] },
     {
       name: `route ${(smoke ? 2 : 50).toFixed(0)} km, ${ROUTE_WIDTH} m wide, by ${ROUTE_STRETCH} m`,
       input: { type: 'Feature', id: 'route', geometry: { type: 'LineString', coordinates: route }, properties: {} },
-      areas: corridors,
+      areas: stretches,
+      radius: ROUTE_WIDTH / 2,
       answers: []
     }
   ];
 }
 
-function vertexCount(g: Polygon | MultiPolygon): number {
+function vertexCount(g: Polygon | MultiPolygon | LineString): number {
+  if (g.type === 'LineString') return g.coordinates.length;
   const polys = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
   return polys.reduce((s, rings) => s + rings.reduce((t, r) => t + r.length, 0), 0);
 }

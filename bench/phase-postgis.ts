@@ -120,12 +120,12 @@ async function postgisBatches(ctx: BenchContext, peer: PgPeer): Promise<void> {
   for (let i = 0; i < workloads.length; i++) {
     const w = workloads[i];
     const digs = w.areas.map((g, k) => ({ ...g, id: k }) as Dig);
-    let one = await queryBatch(peer, digs, BATCH_INFO_ZONE, ctx.index.maxMargin);
+    let one = await queryBatch(peer, digs, BATCH_INFO_ZONE, ctx.index.maxMargin, w.radius);
     for (let r = 1; r < ctx.opts.reps; r++) {
-      const again = await queryBatch(peer, digs, BATCH_INFO_ZONE, ctx.index.maxMargin);
+      const again = await queryBatch(peer, digs, BATCH_INFO_ZONE, ctx.index.maxMargin, w.radius);
       if (again.seconds < one.seconds) one = again;
     }
-    const two = ctx.opts.pgParallel > 1 ? await queryBatchParallel(peer, digs, BATCH_INFO_ZONE, ctx.index.maxMargin, 2) : null;
+    const two = ctx.opts.pgParallel > 1 ? await queryBatchParallel(peer, digs, BATCH_INFO_ZONE, ctx.index.maxMargin, 2, w.radius) : null;
     let diffs = 0;
     for (const result of two ? [one, two] : [one]) {
       digs.forEach((d, k) => {

@@ -208,6 +208,7 @@ export class Engine {
           input: batch,
           limits,
           infoZone,
+          radius: route === null ? 0 : route.width / 2,
           conflicts: opts.conflicts === true,
           signal: opts.signal ?? null,
           onProgress: opts.onProgress ?? null,

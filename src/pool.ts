@@ -21,6 +21,7 @@ export interface PoolTask {
   buffers: SnapshotBuffers;
   live: number[];
   infoZone: number;
+  radius: number;
   areas: ArrayBuffer;
 }
 

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine, type AreaSummary } from '../src/index.js';
+import { Engine, marginOf, type AreaSummary } from '../src/index.js';
 import type { Feature, LineString, MultiPolygon, Polygon } from '../src/types.js';
 import { PLANAR } from './helpers/compare.js';
 import { areaOf, featureDistance, segmentSegmentSq, type SqDist } from './helpers/oracle.js';
@@ -321,13 +321,16 @@ describe('Engine: routes', () => {
     return best;
   }
 
-  it('checks the corridor stretch by stretch', async () => {
+  it('checks the corridor stretch by stretch, exactly: within half the width + m(F) (+ b) of each stretch', async () => {
     const width = 12;
-    const out = await collect(engine.checkBatch(route, { ...PLANAR, infoZone: 2, corridorWidth: width, conflicts: true }));
+    const r = width / 2;
+    const b = 2;
+    const out = await collect(engine.checkBatch(route, { ...PLANAR, infoZone: b, corridorWidth: width, conflicts: true }));
     expect(out).toHaveLength(Math.ceil(length / 100));
     expect(out.map((s) => s.id)).toEqual(out.map((_, k) => `route-1:${k}`));
     expect(out[out.length - 1].stretch?.to).toBeCloseTo(length, 9);
     let found = 0;
+    let checked = 0;
     for (const s of out) {
       expect(s.status).toBe('ok');
       const { from, to } = s.stretch ?? { from: 0, to: 0 };
@@ -335,16 +338,46 @@ describe('Engine: routes', () => {
       for (const { owner, features } of world.owners) {
         for (const f of features) {
           const d = distanceToStretch(f, from, to);
+          const m = marginOf(f.properties ?? {});
           const c = reported.get(`${owner}|${String(f.id)}`);
-          // Within half the width of the stretch: in its dig area (margins only widen it).
-          if (d <= width / 2) expect(c?.zone, `${owner} ${String(f.id)} at ${d} m`).toBe('digArea');
-          // Reported: within the corridor (square caps reach at most half the width times root 2), plus margin and zone.
-          if (c) expect(d).toBeLessThanOrEqual((width / 2) * Math.SQRT2 + c.margin + 2 + 1e-9);
+          // Ties within rounding of a zone's edge are left out.
+          if (Math.abs(d - (r + m)) < 1e-6 || Math.abs(d - (r + m + b)) < 1e-6) continue;
+          const want = d <= r + m ? 'digArea' : d <= r + m + b ? 'infoZone' : undefined;
+          expect(c?.zone, `${owner} ${String(f.id)} at ${d} m of stretch ${s.index}`).toBe(want);
+          if (c) expect(c.distance).toBeCloseTo(Math.max(0, d - r), 6);
+          checked++;
         }
       }
       found += s.conflictCount;
     }
+    expect(checked).toBeGreaterThan(1000);
     expect(found).toBeGreaterThan(0);
+  });
+
+  it('measures the length of each line inside a stretch\'s corridor', async () => {
+    const lines = new Engine({ workers: 1 });
+    try {
+      const line = (id: string, coordinates: number[][]): Feature => ({ type: 'Feature', id, geometry: { type: 'LineString', coordinates }, properties: { featureType: 'Elledning' } });
+      lines.putNetwork('dk-el', [line('across', [[50, -20], [50, 20]]), line('along', [[-50, 3], [350, 3]]), line('beside', [[-50, 8], [350, 8]])], PLANAR);
+      const straight: LineString = { type: 'LineString', coordinates: [[0, 0], [120, 0], [300, 0]] };
+      const out = await collect(lines.checkBatch(straight, { ...PLANAR, infoZone: 4, corridorWidth: 10, conflicts: true }));
+      expect(out.map((s) => s.stretch)).toEqual([{ from: 0, to: 100 }, { from: 100, to: 200 }, { from: 200, to: 300 }]);
+      const byId = out.map((s) => Object.fromEntries((s.conflicts ?? []).map((c) => [c.featureId, c])));
+      // Across the first stretch: 10 m inside; along it at 3 m: the stretch and 4 m of each round end.
+      expect(byId[0].across).toMatchObject({ zone: 'digArea', distance: 0 });
+      expect(byId[0].across.lengthInside).toBeCloseTo(10, 9);
+      for (const k of [0, 1, 2]) {
+        expect(byId[k].along.zone).toBe('digArea');
+        expect(byId[k].along.lengthInside).toBeCloseTo(108, 9);
+        // At 8 m, 3 m outside the corridor: in the information zone of 4 m.
+        expect(byId[k].beside).toMatchObject({ zone: 'infoZone', lengthInside: 0 });
+        expect(byId[k].beside.distance).toBeCloseTo(3, 9);
+      }
+      expect(byId[1].across).toBeUndefined();
+      expect(out[0].lengthInside).toBeCloseTo(118, 9);
+    } finally {
+      await lines.close();
+    }
   });
 
   it('answers a route in lon/lat as in metres', async () => {

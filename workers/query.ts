@@ -14,6 +14,8 @@ export interface WorkerTask {
   /** Versions still held by the engine: the worker lets go of every other. */
   live: number[];
   infoZone: number;
+  /** Corridor radius around the areas' rings (a route), or 0. */
+  radius: number;
   /** Areas packed by packTask. */
   areas: ArrayBuffer;
 }
@@ -33,5 +35,5 @@ export function attach(version: number, buffers: SnapshotBuffers, live: readonly
 
 export default function check(task: WorkerTask): ArrayBuffer {
   const index = attach(task.version, task.buffers, task.live);
-  return move(runTask(index, task.areas, task.infoZone, prepared)) as ArrayBuffer;
+  return move(runTask(index, task.areas, task.infoZone, prepared, task.radius)) as ArrayBuffer;
 }

@@ -11,7 +11,7 @@
  *   await peer.close();
  */
 import pg from 'pg';
-import type { Geometry, MultiPolygon, Polygon } from '../../src/types.js';
+import type { Geometry, LineString, MultiPolygon, Polygon } from '../../src/types.js';
 import { startCluster, type ClusterOptions } from './postgis-cluster.js';
 import { CopyBinaryWriter, CopyIn, ewkbHex, segmentCount, type CopyField } from './postgis-wire.js';
 
@@ -22,7 +22,8 @@ const DB = 'ler';
 export type Row = Geometry & { owner: string; fid: string | number; margin: number };
 
 /** One dig area in EPSG:25832 metres, with a caller's integer id (int4). */
-export type Dig = (Polygon | MultiPolygon) & { id: number };
+/** A dig area; a LineString is a route's stretch, asked with a corridor radius. */
+export type Dig = (Polygon | MultiPolygon | LineString) & { id: number };
 
 /** Per dig id, the reported features keyed `${owner}\u0000${fid}`: 1 digArea, 2 infoZone. Every dig has an entry. */
 export type Pairs = Map<number, Map<string, 1 | 2>>;
@@ -241,15 +242,16 @@ function checkDistances(b: number, maxMargin: number): void {
  * index with the widest possible reach; the exact test is each piece's own m + b. A feature is in the
  * digArea when any of its pieces is within m. With b = 0 both tests are the same, so it is not repeated.
  */
-function conflictSql(g: string, b: number, maxMargin: number): string {
-  const near = b === 0 ? 'true' : `bool_or(ST_DWithin(s.geom, ${g}, s.margin))`;
+function conflictSql(g: string, b: number, maxMargin: number, radius = 0): string {
+  const near = b === 0 ? 'true' : `bool_or(ST_DWithin(s.geom, ${g}, s.margin + ${radius}))`;
   return `SELECT s.owner, s.fid, ${near} AS near FROM net_sub s
-    WHERE s.geom && ST_Expand(${g}, ${maxMargin + b}) AND ST_DWithin(s.geom, ${g}, s.margin + ${b})
+    WHERE s.geom && ST_Expand(${g}, ${maxMargin + radius + b}) AND ST_DWithin(s.geom, ${g}, s.margin + ${radius + b})
     GROUP BY s.owner, s.fid`;
 }
 
-function batchSql(b: number, maxMargin: number): string {
-  return `SELECT d.id, x.owner, x.fid, x.near FROM dig d CROSS JOIN LATERAL (${conflictSql('d.geom', b, maxMargin)}) x`;
+/** With a radius, each dig is a corridor: everything within that distance of its geometry. */
+function batchSql(b: number, maxMargin: number, radius = 0): string {
+  return `SELECT d.id, x.owner, x.fid, x.near FROM dig d CROSS JOIN LATERAL (${conflictSql('d.geom', b, maxMargin, radius)}) x`;
 }
 
 type PairRow = [number, string, string, boolean];
@@ -290,9 +292,9 @@ async function loadDigs(c: pg.Client, digs: readonly Dig[]): Promise<void> {
 }
 
 /** Runs the batch join on one connection whose `dig` table is loaded; returns seconds and rows. */
-async function runBatch(c: pg.Client, b: number, maxMargin: number): Promise<{ seconds: number; rows: PairRow[] }> {
+async function runBatch(c: pg.Client, b: number, maxMargin: number, radius = 0): Promise<{ seconds: number; rows: PairRow[] }> {
   const t0 = performance.now();
-  const res = await c.query<PairRow>({ text: batchSql(b, maxMargin), rowMode: 'array' });
+  const res = await c.query<PairRow>({ text: batchSql(b, maxMargin, radius), rowMode: 'array' });
   return { seconds: since(t0), rows: res.rows };
 }
 
@@ -300,11 +302,11 @@ async function runBatch(c: pg.Client, b: number, maxMargin: number): Promise<{ s
  * All digs in one LATERAL join on one connection, no parallel workers. Only the query is timed,
  * not the COPY of the digs into their temp table.
  */
-export async function queryBatch(peer: PgPeer, digs: readonly Dig[], b: number, maxMargin: number): Promise<BatchResult> {
+export async function queryBatch(peer: PgPeer, digs: readonly Dig[], b: number, maxMargin: number, radius = 0): Promise<BatchResult> {
   checkDistances(b, maxMargin);
   const c = asPeer(peer).client;
   await loadDigs(c, digs);
-  const { seconds, rows } = await runBatch(c, b, maxMargin);
+  const { seconds, rows } = await runBatch(c, b, maxMargin, radius);
   const pairs = emptyPairs(digs);
   for (const [id, owner, fid, near] of rows) addPair(pairs, id, owner, fid, near);
   return { seconds, pairs, pairCount: rows.length };
@@ -319,7 +321,8 @@ export async function queryBatchParallel(
   digs: readonly Dig[],
   b: number,
   maxMargin: number,
-  connections: number
+  connections: number,
+  radius = 0
 ): Promise<BatchResult> {
   checkDistances(b, maxMargin);
   const n = Math.max(1, Math.min(Math.floor(connections), digs.length || 1));
@@ -327,7 +330,7 @@ export async function queryBatchParallel(
   const per = Math.ceil(digs.length / n);
   await Promise.all(clients.map((c, i) => loadDigs(c, digs.slice(i * per, (i + 1) * per))));
   const t0 = performance.now();
-  const parts = await Promise.all(clients.map((c) => runBatch(c, b, maxMargin)));
+  const parts = await Promise.all(clients.map((c) => runBatch(c, b, maxMargin, radius)));
   const seconds = since(t0);
   const pairs = emptyPairs(digs);
   let pairCount = 0;

@@ -1,13 +1,16 @@
 /**
  * A planned route (a cable or pipe line to be laid) checked as a corridor of a given width, and
- * reported stretch by stretch: the line is cut every `stretchLength` metres along it, and each
- * piece becomes a dig area of its own. A stretch's corridor is the union of its segments'
- * rectangles of the full width, each lengthened by half the width at both ends (square caps): it
- * holds every point within half the width of the stretch (and, at bends and ends, a little more),
- * and neighbouring stretches overlap there, so nothing between them is missed.
+ * reported stretch by stretch: the centreline is cut every `stretchLength` metres along it, and
+ * each piece is checked on its own. A stretch's corridor is every point within half the width of
+ * its piece of centreline (round at its ends and bends: the exact buffer); neighbouring stretches
+ * overlap where they meet, so nothing between them is missed.
+ *
+ * A feature F is in a stretch's dig area when its distance to the piece is at most half the width
+ * + m(F), in its information zone when at most half the width + m(F) + b; `distance` is to the
+ * corridor, `lengthInside` the length of F inside it. The piece goes to the query as a ring that
+ * runs along it and back: its boundary is the piece, and the query measures every distance to
+ * that boundary less the radius. No polygon is ever built, so no buffering can go wrong.
  */
-import polygonClipping from 'polygon-clipping';
-import type { Pair, Polygon as PcPolygon } from 'polygon-clipping';
 import { LerError } from '../errors.js';
 import { GeomType } from '../index/columns.js';
 import { readGeometry, type GeometrySink } from '../input/geometry.js';
@@ -37,66 +40,62 @@ export function readRouteLine(route: RouteInput, limits: AreaLimits): number[] {
     throw new LerError('ROUTE_INVALID', { pointer: '/stretchLength' }, `stretchLength must be 1 to ${limits.maxSide} m, got ${String(s)}.`);
   }
   const line = route.line as { type?: unknown; geometry?: unknown } | null;
-  const geometry = line && typeof line === 'object' && line.type === 'Feature' ? line.geometry : line;
-  const pointer = line && typeof line === 'object' && line.type === 'Feature' ? '/geometry' : '';
+  const feature = line !== null && typeof line === 'object' && line.type === 'Feature';
   const sink = new LineSink();
-  readGeometry(geometry, [GeomType.LineString], sink, { crs: limits.crs, extent: limits.extent, where: {}, pointer });
+  readGeometry(feature ? line.geometry : line, [GeomType.LineString], sink, { crs: limits.crs, extent: limits.extent, where: {}, pointer: feature ? '/geometry' : '' });
   return sink.xy;
 }
 
-/** The route's stretches as batch areas, in order along the line, and their number. */
-export function routeStretches(route: RouteInput, limits: AreaLimits): { total: number; areas: Generator<BatchArea | BatchAreaFailure> } {
-  const xy = readRouteLine(route, limits);
-  let total = 0;
-  for (let i = 2; i < xy.length; i += 2) total += Math.hypot(xy[i] - xy[i - 2], xy[i + 1] - xy[i - 1]);
-  return { total: Math.max(1, Math.ceil(total / route.stretchLength - 1e-9)), areas: stretchesOf(xy, route, limits) };
-}
-
-/** One stretch of a route and its corridor, as a MultiPolygon in EPSG:25832. */
-export interface RouteCorridor {
+/** One stretch of a route: where it starts and ends along it, and its piece of centreline (x0, y0, x1, y1, ...). */
+export interface RouteStretch {
   index: number;
   from: number;
   to: number;
-  coordinates: number[][][][];
+  line: number[];
 }
 
-/** The corridors of a route's stretches, in order along it (the route as read by readRouteLine). */
-export function* routeCorridors(xy: number[], width: number, stretchLength: number): Generator<RouteCorridor> {
-  const half = width / 2;
-  // Distance along the line at each vertex.
+/** The route's stretches, in order along it (the route as read by readRouteLine). */
+export function* routeStretchLines(xy: number[], stretchLength: number): Generator<RouteStretch> {
   const n = xy.length >> 1;
+  // Distance along the line at each vertex.
   const along = new Float64Array(n);
   for (let v = 1; v < n; v++) along[v] = along[v - 1] + Math.hypot(xy[2 * v] - xy[2 * v - 2], xy[2 * v + 1] - xy[2 * v - 1]);
   const total = along[n - 1];
-  const count = Math.max(1, Math.ceil(total / stretchLength - 1e-9));
+  const count = stretchCount(total, stretchLength);
   let v = 0;
   for (let k = 0; k < count; k++) {
     const from = k * stretchLength;
     const to = k === count - 1 ? total : (k + 1) * stretchLength;
-    // The stretch: the point at `from`, the vertices strictly between, the point at `to`.
+    // The point at `from`, the vertices strictly between, the point at `to`.
     while (v < n - 2 && along[v + 1] <= from) v++;
-    const piece: number[] = [];
-    pointAt(xy, along, v, from, piece);
+    const line: number[] = [];
+    pointAt(xy, along, v, from, line);
     let w = v + 1;
-    for (; w < n - 1 && along[w] < to; w++) push(piece, xy[2 * w], xy[2 * w + 1]);
-    pointAt(xy, along, w - 1, to, piece);
-    yield { index: k, from, to, coordinates: corridor(piece, half) };
+    for (; w < n - 1 && along[w] < to; w++) push(line, xy[2 * w], xy[2 * w + 1]);
+    pointAt(xy, along, w - 1, to, line);
+    yield { index: k, from, to, line };
   }
 }
 
-function* stretchesOf(xy: number[], route: RouteInput, limits: AreaLimits): Generator<BatchArea | BatchAreaFailure> {
-  for (const { index: k, from, to, coordinates } of routeCorridors(xy, route.width, route.stretchLength)) {
+function stretchCount(total: number, stretchLength: number): number {
+  return Math.max(1, Math.ceil(total / stretchLength - 1e-9));
+}
+
+/** The route's stretches as batch areas (each its centreline as a ring along it and back), and their number. */
+export function routeStretches(route: RouteInput, limits: AreaLimits): { total: number; areas: Generator<BatchArea | BatchAreaFailure> } {
+  const xy = readRouteLine(route, limits);
+  let total = 0;
+  for (let i = 2; i < xy.length; i += 2) total += Math.hypot(xy[i] - xy[i - 2], xy[i + 1] - xy[i - 1]);
+  return { total: stretchCount(total, route.stretchLength), areas: stretchAreas(xy, route, limits) };
+}
+
+function* stretchAreas(xy: number[], route: RouteInput, limits: AreaLimits): Generator<BatchArea | BatchAreaFailure> {
+  for (const { index: k, from, to, line } of routeStretchLines(xy, route.stretchLength)) {
     const id = route.id === null ? k : `${String(route.id)}:${k}`;
     try {
-      const ringXy: number[] = [];
-      const starts: number[] = [];
-      for (const polygon of coordinates) {
-        for (const ring of polygon) {
-          starts.push(ringXy.length >> 1);
-          for (const [x, y] of ring) ringXy.push(x, y);
-        }
-      }
-      const area = areaOf(ringXy, starts, k, id, limits, { featureIndex: k, featureId: id });
+      const ring = [...line];
+      for (let i = line.length - 4; i >= 0; i -= 2) ring.push(line[i], line[i + 1]);
+      const area = areaOf(ring, [0], k, id, limits, { featureIndex: k, featureId: id });
       area.stretch = { from, to };
       yield area;
     } catch (error) {
@@ -117,44 +116,4 @@ function push(out: number[], x: number, y: number): void {
   const n = out.length;
   if (n >= 2 && out[n - 2] === x && out[n - 1] === y) return;
   out.push(x, y);
-}
-
-/**
- * The union of the square-capped rectangles of a polyline's segments, as MultiPolygon
- * coordinates. Computed about the first vertex, where the numbers are small, and moved back.
- */
-function corridor(piece: number[], half: number): number[][][][] {
-  const ox = piece[0], oy = piece[1];
-  const rects: PcPolygon[] = [];
-  if (piece.length === 2) rects.push([square(0, 0, half)]);
-  for (let i = 2; i < piece.length; i += 2) {
-    const ax = piece[i - 2] - ox, ay = piece[i - 1] - oy;
-    const bx = piece[i] - ox, by = piece[i + 1] - oy;
-    const l = Math.hypot(bx - ax, by - ay);
-    if (l === 0) continue;
-    // Unit direction and left normal, both scaled by half the width.
-    const ux = ((bx - ax) / l) * half, uy = ((by - ay) / l) * half;
-    const nx = -uy, ny = ux;
-    rects.push([
-      [
-        [ax - ux + nx, ay - uy + ny],
-        [ax - ux - nx, ay - uy - ny],
-        [bx + ux - nx, by + uy - ny],
-        [bx + ux + nx, by + uy + ny],
-        [ax - ux + nx, ay - uy + ny]
-      ]
-    ]);
-  }
-  const union = rects.length === 1 ? [rects[0]] : polygonClipping.union(rects[0], ...rects.slice(1));
-  return union.map((polygon) => polygon.map((ring) => ring.map(([x, y]) => [x + ox, y + oy])));
-}
-
-function square(x: number, y: number, h: number): Pair[] {
-  return [
-    [x - h, y - h],
-    [x + h, y - h],
-    [x + h, y + h],
-    [x - h, y + h],
-    [x - h, y - h]
-  ];
 }

@@ -37,6 +37,8 @@ export interface BatchPlan {
   input: BatchInput;
   limits: AreaLimits;
   infoZone: number;
+  /** A route's corridor half-width around each area's rings (its centreline), or 0. */
+  radius: number;
   conflicts: boolean;
   signal: AbortSignal | null;
   onProgress: ((p: BatchProgress) => void) | null;
@@ -171,9 +173,9 @@ export async function* runBatch(plan: BatchPlan, runner: BatchRunner): AsyncGene
         // Inline: one task per turn of the event loop, so that cancellation and progress get in.
         await new Promise<void>((resolve) => setImmediate(resolve));
         if (stop.signal.aborted) throw abortError(stop.signal);
-        return runTask(snapshot.index, areas, plan.infoZone);
+        return runTask(snapshot.index, areas, plan.infoZone, undefined, plan.radius);
       }
-      return await pool.run({ version: snapshot.version, buffers: snapshot.buffers, live: runner.live(), infoZone: plan.infoZone, areas });
+      return await pool.run({ version: snapshot.version, buffers: snapshot.buffers, live: runner.live(), infoZone: plan.infoZone, radius: plan.radius, areas });
     } finally {
       free();
     }

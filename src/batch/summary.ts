@@ -59,11 +59,18 @@ interface AreaRef {
 }
 
 export function failedSummary(area: AreaRef, version: number, error: LerError | { code: string; message: string; pointer?: string }): AreaSummary {
-  return {
-    ...ref(area),
+  const summary = emptySummary(area, version, 'failed');
+  summary.error = error.pointer !== undefined ? { code: error.code, message: error.message, pointer: error.pointer } : { code: error.code, message: error.message };
+  return summary;
+}
+
+/** A summary with nothing found, every field in place (one object shape for all summaries). */
+function emptySummary(area: AreaRef, version: number, status: 'ok' | 'failed'): AreaSummary {
+  const summary: AreaSummary = {
+    index: area.index,
+    id: area.id,
     version,
-    status: 'failed',
-    error: { code: error.code, message: error.message, ...(error.pointer !== undefined ? { pointer: error.pointer } : {}) },
+    status,
     conflictCount: 0,
     inDigArea: 0,
     inInfoZone: 0,
@@ -73,10 +80,8 @@ export function failedSummary(area: AreaRef, version: number, error: LerError | 
     mostDangerous: null,
     lengthInside: 0
   };
-}
-
-function ref(area: AreaRef): AreaRef {
-  return { index: area.index, id: area.id, ...(area.stretch ? { stretch: area.stretch } : {}) };
+  if (area.stretch) summary.stretch = area.stretch;
+  return summary;
 }
 
 /** The summary of pairs p0 .. p1 - 1 of a task's answer. */
@@ -89,19 +94,24 @@ export function summarize(
   p1: number,
   withConflicts: boolean
 ): AreaSummary {
+  const summary = emptySummary(area, version, 'ok');
+  if (p1 === p0) {
+    if (withConflicts) summary.conflicts = [];
+    return summary;
+  }
   const c = index.columns;
-  const owners = new Set<string>();
-  const byForsyningsart: Record<string, number> = {};
-  const byFareklasse: Record<string, number> = {};
+  const owners: string[] = [];
+  const byForsyningsart = summary.byForsyningsart;
+  const byFareklasse = summary.byFareklasse;
   let inDigArea = 0;
   let lengthInside = 0;
   let worst = -1;
   let worstRank = -1;
   for (let p = p0; p < p1; p++) {
     const f = pairs.feature[p];
-    owners.add(index.featureOwner(f));
-    const supplyCode = c.forsyningsart[f];
-    const supply = supplyCode === FORSYNINGSART_OTHER ? String(index.featureProperties(f).forsyningsart) : (valueOf(FORSYNINGSART, supplyCode) ?? UNKNOWN_KEY);
+    const owner = index.featureOwner(f);
+    if (!owners.includes(owner)) owners.push(owner);
+    const supply = supplyOf(index, f);
     byForsyningsart[supply] = (byForsyningsart[supply] ?? 0) + 1;
     const danger = valueOf(FAREKLASSE, c.fareklasse[f]) ?? UNKNOWN_KEY;
     byFareklasse[danger] = (byFareklasse[danger] ?? 0) + 1;
@@ -118,37 +128,35 @@ export function summarize(
       }
     }
   }
-  let mostDangerous: DangerousLine | null = null;
   if (worst >= 0) {
     const f = pairs.feature[worst];
-    const conflict = index.conflictOf(f, pairs, worst);
-    mostDangerous = {
-      featureId: conflict.featureId,
-      owner: conflict.owner,
+    const supply = c.forsyningsart[f];
+    summary.mostDangerous = {
+      featureId: index.featureId(f),
+      owner: index.featureOwner(f),
       featureType: FEATURE_TYPES[c.featureType[f] - 1],
-      forsyningsart: conflict.forsyningsart,
-      fareklasse: conflict.fareklasse,
-      zone: conflict.zone,
-      distance: conflict.distance
+      forsyningsart: supply === 0 ? null : supplyOf(index, f),
+      fareklasse: valueOf(FAREKLASSE, c.fareklasse[f]) ?? null,
+      zone: pairs.zone[worst] === ZONE_DIG_AREA ? 'digArea' : 'infoZone',
+      distance: pairs.distance[worst]
     };
   }
-  const summary: AreaSummary = {
-    ...ref(area),
-    version,
-    status: 'ok',
-    conflictCount: p1 - p0,
-    inDigArea,
-    inInfoZone: p1 - p0 - inDigArea,
-    owners: [...owners].sort(),
-    byForsyningsart,
-    byFareklasse,
-    mostDangerous,
-    lengthInside
-  };
+  summary.conflictCount = p1 - p0;
+  summary.inDigArea = inDigArea;
+  summary.inInfoZone = p1 - p0 - inDigArea;
+  summary.owners = owners.sort();
+  summary.lengthInside = lengthInside;
   if (withConflicts) {
     const list: Conflict[] = [];
     for (let p = p0; p < p1; p++) list.push(index.conflictOf(pairs.feature[p], pairs, p));
     summary.conflicts = list;
   }
   return summary;
+}
+
+/** A feature's kind of supply: the LER value, the owner's own name for another kind, or 'ukendt'. */
+function supplyOf(index: NetworkIndex, f: number): string {
+  const code = index.columns.forsyningsart[f];
+  if (code === FORSYNINGSART_OTHER) return String(index.featureProperties(f).forsyningsart);
+  return valueOf(FORSYNINGSART, code) ?? UNKNOWN_KEY;
 }

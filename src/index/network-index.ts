@@ -158,10 +158,12 @@ export class NetworkIndex {
 
   /**
    * The exact pairs of an area already prepared in EPSG:25832 (batch tasks hand over flat rings,
-   * not GeoJSON); b is checked by the caller. Valid until the next query on this index.
+   * not GeoJSON); b is checked by the caller. Valid until the next query on this index. With a
+   * radius, the area is the corridor within that distance of the rings (a route's centreline
+   * drawn as a ring along it and back): distances are to the corridor, lengths inside it.
    */
-  pairsOf(area: PreparedArea, b: number): PairResult {
-    return this.search().run(area, b, false);
+  pairsOf(area: PreparedArea, b: number, radius = 0): PairResult {
+    return this.search().run(area, b, false, radius);
   }
 
   /** How many chunks a bbox-only search returns for this dig: the floor under the exact test. */

@@ -89,10 +89,10 @@ export function packTask(areas: readonly AreaRings[], slots: ArrayLike<number>):
 }
 
 /**
- * Checks every area of a packed task against the index with information zone b and packs the
- * exact pairs of each. The same code runs inline and in the workers.
+ * Checks every area of a packed task against the index with information zone b (a corridor of
+ * the given radius around each area's rings when radius > 0) and packs the exact pairs of each. The same code runs inline and in the workers.
  */
-export function runTask(index: NetworkIndex, buffer: ArrayBuffer, b: number, prepared = new PreparedArea()): ArrayBuffer {
+export function runTask(index: NetworkIndex, buffer: ArrayBuffer, b: number, prepared = new PreparedArea(), radius = 0): ArrayBuffer {
   const t = viewAreas(buffer);
   const n = t.slots.length;
   const pairStart = new Uint32Array(n + 1);
@@ -107,7 +107,7 @@ export function runTask(index: NetworkIndex, buffer: ArrayBuffer, b: number, pre
     const r0 = t.areaRings[k];
     const r1 = t.areaRings[k + 1];
     prepared.prepare(t.xy, t.ringStarts.subarray(r0, r1 + 1), r1 - r0);
-    const r = index.pairsOf(prepared, b);
+    const r = index.pairsOf(prepared, b, radius);
     if (m + r.count > cap) {
       cap = Math.max(2 * cap, m + r.count);
       feature = grown(feature, cap);

@@ -1,4 +1,5 @@
 import { UNKNOWN_LOCATION, type LineMeasure, type PreparedArea } from '../geometry/index.js';
+import { lengthWithin } from '../geometry/near-length.js';
 import type { NetworkColumns } from '../index/columns.js';
 import { CHUNK_POINT, CHUNK_POLYGON, type ChunkTables } from '../index/chunks.js';
 
@@ -88,9 +89,11 @@ export class ConflictSearch {
    * Exact conflicts of the dig area with information zone b. With `reveal`, also records for each
    * answer the chunks within m(F) + b + REVEAL_SLACK, which the delivered geometry is cut from.
    */
-  run(area: PreparedArea, b: number, reveal: boolean): PairResult {
+  run(area: PreparedArea, b: number, reveal: boolean, radius = 0): PairResult {
     const slack = reveal ? REVEAL_SLACK : 0;
-    const reach = b + slack;
+    // With a radius the area is a corridor around its boundary (a route's centreline): every
+    // distance to the boundary is measured less the radius.
+    const reach = b + slack + radius;
     const r = reach + this.maxMargin;
     this.qReach = reach;
     this.candidateCount = 0;
@@ -111,22 +114,25 @@ export class ConflictSearch {
     let i = 0;
     while (i < n) {
       const f = chunkFeature[candidates[i] >>> 1];
-      const m = margin[f];
-      const limit = m + reach;
+      const m = margin[f] + radius;
+      const limit = m + reach - radius;
       let best = Infinity;
       let length = 0;
       const firstHit = hitCount;
       for (; i < n && chunkFeature[candidates[i] >>> 1] === f; i++) {
         const c = candidates[i] >>> 1;
-        // Revealing needs every chunk within the limit, not only the nearest one.
-        const d = (candidates[i] & INSIDE) !== 0 ? this.insideChunk(c) : this.chunkDistance(area, c, reveal || best > limit ? limit : best);
+        // Revealing needs every chunk within the limit, not only the nearest one; a corridor's
+        // length needs every chunk within its radius.
+        const d = (candidates[i] & INSIDE) !== 0 ? this.insideChunk(c) : this.chunkDistance(area, c, reveal || best > limit ? limit : best > radius ? best : radius);
         if (d <= limit) {
           if (reveal) {
             if (hitCount === out.hits.length) out.hits = grow(out.hits, hitCount + 1);
             out.hits[hitCount++] = c;
           }
           if (d < best) best = d;
-          if (d === 0) length += this.lengthInside;
+          if (radius > 0) {
+            if (d <= radius) length += this.lengthNear(area, c, radius);
+          } else if (d === 0) length += this.lengthInside;
         }
       }
       if (best <= m + b) {
@@ -134,7 +140,7 @@ export class ConflictSearch {
         if (k + 1 >= out.feature.length) out = this.growResult(k + 2);
         out.feature[k] = f;
         out.zone[k] = best <= m ? ZONE_DIG_AREA : ZONE_INFO_ZONE;
-        out.distance[k] = best;
+        out.distance[k] = best > radius ? best - radius : 0;
         out.lengthInside[k] = length;
         out.hitStart[k] = firstHit;
         out.count = k + 1;
@@ -145,6 +151,13 @@ export class ConflictSearch {
     out.hitStart[out.count] = hitCount;
     this.lines = null;
     return out;
+  }
+
+  /** Length of a line chunk within the radius of the area's boundary (0 for points and polygons). */
+  private lengthNear(area: PreparedArea, c: number, radius: number): number {
+    const segments = this.chunks.segments[c];
+    if (segments === CHUNK_POINT || segments === CHUNK_POLYGON) return 0;
+    return lengthWithin(area, this.columns.xy, this.chunks.start[c], segments, radius);
   }
 
   /** Length inside the area of the chunk last measured by `chunkDistance`. */
