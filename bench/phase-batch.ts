@@ -12,7 +12,7 @@ import type { BenchContext } from './context.js';
 import { generateDigs, generateRoute } from './digs.js';
 import { loadBuildings } from './network.js';
 import { deriveSeed } from './rng.js';
-import { fullGc, seconds, sink } from './stats.js';
+import { seconds, settle, sink } from './stats.js';
 
 export const BATCH_INFO_ZONE = 2;
 export const ROUTE_WIDTH = 10;
@@ -113,6 +113,20 @@ export async function timeBatches(ctx: BenchContext, parts: readonly NetworkInde
   const report: BatchReport = { b: BATCH_INFO_ZONE, rows: workloads.map((w) => ({ name: w.name, areas: w.areas.length, vertices: w.areas.reduce((s, a) => s + vertexCount(a), 0) / Math.max(1, w.areas.length), engine: [] })), rss: [] };
   try {
     engine.putNetworks(parts.map((index) => ({ owner: index.owners[0], input: index })));
+    // Memory first, while the heap holds little else: RSS after a small batch (the workers have
+    // attached the snapshot) with 0, 1 and 2 workers, the heap collected and the OS given time.
+    const first = workloads[0];
+    const probe: BatchWorkload = {
+      ...first,
+      input: first.input.type === 'FeatureCollection' ? { ...first.input, features: first.input.features.slice(0, 400) } : first.input
+    };
+    for (const threads of [0, 1, 2]) {
+      await engine.setWorkers(threads);
+      await runOnce(engine, probe, false);
+      await runOnce(engine, probe, false);
+      settle(500);
+      report.rss.push({ threads, bytes: process.memoryUsage.rss() });
+    }
     for (const threads of [0, 1, 2]) {
       await engine.setWorkers(threads);
       for (let i = 0; i < workloads.length; i++) {
@@ -123,8 +137,6 @@ export async function timeBatches(ctx: BenchContext, parts: readonly NetworkInde
         report.rows[i].engine.push({ threads, seconds: best, perSecond: w.areas.length / best });
         ctx.opts.log(`  ${w.name}: ${threads} worker(s) ${(w.areas.length / best).toFixed(0)} areas/s`);
       }
-      fullGc();
-      report.rss.push({ threads, bytes: process.memoryUsage().rss });
     }
   } finally {
     await engine.close();

@@ -48,42 +48,68 @@ export const DEFAULT_MAX_VERTICES = 20_000;
 
 const AREA_TYPES = [GeomType.Polygon, GeomType.MultiPolygon] as const;
 
+/** Rings read into typed arrays kept from area to area (reading is synchronous). */
 class FlatRings implements GeometrySink {
-  xy: number[] = [];
-  starts: number[] = [];
+  xy = new Float64Array(1024);
+  n = 0;
+  starts = new Uint32Array(64);
+  rings = 0;
+  reset(): this {
+    this.n = 0;
+    this.rings = 0;
+    return this;
+  }
   beginPart(): void {
-    this.starts.push(this.xy.length >> 1);
+    if (this.rings === this.starts.length) {
+      const next = new Uint32Array(2 * this.starts.length);
+      next.set(this.starts);
+      this.starts = next;
+    }
+    this.starts[this.rings++] = this.n >> 1;
   }
   vertex(x: number, y: number): void {
-    this.xy.push(x, y);
+    if (this.n + 2 > this.xy.length) {
+      const next = new Float64Array(2 * this.xy.length);
+      next.set(this.xy);
+      this.xy = next;
+    }
+    this.xy[this.n++] = x;
+    this.xy[this.n++] = y;
   }
 }
+
+const rings = new FlatRings();
 
 /** Reads one area geometry; throws a LerError that names it. */
 export function readArea(geometry: unknown, index: number, id: string | number | null, limits: AreaLimits, pointer: string): BatchArea {
-  const where = { featureIndex: index, ...(id !== null ? { featureId: id } : {}) };
-  const sink = new FlatRings();
+  const where = id !== null ? { featureIndex: index, featureId: id } : { featureIndex: index };
+  const sink = rings.reset();
   readGeometry(geometry, AREA_TYPES, sink, { crs: limits.crs, extent: limits.extent, where, pointer });
-  return areaOf(sink.xy, sink.starts, index, id, limits, where, pointer);
+  return areaOf(sink.xy, sink.n, sink.starts, sink.rings, index, id, limits, where, pointer);
 }
 
-/** A BatchArea from flat rings, after the size checks. */
+/** A BatchArea from flat rings (the first `length` numbers of xy, `ringCount` ring starts), after the size checks. */
 export function areaOf(
   xy: ArrayLike<number>,
+  length: number,
   starts: ArrayLike<number>,
+  ringCount: number,
   index: number,
   id: string | number | null,
   limits: AreaLimits,
   where: { featureIndex?: number; featureId?: string | number } = { featureIndex: index },
   pointer = ''
 ): BatchArea {
-  const n = xy.length >> 1;
+  const n = length >> 1;
   if (n > limits.maxVertices) {
     throw new LerError('AREA_TOO_LARGE', { ...where, pointer }, `${n} vertices; at most ${limits.maxVertices}.`);
   }
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  for (let i = 0; i < xy.length; i += 2) {
+  const copy = new Float64Array(length);
+  for (let i = 0; i < length; i += 2) {
     const x = xy[i], y = xy[i + 1];
+    copy[i] = x;
+    copy[i + 1] = y;
     if (x < minX) minX = x;
     if (x > maxX) maxX = x;
     if (y < minY) minY = y;
@@ -93,10 +119,10 @@ export function areaOf(
   if (side > limits.maxSide) {
     throw new LerError('AREA_TOO_LARGE', { ...where, pointer }, `The area's box is ${side.toFixed(0)} m across; at most ${limits.maxSide} m.`);
   }
-  const ringStarts = new Uint32Array(starts.length + 1);
-  for (let r = 0; r < starts.length; r++) ringStarts[r] = starts[r];
-  ringStarts[starts.length] = n;
-  return { index, id, xy: Float64Array.from(xy), ringStarts, cx: (minX + maxX) / 2, cy: (minY + maxY) / 2 };
+  const ringStarts = new Uint32Array(ringCount + 1);
+  for (let r = 0; r < ringCount; r++) ringStarts[r] = starts[r];
+  ringStarts[ringCount] = n;
+  return { index, id, xy: copy, ringStarts, cx: (minX + maxX) / 2, cy: (minY + maxY) / 2 };
 }
 
 /** A route: a line checked as a corridor of the given width, reported stretch by stretch. */

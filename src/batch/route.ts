@@ -95,7 +95,7 @@ function* stretchAreas(xy: number[], route: RouteInput, limits: AreaLimits): Gen
     try {
       const ring = [...line];
       for (let i = line.length - 4; i >= 0; i -= 2) ring.push(line[i], line[i + 1]);
-      const area = areaOf(ring, [0], k, id, limits, { featureIndex: k, featureId: id });
+      const area = areaOf(ring, ring.length, [0], 1, k, id, limits, { featureIndex: k, featureId: id });
       area.stretch = { from, to };
       yield area;
     } catch (error) {

@@ -6,6 +6,7 @@
  */
 import type { PreparedArea } from './area.js';
 import { capsuleInterval } from './capsule.js';
+import { pointToSegment2 } from './segment.js';
 
 /** Scratch for one segment's intervals, grown on demand. */
 let spans = new Float64Array(64);
@@ -19,16 +20,30 @@ export function lengthWithin(area: PreparedArea, xy: Float64Array, v0: number, s
     const ux = bx - ax, uy = by - ay;
     const uu = ux * ux + uy * uy;
     if (uu === 0) continue;
-    const n = area.candidates(Math.min(ax, bx) - r, Math.min(ay, by) - r, Math.max(ax, bx) + r, Math.max(ay, by) + r);
+    const x0 = (ax < bx ? ax : bx) - r, x1 = (ax > bx ? ax : bx) + r;
+    const y0 = (ay < by ? ay : by) - r, y1 = (ay > by ? ay : by) + r;
+    const n = area.candidates(x0, y0, x1, y1);
     const ids = area.found;
     if (spans.length < 2 * n) spans = new Float64Array(Math.max(2 * n, 2 * spans.length));
-    const edges = area.edges;
+    const boxes = area.edgeBoxes;
+    const r2 = r * r;
     let k = 0;
+    let whole = false;
     for (let i = 0; i < n; i++) {
-      const e = 4 * (ids === null ? i : ids[i]);
-      if (capsuleInterval(ax, ay, ux, uy, uu, edges[e], edges[e + 1], edges[e + 2], edges[e + 3], r, spans, 2 * k)) k++;
+      const q = 8 * (ids === null ? i : ids[i]);
+      // Only edges whose boxes come within r of the segment's can hold part of it in their capsule.
+      if (boxes[q + 4] > x1 || boxes[q + 5] < x0 || boxes[q + 6] > y1 || boxes[q + 7] < y0) continue;
+      const cx = boxes[q], cy = boxes[q + 1];
+      const vx = boxes[q + 2] - cx, vy = boxes[q + 3] - cy;
+      const vv = vx * vx + vy * vy;
+      // Both ends in one capsule: all of the segment is (a capsule is convex).
+      if (pointToSegment2(ax - cx, ay - cy, vx, vy, vv) <= r2 && pointToSegment2(bx - cx, by - cy, vx, vy, vv) <= r2) {
+        whole = true;
+        break;
+      }
+      if (capsuleInterval(ax, ay, ux, uy, uu, cx, cy, boxes[q + 2], boxes[q + 3], r, spans, 2 * k)) k++;
     }
-    total += Math.sqrt(uu) * unitedLength(spans, k);
+    total += Math.sqrt(uu) * (whole ? 1 : unitedLength(spans, k));
   }
   return total;
 }

@@ -121,18 +121,28 @@ export class ConflictSearch {
       const firstHit = hitCount;
       for (; i < n && chunkFeature[candidates[i] >>> 1] === f; i++) {
         const c = candidates[i] >>> 1;
-        // Revealing needs every chunk within the limit, not only the nearest one; a corridor's
-        // length needs every chunk within its radius.
-        const d = (candidates[i] & INSIDE) !== 0 ? this.insideChunk(c) : this.chunkDistance(area, c, reveal || best > limit ? limit : best > radius ? best : radius);
+        let d: number;
+        if ((candidates[i] & INSIDE) !== 0) d = this.insideChunk(c);
+        else if (radius > 0) {
+          // A corridor: a chunk with some length inside is within the radius, which is all the
+          // distance needs to know; the others are measured exactly, unless the feature is
+          // already known to reach the corridor.
+          const near = this.lengthNear(area, c, radius);
+          if (near > 0) d = 0;
+          else if (best <= radius && !reveal) d = Infinity;
+          else d = this.chunkDistance(area, c, reveal || best > limit ? limit : best > radius ? best : radius);
+          length += near;
+        } else {
+          // Revealing needs every chunk within the limit, not only the nearest one.
+          d = this.chunkDistance(area, c, reveal || best > limit ? limit : best);
+          if (d === 0) length += this.lengthInside;
+        }
         if (d <= limit) {
           if (reveal) {
             if (hitCount === out.hits.length) out.hits = grow(out.hits, hitCount + 1);
             out.hits[hitCount++] = c;
           }
           if (d < best) best = d;
-          if (radius > 0) {
-            if (d <= radius) length += this.lengthNear(area, c, radius);
-          } else if (d === 0) length += this.lengthInside;
         }
       }
       if (best <= m + b) {
