@@ -122,8 +122,10 @@ export class ConflictSearch {
       for (; i < n && chunkFeature[candidates[i] >>> 1] === f; i++) {
         const c = candidates[i] >>> 1;
         let d: number;
-        if ((candidates[i] & INSIDE) !== 0) d = this.insideChunk(c);
-        else if (radius > 0) {
+        if ((candidates[i] & INSIDE) !== 0) {
+          d = this.insideChunk(c);
+          length += this.lengthInside;
+        } else if (radius > 0) {
           // A corridor: a chunk with some length inside is within the radius, which is all the
           // distance needs to know; the others are measured exactly, unless the feature is
           // already known to reach the corridor.
