@@ -47,6 +47,8 @@ export interface BatchRow {
 export interface BatchReport {
   b: number;
   rows: BatchRow[];
+  /** A long batch streamed from a generator with 2 workers: its time and the RSS it reached. */
+  stream?: { areas: number; seconds: number; rssBefore: number; rssPeak: number; rssAfter: number };
   /** Process RSS in bytes after a batch with 0, 1 and 2 workers. */
   rss: { threads: number; bytes: number }[];
 }
@@ -138,8 +140,35 @@ export async function timeBatches(ctx: BenchContext, parts: readonly NetworkInde
         ctx.opts.log(`  ${w.name}: ${threads} worker(s) ${(w.areas.length / best).toFixed(0)} areas/s`);
       }
     }
+    report.stream = await streamLong(engine, workloads[0], ctx.opts.smoke ? 5000 : 1_000_000);
+    ctx.opts.log(`  streamed ${report.stream.areas} areas in ${report.stream.seconds.toFixed(1)} s, RSS peak ${(report.stream.rssPeak / 2 ** 20).toFixed(0)} MiB`);
   } finally {
     await engine.close();
   }
   return report;
+}
+
+/**
+ * `count` areas from a generator (the building areas over and over), with the pool as it was
+ * left: nothing holds the input or the summaries, so RSS must stay flat however long it runs.
+ */
+async function streamLong(engine: Engine, w: BatchWorkload, count: number): Promise<NonNullable<BatchReport['stream']>> {
+  const features = w.input.type === 'FeatureCollection' ? w.input.features : [];
+  async function* areas(): AsyncGenerator<Feature<Polygon | MultiPolygon>> {
+    for (let i = 0; i < count; i++) yield { ...features[i % features.length], id: i };
+  }
+  settle(300);
+  const rssBefore = process.memoryUsage.rss();
+  let rssPeak = rssBefore;
+  let n = 0;
+  const t0 = performance.now();
+  for await (const s of engine.checkBatch(areas(), { crs: 'EPSG:25832', infoZone: BATCH_INFO_ZONE })) {
+    sink.value += s.conflictCount;
+    if (++n % 50_000 === 0) rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+  }
+  const secs = seconds(t0);
+  if (n !== count) throw new Error(`Streamed ${n} summaries for ${count} areas.`);
+  rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+  settle(300);
+  return { areas: count, seconds: secs, rssBefore, rssPeak, rssAfter: process.memoryUsage.rss() };
 }

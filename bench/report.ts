@@ -335,6 +335,15 @@ function renderBatches(r: BenchReport): string[] {
     ),
     ''
   );
+  if (bt.stream) {
+    const st = bt.stream;
+    out.push(
+      `Streamed: ${int(st.areas)} building areas from an async generator with 2 workers in ${secs(st.seconds)} ` +
+        `(${int(st.areas / st.seconds)} areas/s); RSS ${mib(st.rssBefore)} before, at most ${mib(st.rssPeak)} during, ` +
+        `${mib(st.rssAfter)} after: summaries are streamed, not collected.`,
+      ''
+    );
+  }
   const base = bt.rss.find((x) => x.threads === 0)?.bytes ?? NaN;
   out.push(
     table(
