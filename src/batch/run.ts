@@ -130,7 +130,7 @@ export async function* runBatch(plan: BatchPlan, runner: BatchRunner): AsyncGene
             const pairs = viewPairs(buffer);
             for (let k = 0; k < pairs.slots.length; k++) {
               const slot = pairs.slots[k];
-              out[slot] = summarize(items[slot] as BatchArea, snapshot.version, snapshot.index, pairs, pairs.pairStart[k], pairs.pairStart[k + 1], plan.conflicts);
+              out[slot] = summarize(items[slot] as BatchArea, snapshot.version, snapshot.index, pairs, k, plan.conflicts);
             }
             done += picked.length;
             report();

@@ -4,10 +4,9 @@
  * a dig request's package gives the geometry).
  */
 import type { LerError } from '../errors.js';
-import { GeomType } from '../index/columns.js';
 import type { NetworkIndex } from '../index/network-index.js';
 import { FAREKLASSE, FEATURE_TYPES, FORSYNINGSART, FORSYNINGSART_OTHER, valueOf } from '../model/ler.js';
-import type { TaskPairs } from '../query/batch-task.js';
+import { COUNT_SLOTS, SUPPLY_SLOTS, type TaskPairs } from '../query/batch-task.js';
 import { ZONE_DIG_AREA } from '../query/search.js';
 import type { Conflict, Zone } from '../types.js';
 
@@ -84,73 +83,60 @@ function emptySummary(area: AreaRef, version: number, status: 'ok' | 'failed'): 
   return summary;
 }
 
-/** The summary of pairs p0 .. p1 - 1 of a task's answer. */
-export function summarize(
-  area: AreaRef,
-  version: number,
-  index: NetworkIndex,
-  pairs: TaskPairs,
-  p0: number,
-  p1: number,
-  withConflicts: boolean
-): AreaSummary {
+/** The summary of area k of a task's answer, from the sums the task made. */
+export function summarize(area: AreaRef, version: number, index: NetworkIndex, pairs: TaskPairs, k: number, withConflicts: boolean): AreaSummary {
   const summary = emptySummary(area, version, 'ok');
-  if (p1 === p0) {
-    if (withConflicts) summary.conflicts = [];
-    return summary;
+  const p0 = pairs.pairStart[k];
+  const p1 = pairs.pairStart[k + 1];
+  if (withConflicts) {
+    const list: Conflict[] = [];
+    for (let p = p0; p < p1; p++) list.push(index.conflictOf(pairs.feature[p], pairs, p));
+    summary.conflicts = list;
   }
+  if (p1 === p0) return summary;
   const c = index.columns;
+  const names = c.owners;
   const owners: string[] = [];
-  const byForsyningsart = summary.byForsyningsart;
-  const byFareklasse = summary.byFareklasse;
-  let inDigArea = 0;
-  let lengthInside = 0;
-  let worst = -1;
-  let worstRank = -1;
-  for (let p = p0; p < p1; p++) {
-    const f = pairs.feature[p];
-    const owner = index.featureOwner(f);
-    if (!owners.includes(owner)) owners.push(owner);
-    const supply = supplyOf(index, f);
-    byForsyningsart[supply] = (byForsyningsart[supply] ?? 0) + 1;
-    const danger = valueOf(FAREKLASSE, c.fareklasse[f]) ?? UNKNOWN_KEY;
-    byFareklasse[danger] = (byFareklasse[danger] ?? 0) + 1;
-    const inside = pairs.zone[p] === ZONE_DIG_AREA;
-    if (inside) inDigArea++;
-    lengthInside += pairs.lengthInside[p];
-    const t = c.geomType[f];
-    if (t === GeomType.LineString || t === GeomType.MultiLineString) {
-      // Danger class first, then in the dig area, then nearer.
-      const rank = c.fareklasse[f] * 2 + (inside ? 1 : 0);
-      if (rank > worstRank || (rank === worstRank && pairs.distance[p] < pairs.distance[worst])) {
-        worst = p;
-        worstRank = rank;
+  for (let o = pairs.ownerStart[k]; o < pairs.ownerStart[k + 1]; o++) owners.push(names[pairs.owners[o]]);
+  summary.owners = owners.sort();
+  const c0 = k * COUNT_SLOTS;
+  for (let code = 0; code < SUPPLY_SLOTS; code++) {
+    const count = pairs.counts[c0 + code];
+    if (count === 0) continue;
+    if (code === FORSYNINGSART_OTHER) {
+      // Named by the owner: the names are in the features' properties.
+      for (let p = p0; p < p1; p++) {
+        const f = pairs.feature[p];
+        if (c.forsyningsart[f] !== FORSYNINGSART_OTHER) continue;
+        const name = supplyOf(index, f);
+        summary.byForsyningsart[name] = (summary.byForsyningsart[name] ?? 0) + 1;
       }
+    } else {
+      const name = valueOf(FORSYNINGSART, code) ?? UNKNOWN_KEY;
+      summary.byForsyningsart[name] = (summary.byForsyningsart[name] ?? 0) + count;
     }
   }
+  for (let code = 0; code <= FAREKLASSE.length; code++) {
+    const count = pairs.counts[c0 + SUPPLY_SLOTS + code];
+    if (count > 0) summary.byFareklasse[valueOf(FAREKLASSE, code) ?? UNKNOWN_KEY] = count;
+  }
+  const worst = pairs.worst[k];
   if (worst >= 0) {
     const f = pairs.feature[worst];
-    const supply = c.forsyningsart[f];
     summary.mostDangerous = {
       featureId: index.featureId(f),
       owner: index.featureOwner(f),
       featureType: FEATURE_TYPES[c.featureType[f] - 1],
-      forsyningsart: supply === 0 ? null : supplyOf(index, f),
+      forsyningsart: c.forsyningsart[f] === 0 ? null : supplyOf(index, f),
       fareklasse: valueOf(FAREKLASSE, c.fareklasse[f]) ?? null,
       zone: pairs.zone[worst] === ZONE_DIG_AREA ? 'digArea' : 'infoZone',
       distance: pairs.distance[worst]
     };
   }
   summary.conflictCount = p1 - p0;
-  summary.inDigArea = inDigArea;
-  summary.inInfoZone = p1 - p0 - inDigArea;
-  summary.owners = owners.sort();
-  summary.lengthInside = lengthInside;
-  if (withConflicts) {
-    const list: Conflict[] = [];
-    for (let p = p0; p < p1; p++) list.push(index.conflictOf(pairs.feature[p], pairs, p));
-    summary.conflicts = list;
-  }
+  summary.inDigArea = pairs.inDigArea[k];
+  summary.inInfoZone = p1 - p0 - pairs.inDigArea[k];
+  summary.lengthInside = pairs.areaLength[k];
   return summary;
 }
 
