@@ -19,6 +19,7 @@ import { checkInfoZone } from './query/dig-area.js';
 import { DEFAULT_MAX_SIDE, DEFAULT_MAX_VERTICES, openBatchInput, type AreaLimits, type RouteInput } from './batch/areas.js';
 import { DEFAULT_WINDOW, runBatch, type BatchProgress, type BatchSnapshot } from './batch/run.js';
 import type { AreaSummary } from './batch/summary.js';
+import type { Store } from './store/store.js';
 import type { BuildOptions, Conflict, Extent, FeatureCollection, QueryOptions } from './types.js';
 
 export interface EngineOptions {
@@ -28,6 +29,11 @@ export interface EngineOptions {
   chunkSize?: number;
   /** Worker module for the pool (tests); default: the query worker of this build. */
   workerFile?: string | URL;
+  /**
+   * Durable store: the engine starts with every owner's newest stored version, and an upload is
+   * stored before it becomes visible. Without one, networks live in memory only.
+   */
+  store?: Store;
 }
 
 /** One owner's network in the engine. */
@@ -80,6 +86,7 @@ export class Engine {
   private version = 0;
   private readonly chunkSize: number | undefined;
   private pool: QueryPool | null;
+  private readonly store: Store | null;
   private readonly workerFile: string | URL | undefined;
   private closed = false;
 
@@ -90,7 +97,24 @@ export class Engine {
     }
     this.chunkSize = opts.chunkSize;
     this.workerFile = opts.workerFile;
+    this.store = opts.store ?? null;
+    if (this.store !== null) this.restore(this.store);
     this.pool = workers > 0 ? new QueryPool({ threads: workers, workerFile: opts.workerFile }) : null;
+  }
+
+  /** Every owner's newest stored version, reopened from its packed buffers, merged once. */
+  private restore(store: Store): void {
+    const next = new Map<string, OwnerNetwork>();
+    for (const v of store.currentVersions()) {
+      let index: NetworkIndex;
+      try {
+        index = NetworkIndex.from(store.loadSnapshot(v.owner, v.version));
+      } catch (error) {
+        throw new LerError('STORE_CORRUPT', {}, `${v.owner} version ${v.version}: ${(error as Error).message}`);
+      }
+      next.set(v.owner, { owner: v.owner, version: v.version, features: index.featureCount, index });
+    }
+    if (next.size > 0) this.swap(next);
   }
 
   /**
@@ -145,7 +169,13 @@ export class Engine {
     });
     const next = new Map(this.networks);
     for (const { owner, index } of built) {
-      next.set(owner, { owner, version: (next.get(owner)?.version ?? 0) + 1, features: index.featureCount, index });
+      const version = (next.get(owner)?.version ?? 0) + 1;
+      // Durable before visible: the version is committed to the store, then swapped in.
+      if (this.store !== null) {
+        this.store.saveVersion(owner, version, index.buffers, index.featureCount);
+        this.store.audit({ actor: owner, action: 'network.replace', owner, detail: { version, features: index.featureCount } });
+      }
+      next.set(owner, { owner, version, features: index.featureCount, index });
     }
     return this.swap(next);
   }
@@ -154,6 +184,8 @@ export class Engine {
   removeNetwork(owner: string): Snapshot | null {
     this.checkOpen();
     if (!this.networks.has(owner)) return this.current;
+    this.store?.removeOwner(owner);
+    this.store?.audit({ actor: owner, action: 'network.remove', owner, detail: {} });
     const next = new Map(this.networks);
     next.delete(owner);
     return this.swap(next);

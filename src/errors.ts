@@ -38,7 +38,8 @@ export const ErrorCodes = {
   BATCH_INVALID: { status: 400, message: 'The batch options are invalid.' },
   WORKER_FAILED: { status: 500, message: 'The worker checking this area failed; the area was not checked. Submit it again.' },
   ENGINE_CLOSED: { status: 503, message: 'The engine is closed.' },
-  NETWORK_EMPTY: { status: 503, message: 'No network is loaded yet.' }
+  NETWORK_EMPTY: { status: 503, message: 'No network is loaded yet.' },
+  STORE_CORRUPT: { status: 500, message: 'The store holds a version whose snapshot cannot be read.' }
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -21,3 +21,6 @@ export type * from './types.js';
 export { Engine } from './engine.js';
 export type { EngineOptions, BatchOptions, OwnerNetwork, Snapshot, AreaSummary, BatchProgress } from './engine.js';
 export type { DangerousLine } from './batch/summary.js';
+export { SqliteStore } from './store/sqlite.js';
+export type { SqliteStoreOptions } from './store/sqlite.js';
+export type { Store, NetworkVersionRecord, AuditEvent, ApiKeyRecord } from './store/store.js';

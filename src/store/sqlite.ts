@@ -1,0 +1,175 @@
+/**
+ * The embedded store: SQLite through better-sqlite3 in WAL mode with full sync, in a data
+ * directory. Snapshots are kept as the packed buffers the index lives in, in pieces of at most
+ * 64 MiB, so a restart reads them instead of parsing and indexing the networks again. Every
+ * write is one transaction: a crash at any moment leaves the last committed state.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { LerError } from '../errors.js';
+import type { SnapshotBuffers } from '../index/network-index.js';
+import { MIGRATIONS } from './migrations.js';
+import type { ApiKeyRecord, AuditEvent, NetworkVersionRecord, Store } from './store.js';
+
+export interface SqliteStoreOptions {
+  /** Directory of the database file; default `LER_DATA_DIR` or `./data`. */
+  dataDir?: string;
+  /** Versions kept per owner, the current one included; default 5. */
+  history?: number;
+}
+
+const PIECE = 64 * 1024 * 1024;
+const PARTS = ['columns', 'chunks', 'tree'] as const;
+
+type Row = Record<string, unknown>;
+
+export class SqliteStore implements Store {
+  readonly schemaVersion: number;
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly keep: number;
+
+  constructor(opts: SqliteStoreOptions = {}) {
+    const dir = opts.dataDir ?? process.env.LER_DATA_DIR ?? './data';
+    this.keep = opts.history ?? 5;
+    if (!Number.isInteger(this.keep) || this.keep < 1) throw new LerError('OPTION_INVALID', { pointer: '/history' }, 'history must be a whole number of at least 1.');
+    mkdirSync(dir, { recursive: true });
+    this.path = join(dir, 'ler.sqlite');
+    this.db = new Database(this.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.schemaVersion = this.migrate();
+  }
+
+  /** Runs the migrations not yet applied, each in its own transaction; returns the schema version. */
+  private migrate(): number {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+    const done = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => Number(r.version)));
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, new Date().toISOString());
+      })();
+    }
+    return Math.max(0, ...MIGRATIONS.map((m) => m.version));
+  }
+
+  currentVersions(): NetworkVersionRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT v.owner, v.version, v.features, v.bytes, v.created_at FROM network_versions v
+         JOIN (SELECT owner, max(version) AS version FROM network_versions GROUP BY owner) c ON c.owner = v.owner AND c.version = v.version
+         ORDER BY v.owner`
+      )
+      .all() as Row[];
+    return rows.map(versionOf);
+  }
+
+  history(owner: string): NetworkVersionRecord[] {
+    const rows = this.db.prepare('SELECT owner, version, features, bytes, created_at FROM network_versions WHERE owner = ? ORDER BY version DESC').all(owner) as Row[];
+    return rows.map(versionOf);
+  }
+
+  loadSnapshot(owner: string, version: number): SnapshotBuffers {
+    const out: Partial<Record<(typeof PARTS)[number], SharedArrayBuffer>> = {};
+    for (const part of PARTS) {
+      const pieces = this.db
+        .prepare('SELECT data FROM snapshot_pieces WHERE owner = ? AND version = ? AND part = ? ORDER BY seq')
+        .all(owner, version, part) as { data: Buffer }[];
+      if (pieces.length === 0) throw new LerError('STORE_CORRUPT', {}, `No ${part} stored for ${owner} version ${version}.`);
+      const size = pieces.reduce((s, p) => s + p.data.length, 0);
+      const buffer = new SharedArrayBuffer(size);
+      const bytes = new Uint8Array(buffer);
+      let at = 0;
+      for (const p of pieces) {
+        bytes.set(p.data, at);
+        at += p.data.length;
+      }
+      out[part] = buffer;
+    }
+    return out as SnapshotBuffers;
+  }
+
+  saveVersion(owner: string, version: number, buffers: SnapshotBuffers, features: number): NetworkVersionRecord {
+    const createdAt = new Date().toISOString();
+    let bytes = 0;
+    const insertPiece = this.db.prepare('INSERT INTO snapshot_pieces (owner, version, part, seq, data) VALUES (?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO owners (owner, created_at) VALUES (?, ?) ON CONFLICT (owner) DO NOTHING').run(owner, createdAt);
+      for (const part of PARTS) {
+        const all = new Uint8Array(buffers[part]);
+        bytes += all.length;
+        for (let seq = 0, at = 0; at < all.length || seq === 0; seq++, at += PIECE) {
+          insertPiece.run(owner, version, part, seq, Buffer.from(all.subarray(at, Math.min(all.length, at + PIECE))));
+        }
+      }
+      this.db.prepare('INSERT INTO network_versions (owner, version, features, bytes, created_at) VALUES (?, ?, ?, ?, ?)').run(owner, version, features, bytes, createdAt);
+      // History: the newest `keep` versions stay.
+      const old = this.db.prepare('SELECT version FROM network_versions WHERE owner = ? ORDER BY version DESC LIMIT -1 OFFSET ?').all(owner, this.keep) as Row[];
+      for (const r of old) {
+        this.db.prepare('DELETE FROM snapshot_pieces WHERE owner = ? AND version = ?').run(owner, r.version);
+        this.db.prepare('DELETE FROM network_versions WHERE owner = ? AND version = ?').run(owner, r.version);
+      }
+    })();
+    return { owner, version, features, bytes, createdAt };
+  }
+
+  removeOwner(owner: string): void {
+    this.db.transaction(() => {
+      for (const table of ['snapshot_pieces', 'network_versions', 'interest_areas', 'owners']) this.db.prepare(`DELETE FROM ${table} WHERE owner = ?`).run(owner);
+    })();
+  }
+
+  putInterestAreas(owner: string, areas: unknown): void {
+    this.db
+      .prepare('INSERT INTO interest_areas (owner, body, updated_at) VALUES (?, ?, ?) ON CONFLICT (owner) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at')
+      .run(owner, JSON.stringify(areas), new Date().toISOString());
+  }
+
+  interestAreas(owner: string): unknown {
+    const row = this.db.prepare('SELECT body FROM interest_areas WHERE owner = ?').get(owner) as Row | undefined;
+    return row ? (JSON.parse(String(row.body)) as unknown) : null;
+  }
+
+  saveDigRequest(id: string, requester: string, body: unknown): void {
+    this.db.prepare('INSERT INTO dig_requests (id, requester, body, created_at) VALUES (?, ?, ?, ?)').run(id, requester, JSON.stringify(body), new Date().toISOString());
+  }
+
+  digRequest(id: string): { requester: string; body: unknown; createdAt: string } | null {
+    const row = this.db.prepare('SELECT requester, body, created_at FROM dig_requests WHERE id = ?').get(id) as Row | undefined;
+    return row ? { requester: String(row.requester), body: JSON.parse(String(row.body)) as unknown, createdAt: String(row.created_at) } : null;
+  }
+
+  putApiKey(key: Omit<ApiKeyRecord, 'createdAt'>): void {
+    if (!/^[0-9a-f]{64}$/.test(key.hash)) throw new LerError('OPTION_INVALID', { pointer: '/hash' }, 'An API key is stored as the hex SHA-256 of its token.');
+    this.db.prepare('INSERT INTO api_keys (hash, role, owner, name, created_at) VALUES (?, ?, ?, ?, ?)').run(key.hash, key.role, key.owner, key.name, new Date().toISOString());
+  }
+
+  findApiKey(hash: string): ApiKeyRecord | null {
+    const row = this.db.prepare('SELECT hash, role, owner, name, created_at FROM api_keys WHERE hash = ?').get(hash) as Row | undefined;
+    if (!row) return null;
+    return { hash: String(row.hash), role: row.role as ApiKeyRecord['role'], owner: (row.owner as string | null) ?? null, name: (row.name as string | null) ?? null, createdAt: String(row.created_at) };
+  }
+
+  audit(event: Omit<AuditEvent, 'at'>): void {
+    this.db
+      .prepare('INSERT INTO audit_log (at, actor, action, owner, detail) VALUES (?, ?, ?, ?, ?)')
+      .run(new Date().toISOString(), event.actor, event.action, event.owner, JSON.stringify(event.detail));
+  }
+
+  auditLog(limit = 100): AuditEvent[] {
+    const rows = this.db.prepare('SELECT at, actor, action, owner, detail FROM audit_log ORDER BY id DESC LIMIT ?').all(limit) as Row[];
+    return rows.map((r) => ({ at: String(r.at), actor: String(r.actor), action: String(r.action), owner: (r.owner as string | null) ?? null, detail: JSON.parse(String(r.detail)) as Record<string, unknown> }));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function versionOf(r: Row): NetworkVersionRecord {
+  return { owner: String(r.owner), version: Number(r.version), features: Number(r.features), bytes: Number(r.bytes), createdAt: String(r.created_at) };
+}
