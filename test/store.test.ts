@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Engine, NetworkIndex } from '../src/index.js';
+import { Engine, NetworkIndex, SqliteStore } from '../src/index.js';
 import type { Polygon } from '../src/types.js';
 import { PLANAR } from './helpers/compare.js';
 import { Random, randomDigArea, randomWorld } from './helpers/random.js';
