@@ -5,6 +5,14 @@
 export const ErrorCodes = {
   INPUT_NOT_OBJECT: { status: 400, message: 'Input must be a JSON object.' },
   FEATURE_COLLECTION_INVALID: { status: 400, message: 'Input must be a GeoJSON FeatureCollection or an array of Features.' },
+  INPUT_EMPTY: { status: 400, message: 'Input is empty: send a GeoJSON FeatureCollection or a GeoJSON text sequence (RFC 8142).' },
+  INPUT_SYNTAX: { status: 400, message: 'Input is not well-formed JSON.' },
+  INPUT_NOT_UTF8: { status: 400, message: 'Input must be UTF-8 text.' },
+  INPUT_TRUNCATED: { status: 400, message: 'Input ends inside a string, array or object: the upload was cut short.' },
+  INPUT_TRAILING_DATA: { status: 400, message: 'Only whitespace may follow the FeatureCollection (or the Feature of a text sequence record).' },
+  INPUT_TOO_DEEP: { status: 400, message: 'Arrays and objects are nested deeper than the limit.' },
+  INPUT_TOO_LARGE: { status: 413, message: 'Input is larger than the upload limit.' },
+  FEATURE_TOO_LARGE: { status: 413, message: 'A single feature is larger than the limit.' },
   FEATURE_NOT_OBJECT: { status: 422, message: 'Feature must be a GeoJSON Feature object.' },
   FEATURE_ID_MISSING: { status: 422, message: 'Feature has no id: give every feature an id (string or number) unique within its owner.' },
   FEATURE_ID_INVALID: { status: 422, message: 'Feature id must be a non-empty string or a finite number.' },
@@ -39,7 +47,14 @@ export const ErrorCodes = {
   WORKER_FAILED: { status: 500, message: 'The worker checking this area failed; the area was not checked. Submit it again.' },
   ENGINE_CLOSED: { status: 503, message: 'The engine is closed.' },
   NETWORK_EMPTY: { status: 503, message: 'No network is loaded yet.' },
-  STORE_CORRUPT: { status: 500, message: 'The store holds a version whose snapshot cannot be read.' }
+  STORE_CORRUPT: { status: 500, message: 'The store holds a version whose snapshot cannot be read.' },
+  FAREKLASSE_NOT_ALLOWED: { status: 422, message: 'This LER element may not have this fareklasse (Vandledning and Telekommunikationsledning may not be "meget farlig").' },
+  ATTRIBUTE_OUT_OF_RANGE: { status: 422, message: 'Attribute value lies outside the range the LER 2.0 model allows.' },
+  ATTRIBUTE_DATE_INVALID: { status: 422, message: 'etableringstidspunkt must be a date (YYYY-MM-DD, or a full ISO 8601 time).' },
+  ATTRIBUTE_REQUIRED: { status: 422, message: 'Attribute is required for this LER element (lines laid after 2023-07-01 carry more attributes).' },
+  POLYGON_SELF_INTERSECTS: { status: 422, message: 'A polygon ring crosses itself or another ring of the same polygon.' },
+  ATTRIBUTE_RECOMMENDED: { status: 200, message: 'Attribute is missing: the feature is accepted, but the answer to a dig request is less precise without it.' },
+  UPLOAD_REJECTED: { status: 422, message: 'The upload was rejected: it holds invalid features (see the report). Nothing was changed.' }
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

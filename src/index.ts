@@ -24,3 +24,7 @@ export type { DangerousLine } from './batch/summary.js';
 export { SqliteStore } from './store/sqlite.js';
 export type { SqliteStoreOptions } from './store/sqlite.js';
 export type { Store, NetworkVersionRecord, AuditEvent, ApiKeyRecord } from './store/store.js';
+export { RuleReport } from './rules/report.js';
+export type { Problem, ReportSummary } from './rules/report.js';
+export { RULES, rulesMarkdown } from './rules/catalogue.js';
+export type { Rule, Severity } from './rules/catalogue.js';

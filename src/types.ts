@@ -1,4 +1,5 @@
 /** Public types of the library API. Geometry follows RFC 7946 GeoJSON. */
+import type { RuleReport } from './rules/report.js';
 
 export type Position = number[];
 export interface Point { type: 'Point'; coordinates: Position }
@@ -41,6 +42,13 @@ export interface BuildOptions {
   chunkSize?: number;
   /** Horizontal accuracy in metres assumed for class `> 2.00 m`; default 5. */
   coarseAccuracy?: number;
+  /**
+   * Collects every problem (errors and warnings) instead of stopping at the first invalid
+   * feature; with `invalid: 'reject'` (the default) the build then throws UPLOAD_REJECTED.
+   */
+  report?: RuleReport;
+  /** 'reject' (default): any invalid feature rejects the whole network; 'skip': the valid ones are kept, the rest reported. */
+  invalid?: 'reject' | 'skip';
 }
 
 export interface QueryOptions {

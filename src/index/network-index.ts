@@ -79,9 +79,30 @@ export class NetworkIndex {
     }
     const builder = new ColumnBuilder();
     const seen = new Set<string>();
+    const report = opts.report ?? null;
+    const invalid = opts.invalid ?? 'reject';
+    if (invalid !== 'reject' && invalid !== 'skip') throw new LerError('OPTION_INVALID', { pointer: '/invalid' }, 'invalid must be "reject" or "skip".');
+    if (invalid === 'skip' && report === null) throw new LerError('OPTION_INVALID', { pointer: '/report' }, 'Skipping invalid features needs a report to list them in.');
+    const warn = report === null ? null : (w: LerError): void => report.add(w, 'warning');
     let i = 0;
+    let first: LerError | null = null;
     for (const feature of featuresOf(input)) {
-      readFeature(feature, i++, builder, seen, { crs, extent, coarseAccuracy, owner: 0 });
+      const index = i++;
+      if (report === null) {
+        readFeature(feature, index, builder, seen, { crs, extent, coarseAccuracy, owner: 0 });
+        continue;
+      }
+      report.features++;
+      try {
+        readFeature(feature, index, builder, seen, { crs, extent, coarseAccuracy, owner: 0, warn });
+      } catch (error) {
+        if (!(error instanceof LerError)) throw error;
+        report.add(error, 'error');
+        first ??= error;
+      }
+    }
+    if (first !== null && invalid === 'reject') {
+      throw new LerError('UPLOAD_REJECTED', {}, `${report?.invalidFeatures ?? 1} of ${i} features are invalid; the first: ${first.message}`);
     }
     // Laid out along a Hilbert curve, as a merge would: a dig's features lie together in memory.
     return NetworkIndex.fromColumns(mergeColumns([builder.finish([opts.owner])]), { chunkSize: opts.chunkSize });

@@ -16,6 +16,8 @@ import { marginOf } from '../model/margin.js';
 import { GeomType, type GeomTypeCode } from '../index/columns.js';
 import type { ColumnBuilder } from '../index/builder.js';
 import { readGeometry } from './geometry.js';
+import { checkLerRules } from '../rules/ler-rules.js';
+import { findSelfIntersection } from '../rules/simple-polygon.js';
 import type { CrsName, Extent } from '../types.js';
 
 const LINE_GEOMETRIES: readonly GeomTypeCode[] = [GeomType.LineString, GeomType.MultiLineString];
@@ -26,6 +28,8 @@ export interface FeatureReadOptions {
   extent: Extent | null;
   coarseAccuracy: number;
   owner: number;
+  /** Receives warnings (problems that do not reject the feature); null ignores them. */
+  warn?: ((warning: LerError) => void) | null;
 }
 
 /**
@@ -59,6 +63,7 @@ export function readFeature(input: unknown, index: number, builder: ColumnBuilde
     throw new LerError('FEATURE_TYPE_UNKNOWN', { ...where, pointer: '/properties/featureType' }, `Got ${JSON.stringify(type)}.`);
   }
   checkAttributes(props, where);
+  checkLerRules(props, type as FeatureType, where, opts.warn ?? null);
 
   const kind = geometryKindOf(type as FeatureType);
   const allowed = kind === 'line' ? LINE_GEOMETRIES : COMPONENT_GEOMETRIES;
@@ -78,6 +83,7 @@ export function readFeature(input: unknown, index: number, builder: ColumnBuilde
   });
   try {
     const geomType = readGeometry(feature.geometry, allowed, builder, { crs: opts.crs, extent: opts.extent, where, pointer: '/geometry' });
+    if (geomType === GeomType.Polygon || geomType === GeomType.MultiPolygon) checkSimple(feature.geometry as { coordinates: unknown }, geomType, where);
     builder.setGeomType(geomType);
   } catch (error) {
     builder.rollback();
@@ -85,6 +91,18 @@ export function readFeature(input: unknown, index: number, builder: ColumnBuilde
   }
   seenIds.add(key);
   builder.endFeature(JSON.stringify(id), JSON.stringify(props));
+}
+
+/** A component polygon whose rings cross is rejected (its inside would be ill-defined). */
+function checkSimple(geometry: { coordinates: unknown }, type: GeomTypeCode, where: ErrorLocation): void {
+  const polygons = (type === GeomType.Polygon ? [geometry.coordinates] : geometry.coordinates) as number[][][][];
+  for (let p = 0; p < polygons.length; p++) {
+    const found = findSelfIntersection(polygons[p]);
+    if (found !== null) {
+      const base = type === GeomType.Polygon ? '/geometry/coordinates' : `/geometry/coordinates/${p}`;
+      throw new LerError('POLYGON_SELF_INTERSECTS', { ...where, pointer: `${base}/${found.ring}/${found.edge}` }, `Edge ${found.edge} of ring ${found.ring} crosses edge ${found.otherEdge} of ring ${found.otherRing}.`);
+    }
+  }
 }
 
 const ENUMERATED = Object.entries(ENUMERATED_ATTRIBUTES) as [string, readonly string[]][];
