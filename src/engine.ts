@@ -180,6 +180,24 @@ export class Engine {
     return this.swap(next);
   }
 
+  /**
+   * Applies a change set to an owner's network (upsert features by id, delete ids) as a new
+   * version, stored before it is visible. Throws a LerError, changing nothing, when it is invalid.
+   */
+  patchNetwork(owner: string, changes: { upsert?: unknown; delete?: unknown }, opts: Omit<BuildOptions, 'owner'> = {}): Snapshot {
+    this.checkOpen();
+    const current = this.networks.get(owner) ?? null;
+    const index = NetworkIndex.applyChanges(current?.index ?? null, changes, { chunkSize: this.chunkSize, ...opts, owner });
+    const version = (current?.version ?? 0) + 1;
+    if (this.store !== null) {
+      this.store.saveVersion(owner, version, index.buffers, index.featureCount);
+      this.store.audit({ actor: owner, action: 'network.patch', owner, detail: { version, features: index.featureCount } });
+    }
+    const next = new Map(this.networks);
+    next.set(owner, { owner, version, features: index.featureCount, index });
+    return this.swap(next);
+  }
+
   /** Removes an owner's network; returns the new snapshot (null when no network is left). */
   removeNetwork(owner: string): Snapshot | null {
     this.checkOpen();

@@ -7,29 +7,51 @@ import { spatialOrder } from './order.js';
  * features laid out along a Hilbert curve (see order.ts) whatever input they come from. Each
  * owner may appear in one input only. A single input is reordered the same way.
  */
-export function mergeColumns(inputs: readonly NetworkColumns[]): NetworkColumns {
+export interface MergeOptions {
+  /** Per input, 1 for each feature to keep (null or absent: all). */
+  keep?: readonly (Uint8Array | null)[];
+  /** The same owner may come from several inputs (a change set over the owner's network). */
+  sharedOwners?: boolean;
+}
+
+export function mergeColumns(inputs: readonly NetworkColumns[], opts: MergeOptions = {}): NetworkColumns {
+  const keep = opts.keep ?? [];
   const owners: string[] = [];
-  const ownerBase: number[] = [];
+  const ownerCode: number[][] = [];
   for (const c of inputs) {
-    ownerBase.push(owners.length);
+    const codes: number[] = [];
     for (const owner of c.owners) {
-      if (owners.includes(owner)) throw new LerError('OWNER_CONFLICT', {}, `Owner ${JSON.stringify(owner)}.`);
-      owners.push(owner);
+      const known = owners.indexOf(owner);
+      if (known >= 0 && opts.sharedOwners !== true) throw new LerError('OWNER_CONFLICT', {}, `Owner ${JSON.stringify(owner)}.`);
+      codes.push(known >= 0 ? known : owners.push(owner) - 1);
     }
+    ownerCode.push(codes);
   }
   if (owners.length > 0xffff) throw new LerError('OPTION_INVALID', {}, 'At most 65535 owners per index.');
-  const sum = (pick: (c: NetworkColumns) => number): number => inputs.reduce((s, c) => s + pick(c), 0);
+  // Sizes of what is kept.
+  let featureCount = 0, partCount = 0, vertexCount = 0, idBytes = 0, propBytes = 0;
+  inputs.forEach((c, s) => {
+    const mask = keep[s] ?? null;
+    for (let f = 0; f < c.featureCount; f++) {
+      if (mask !== null && mask[f] === 0) continue;
+      featureCount++;
+      partCount += c.featureParts[f + 1] - c.featureParts[f];
+      vertexCount += c.partVertices[c.featureParts[f + 1]] - c.partVertices[c.featureParts[f]];
+      idBytes += c.idOffsets[f + 1] - c.idOffsets[f];
+      propBytes += c.propOffsets[f + 1] - c.propOffsets[f];
+    }
+  });
   const out = allocateColumns({
     owners,
-    featureCount: sum((c) => c.featureCount),
-    partCount: sum((c) => c.partCount),
-    vertexCount: sum((c) => c.vertexCount),
+    featureCount,
+    partCount,
+    vertexCount,
     hasZ: inputs.some((c) => c.hasZ),
-    idBytes: sum((c) => c.idText.length),
-    propBytes: sum((c) => c.propText.length)
+    idBytes,
+    propBytes
   });
 
-  const { source, local } = spatialOrder(inputs);
+  const { source, local } = spatialOrder(inputs, keep);
   let p0 = 0;
   let v0 = 0;
   let id0 = 0;
@@ -43,7 +65,7 @@ export function mergeColumns(inputs: readonly NetworkColumns[]): NetworkColumns 
     out.fareklasse[g] = c.fareklasse[f];
     out.driftsstatus[g] = c.driftsstatus[f];
     out.margin[g] = c.margin[f];
-    out.featureOwner[g] = c.featureOwner[f] + ownerBase[source[g]];
+    out.featureOwner[g] = ownerCode[source[g]][c.featureOwner[f]];
     out.featureParts[g] = p0;
     for (let p = c.featureParts[f]; p < c.featureParts[f + 1]; p++) {
       out.partVertices[p0] = v0;

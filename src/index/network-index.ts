@@ -108,6 +108,48 @@ export class NetworkIndex {
     return NetworkIndex.fromColumns(mergeColumns([builder.finish([opts.owner])]), { chunkSize: opts.chunkSize });
   }
 
+  /**
+   * An owner's network with a change set applied: features of `upsert` replace those with the
+   * same id or are added, ids in `delete` are removed. Only the changed features are parsed; the
+   * rest are copied from `base`'s columns. Throws a LerError (nothing changes) when an upserted
+   * feature is invalid, a deleted id is unknown, or an id is both upserted and deleted.
+   */
+  static applyChanges(base: NetworkIndex | null, changes: { upsert?: unknown; delete?: unknown }, opts: BuildOptions): NetworkIndex {
+    if (!changes || typeof changes !== 'object') throw new LerError('CHANGESET_INVALID');
+    const owner = opts.owner;
+    if (base !== null && (base.owners.length !== 1 || base.owners[0] !== owner)) {
+      throw new LerError('OWNER_INVALID', {}, `The base network must be ${JSON.stringify(owner)}'s alone.`);
+    }
+    const deletes = changes.delete ?? [];
+    if (!Array.isArray(deletes)) throw new LerError('CHANGESET_INVALID', { pointer: '/delete' }, 'delete must be an array of ids.');
+    const added = changes.upsert === undefined ? null : NetworkIndex.build(changes.upsert, opts);
+    const index = new Map<string, number>();
+    if (base !== null) for (let f = 0; f < base.featureCount; f++) index.set(text(base.columns.idText, base.columns.idOffsets[f], base.columns.idOffsets[f + 1]), f);
+    const keep = new Uint8Array(base?.featureCount ?? 0).fill(1);
+    const upserted = new Set<string>();
+    if (added !== null) {
+      for (let f = 0; f < added.featureCount; f++) {
+        const key = text(added.columns.idText, added.columns.idOffsets[f], added.columns.idOffsets[f + 1]);
+        upserted.add(key);
+        const old = index.get(key);
+        if (old !== undefined) keep[old] = 0;
+      }
+    }
+    deletes.forEach((id, i) => {
+      const ok = (typeof id === 'string' && id.length > 0) || (typeof id === 'number' && Number.isFinite(id));
+      if (!ok) throw new LerError('CHANGESET_INVALID', { pointer: `/delete/${i}` }, `Got ${JSON.stringify(id) ?? String(id)}.`);
+      const key = JSON.stringify(id);
+      if (upserted.has(key)) throw new LerError('CHANGESET_INVALID', { pointer: `/delete/${i}`, featureId: id as string | number }, 'The id is both upserted and deleted.');
+      const old = index.get(key);
+      if (old === undefined) throw new LerError('FEATURE_ID_UNKNOWN', { pointer: `/delete/${i}`, featureId: id as string | number });
+      keep[old] = 0;
+    });
+    const inputs = [...(base !== null ? [base.columns] : []), ...(added !== null ? [added.columns] : [])];
+    if (inputs.length === 0) return NetworkIndex.build([], opts);
+    const columns = mergeColumns(inputs, { keep: base !== null ? [keep, null] : [null], sharedOwners: true });
+    return NetworkIndex.fromColumns(columns, { chunkSize: opts.chunkSize ?? base?.chunks.chunkSize });
+  }
+
   /** Chunk tables and R-tree over existing columns. */
   static fromColumns(columns: NetworkColumns, opts: { chunkSize?: number; nodeSize?: number } = {}): NetworkIndex {
     return new NetworkIndex(columns, buildChunks(columns, opts.chunkSize ?? DEFAULT_CHUNK_SIZE, opts.nodeSize));

@@ -37,13 +37,17 @@ export interface FeatureOrder {
 
 /**
  * The features of all inputs sorted by the Hilbert index of their box centre; ties (and
- * features without vertices) keep input order, so the order is the same on every run.
+ * features without vertices) keep input order, so the order is the same on every run. With a
+ * `keep` mask for an input, only its features marked 1 take part.
  */
-export function spatialOrder(inputs: readonly NetworkColumns[]): FeatureOrder {
+export function spatialOrder(inputs: readonly NetworkColumns[], keep: readonly (Uint8Array | null)[] = []): FeatureOrder {
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
   let total = 0;
-  for (const c of inputs) {
-    total += c.featureCount;
+  for (let s = 0; s < inputs.length; s++) {
+    const c = inputs[s];
+    const mask = keep[s] ?? null;
+    if (mask === null) total += c.featureCount;
+    else for (let f = 0; f < c.featureCount; f++) total += mask[f];
     const xy = c.xy;
     for (let i = 0; i < xy.length; i += 2) {
       const x = xy[i], y = xy[i + 1];
@@ -61,9 +65,12 @@ export function spatialOrder(inputs: readonly NetworkColumns[]): FeatureOrder {
   let g = 0;
   for (let s = 0; s < inputs.length; s++) {
     const { featureCount, featureParts, partVertices, xy } = inputs[s];
-    for (let f = 0; f < featureCount; f++, g++) {
-      source[g] = s;
-      local[g] = f;
+    const mask = keep[s] ?? null;
+    for (let f = 0; f < featureCount; f++) {
+      if (mask !== null && mask[f] === 0) continue;
+      const at = g++;
+      source[at] = s;
+      local[at] = f;
       const v0 = partVertices[featureParts[f]];
       const v1 = partVertices[featureParts[f + 1]];
       if (v1 <= v0) continue;
@@ -75,7 +82,7 @@ export function spatialOrder(inputs: readonly NetworkColumns[]): FeatureOrder {
         if (y < fMinY) fMinY = y;
         if (y > fMaxY) fMaxY = y;
       }
-      keys[g] = hilbertIndex(Math.floor(((fMinX + fMaxX) / 2 - minX) * sx), Math.floor(((fMinY + fMaxY) / 2 - minY) * sy));
+      keys[at] = hilbertIndex(Math.floor(((fMinX + fMaxX) / 2 - minX) * sx), Math.floor(((fMinY + fMaxY) / 2 - minY) * sy));
     }
   }
   const order = sortByKey(keys);

@@ -31,6 +31,8 @@ export const RULES: readonly Rule[] = [
   { code: 'FEATURE_ID_MISSING', severity: 'error', appliesTo: 'id', explanation: 'Every feature has an `id` (the Feature\'s own, or `properties.id`): change sets and dig-request answers refer to it.' },
   { code: 'FEATURE_ID_INVALID', severity: 'error', appliesTo: 'id', explanation: 'An id is a non-empty string or a finite number.' },
   { code: 'FEATURE_ID_DUPLICATE', severity: 'error', appliesTo: 'id', explanation: 'Ids are unique within one owner\'s network.' },
+  { code: 'FEATURE_ID_UNKNOWN', severity: 'error', appliesTo: 'id', explanation: 'A change set deletes only ids the network holds.' },
+  { code: 'CHANGESET_INVALID', severity: 'error', appliesTo: 'upload', explanation: 'A change set is `{upsert: FeatureCollection, delete: [id, ...]}`; no id is both upserted and deleted.' },
   { code: 'FEATURE_TYPE_MISSING', severity: 'error', appliesTo: 'properties', explanation: '`properties.featureType` names the LER 2.0 element, e.g. `Elledning` or `Vandkomponent`.' },
   { code: 'FEATURE_TYPE_UNKNOWN', severity: 'error', appliesTo: 'properties', explanation: '`featureType` is one of the LER 2.0 line, trace or component elements, spelt as in the model.' },
   { code: 'FEATURE_TYPE_GEOMETRY_MISMATCH', severity: 'error', appliesTo: 'geometry', explanation: 'Lines and traces are LineString or MultiLineString; components are Point, MultiPoint, Polygon or MultiPolygon.' },
