@@ -11,7 +11,8 @@
  * ```
  */
 import { availableParallelism } from 'node:os';
-import { normaliseCrs, resolveExtent } from './crs/index.js';
+import { isInternal, normaliseCrs, resolveExtent, unprojectToLonLat } from './crs/index.js';
+import { CellCover } from './geometry/cell-cover.js';
 import { LerError } from './errors.js';
 import { NetworkIndex } from './index/network-index.js';
 import { QueryPool } from './pool.js';
@@ -20,7 +21,7 @@ import { DEFAULT_MAX_SIDE, DEFAULT_MAX_VERTICES, openBatchInput, type AreaLimits
 import { DEFAULT_WINDOW, runBatch, type BatchProgress, type BatchSnapshot } from './batch/run.js';
 import type { AreaSummary } from './batch/summary.js';
 import type { Store } from './store/store.js';
-import type { BuildOptions, Conflict, Extent, FeatureCollection, QueryOptions } from './types.js';
+import type { BuildOptions, Conflict, Extent, FeatureCollection, MultiPolygon, QueryOptions } from './types.js';
 
 export interface EngineOptions {
   /** Worker threads for batches; default: the machine's parallelism; 0 runs batches inline. */
@@ -196,6 +197,35 @@ export class Engine {
     const next = new Map(this.networks);
     next.set(owner, { owner, version, features: index.featureCount, index });
     return this.swap(next);
+  }
+
+  /**
+   * An owner's interest area derived from its network: the cells of a square grid (default
+   * 100 m) that its features, grown by their margins, reach, outlined as a MultiPolygon in the
+   * given CRS (default lon/lat). Coarse on purpose: it shows where the owner has lines without
+   * drawing them.
+   */
+  deriveInterestArea(owner: string, opts: { cellSize?: number; crs?: string } = {}): MultiPolygon {
+    const network = this.networks.get(owner);
+    if (!network) throw new LerError('OWNER_INVALID', { pointer: '/owner' }, `No network for ${JSON.stringify(owner)}.`);
+    const cellSize = opts.cellSize ?? 100;
+    if (typeof cellSize !== 'number' || !Number.isFinite(cellSize) || cellSize < 1 || cellSize > 10_000) {
+      throw new LerError('OPTION_INVALID', { pointer: '/cellSize' }, 'cellSize must be 1 to 10,000 m.');
+    }
+    const crs = normaliseCrs(opts.crs);
+    const c = network.index.columns;
+    const cover = new CellCover(cellSize, 0, 0);
+    for (let f = 0; f < c.featureCount; f++) {
+      const r = c.margin[f];
+      for (let p = c.featureParts[f]; p < c.featureParts[f + 1]; p++) {
+        const v0 = c.partVertices[p], v1 = c.partVertices[p + 1];
+        if (v1 - v0 === 1) cover.markBox(c.xy[2 * v0] - r, c.xy[2 * v0 + 1] - r, c.xy[2 * v0] + r, c.xy[2 * v0 + 1] + r);
+        for (let v = v0; v + 1 < v1; v++) cover.markSegment(c.xy[2 * v], c.xy[2 * v + 1], c.xy[2 * v + 2], c.xy[2 * v + 3], r);
+      }
+    }
+    const coordinates = cover.outline();
+    const out = isInternal(crs) ? coordinates : coordinates.map((poly) => poly.map((ring) => ring.map(([x, y]) => unprojectToLonLat(x, y))));
+    return { type: 'MultiPolygon', coordinates: out };
   }
 
   /** Removes an owner's network; returns the new snapshot (null when no network is left). */
