@@ -21,6 +21,7 @@ import { DEFAULT_MAX_SIDE, DEFAULT_MAX_VERTICES, openBatchInput, type AreaLimits
 import { DEFAULT_WINDOW, runBatch, type BatchProgress, type BatchSnapshot } from './batch/run.js';
 import type { AreaSummary } from './batch/summary.js';
 import type { Store } from './store/store.js';
+import { buildFromStream, type StreamBuildOptions } from './ingest/upload.js';
 import type { BuildOptions, Conflict, Extent, FeatureCollection, MultiPolygon, QueryOptions } from './types.js';
 
 export interface EngineOptions {
@@ -156,6 +157,17 @@ export class Engine {
    */
   putNetwork(owner: string, input: FeatureCollection | NetworkIndex | unknown, opts: Omit<BuildOptions, 'owner'> = {}): Snapshot {
     return this.putNetworks([{ owner, input, opts }]);
+  }
+
+  /**
+   * Replaces an owner's network from an upload's bytes (a FeatureCollection or an RFC 8142 text
+   * sequence), parsed as they arrive with bounded memory: stored, then swapped in, only when every
+   * feature has passed (or, with `invalid: 'skip'` and a report, the valid ones).
+   */
+  async putNetworkStream(owner: string, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array, opts: Omit<StreamBuildOptions, 'owner'> = {}): Promise<Snapshot> {
+    this.checkOpen();
+    const { index } = await buildFromStream(source, { chunkSize: this.chunkSize, ...opts, owner });
+    return this.putNetworks([{ owner, input: index }]);
   }
 
   /** Several owners' networks replaced in one swap (one merge). */

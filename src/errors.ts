@@ -54,6 +54,7 @@ export const ErrorCodes = {
   ATTRIBUTE_REQUIRED: { status: 422, message: 'Attribute is required for this LER element (lines laid after 2023-07-01 carry more attributes).' },
   POLYGON_SELF_INTERSECTS: { status: 422, message: 'A polygon ring crosses itself or another ring of the same polygon.' },
   ATTRIBUTE_RECOMMENDED: { status: 200, message: 'Attribute is missing: the feature is accepted, but the answer to a dig request is less precise without it.' },
+  CRS_DECLARED_LATE: { status: 400, message: 'The legacy crs member came after the features and says another CRS than they were read in.' },
   FEATURE_ID_UNKNOWN: { status: 422, message: 'The change set deletes an id the network does not hold.' },
   CHANGESET_INVALID: { status: 400, message: 'A change set is {upsert: FeatureCollection, delete: [id, ...]}, with no id both upserted and deleted.' },
   UPLOAD_REJECTED: { status: 422, message: 'The upload was rejected: it holds invalid features (see the report). Nothing was changed.' }

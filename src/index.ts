@@ -28,3 +28,8 @@ export { RuleReport } from './rules/report.js';
 export type { Problem, ReportSummary } from './rules/report.js';
 export { RULES, rulesMarkdown } from './rules/catalogue.js';
 export type { Rule, Severity } from './rules/catalogue.js';
+export { NetworkBuilder } from './index/network-index.js';
+export { buildFromStream } from './ingest/upload.js';
+export type { StreamBuild, StreamBuildOptions } from './ingest/upload.js';
+export { splitFeatures } from './ingest/split.js';
+export type { SplitFeature, SplitHeader, SplitOptions } from './ingest/split.js';

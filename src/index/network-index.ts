@@ -6,11 +6,12 @@ import { checkInfoZone, DigAreaReader } from '../query/dig-area.js';
 import { ConflictSearch, REVEAL_SLACK, ZONE_DIG_AREA, type PairResult } from '../query/search.js';
 import { deliverGeometry } from '../query/deliver.js';
 import type { PreparedArea } from '../geometry/index.js';
-import type { AreaGeometry, BuildOptions, Conflict, Feature, FeatureCollection, QueryOptions } from '../types.js';
+import type { AreaGeometry, BuildOptions, Conflict, CrsName, Extent, Feature, FeatureCollection, QueryOptions } from '../types.js';
 import { ColumnBuilder } from './builder.js';
 import { columnBytes, columnsFrom, GeomType, type NetworkColumns } from './columns.js';
 import { buildChunks, chunkBytes, chunksFrom, DEFAULT_CHUNK_SIZE, type ChunkTables } from './chunks.js';
 import { mergeColumns } from './merge.js';
+import type { RuleReport } from '../rules/report.js';
 
 /** The buffers a snapshot lives in; `NetworkIndex.from` reopens them anywhere without copying. */
 export interface SnapshotBuffers {
@@ -70,42 +71,9 @@ export class NetworkIndex {
    * Throws a LerError naming the first invalid feature.
    */
   static build(input: FeatureCollection | Iterable<Feature> | unknown, opts: BuildOptions): NetworkIndex {
-    if (!opts || typeof opts.owner !== 'string' || opts.owner.trim() === '') throw new LerError('OWNER_INVALID');
-    const crs = normaliseCrs(opts.crs ?? declaredCrs(input));
-    const extent = resolveExtent(opts.extent);
-    const coarseAccuracy = opts.coarseAccuracy ?? DEFAULT_COARSE_ACCURACY;
-    if (typeof coarseAccuracy !== 'number' || !Number.isFinite(coarseAccuracy) || coarseAccuracy < 0) {
-      throw new LerError('OPTION_INVALID', {}, 'coarseAccuracy must be a non-negative number of metres.');
-    }
-    const builder = new ColumnBuilder();
-    const seen = new Set<string>();
-    const report = opts.report ?? null;
-    const invalid = opts.invalid ?? 'reject';
-    if (invalid !== 'reject' && invalid !== 'skip') throw new LerError('OPTION_INVALID', { pointer: '/invalid' }, 'invalid must be "reject" or "skip".');
-    if (invalid === 'skip' && report === null) throw new LerError('OPTION_INVALID', { pointer: '/report' }, 'Skipping invalid features needs a report to list them in.');
-    const warn = report === null ? null : (w: LerError): void => report.add(w, 'warning');
-    let i = 0;
-    let first: LerError | null = null;
-    for (const feature of featuresOf(input)) {
-      const index = i++;
-      if (report === null) {
-        readFeature(feature, index, builder, seen, { crs, extent, coarseAccuracy, owner: 0 });
-        continue;
-      }
-      report.features++;
-      try {
-        readFeature(feature, index, builder, seen, { crs, extent, coarseAccuracy, owner: 0, warn });
-      } catch (error) {
-        if (!(error instanceof LerError)) throw error;
-        report.add(error, 'error');
-        first ??= error;
-      }
-    }
-    if (first !== null && invalid === 'reject') {
-      throw new LerError('UPLOAD_REJECTED', {}, `${report?.invalidFeatures ?? 1} of ${i} features are invalid; the first: ${first.message}`);
-    }
-    // Laid out along a Hilbert curve, as a merge would: a dig's features lie together in memory.
-    return NetworkIndex.fromColumns(mergeColumns([builder.finish([opts.owner])]), { chunkSize: opts.chunkSize });
+    const builder = new NetworkBuilder({ ...opts, crs: opts?.crs ?? declaredCrs(input) });
+    for (const feature of featuresOf(input)) builder.add(feature);
+    return builder.finish();
   }
 
   /**
@@ -277,6 +245,91 @@ export class NetworkIndex {
       lengthInside: r.lengthInside[k],
       properties
     };
+  }
+}
+
+/**
+ * Builds an owner's network feature by feature (from an array, or from a stream as the features
+ * arrive): each is checked and appended to the columns; `finish` lays them out and indexes them.
+ * Without a report the first invalid feature throws; with one every problem is collected, and
+ * `finish` throws UPLOAD_REJECTED unless invalid features are to be skipped.
+ */
+export class NetworkBuilder {
+  private readonly builder = new ColumnBuilder();
+  private readonly seen = new Set<string>();
+  private readonly report: RuleReport | null;
+  private readonly invalid: 'reject' | 'skip';
+  private readonly read: { crs: CrsName; extent: Extent | null; coarseAccuracy: number; owner: number; warn: ((w: LerError) => void) | null };
+  private count = 0;
+  private first: LerError | null = null;
+  readonly owner: string;
+  private readonly chunkSize: number | undefined;
+
+  constructor(opts: BuildOptions) {
+    if (!opts || typeof opts.owner !== 'string' || opts.owner.trim() === '') throw new LerError('OWNER_INVALID');
+    const coarseAccuracy = opts.coarseAccuracy ?? DEFAULT_COARSE_ACCURACY;
+    if (typeof coarseAccuracy !== 'number' || !Number.isFinite(coarseAccuracy) || coarseAccuracy < 0) {
+      throw new LerError('OPTION_INVALID', {}, 'coarseAccuracy must be a non-negative number of metres.');
+    }
+    const report = opts.report ?? null;
+    const invalid = opts.invalid ?? 'reject';
+    if (invalid !== 'reject' && invalid !== 'skip') throw new LerError('OPTION_INVALID', { pointer: '/invalid' }, 'invalid must be "reject" or "skip".');
+    if (invalid === 'skip' && report === null) throw new LerError('OPTION_INVALID', { pointer: '/report' }, 'Skipping invalid features needs a report to list them in.');
+    this.owner = opts.owner;
+    this.chunkSize = opts.chunkSize;
+    this.report = report;
+    this.invalid = invalid;
+    this.read = {
+      crs: normaliseCrs(opts.crs),
+      extent: resolveExtent(opts.extent),
+      coarseAccuracy,
+      owner: 0,
+      warn: report === null ? null : (w: LerError): void => report.add(w, 'warning')
+    };
+  }
+
+  /** The CRS features are read in. */
+  get crs(): CrsName {
+    return this.read.crs;
+  }
+
+  /** Features added so far. */
+  get features(): number {
+    return this.count;
+  }
+
+  /** Checks one feature and appends it (or records its problem when there is a report). */
+  add(feature: unknown): void {
+    const index = this.count++;
+    if (this.report === null) {
+      readFeature(feature, index, this.builder, this.seen, this.read);
+      return;
+    }
+    this.report.features++;
+    try {
+      readFeature(feature, index, this.builder, this.seen, this.read);
+    } catch (error) {
+      if (!(error instanceof LerError)) throw error;
+      this.report.add(error, 'error');
+      this.first ??= error;
+    }
+  }
+
+  /** Records a problem found outside the feature's own checks (e.g. its text is not JSON). */
+  fail(error: LerError): void {
+    this.count++;
+    if (this.report === null) throw error;
+    this.report.features++;
+    this.report.add(error, 'error');
+    this.first ??= error;
+  }
+
+  finish(): NetworkIndex {
+    if (this.first !== null && this.invalid === 'reject') {
+      throw new LerError('UPLOAD_REJECTED', {}, `${this.report?.invalidFeatures ?? 1} of ${this.count} features are invalid; the first: ${this.first.message}`);
+    }
+    // Laid out along a Hilbert curve, as a merge would: a dig's features lie together in memory.
+    return NetworkIndex.fromColumns(mergeColumns([this.builder.finish([this.owner])]), { chunkSize: this.chunkSize });
   }
 }
 

@@ -26,6 +26,16 @@ const required = Object.entries(REQUIRED_SINCE)
 
 export const RULES: readonly Rule[] = [
   { code: 'FEATURE_COLLECTION_INVALID', severity: 'error', appliesTo: 'upload', explanation: 'The upload is a GeoJSON FeatureCollection (or an RFC 8142 text sequence of Features).' },
+  { code: 'INPUT_EMPTY', severity: 'error', appliesTo: 'upload', explanation: 'An upload holds a FeatureCollection or a GeoJSON text sequence; it is not empty.' },
+  { code: 'INPUT_NOT_OBJECT', severity: 'error', appliesTo: 'upload', explanation: 'A FeatureCollection upload is one JSON object.' },
+  { code: 'INPUT_SYNTAX', severity: 'error', appliesTo: 'upload', explanation: 'The upload is well-formed JSON (checked as it streams in, with the byte offset of the first fault).' },
+  { code: 'INPUT_NOT_UTF8', severity: 'error', appliesTo: 'upload', explanation: 'The upload is UTF-8 text.' },
+  { code: 'INPUT_TRUNCATED', severity: 'error', appliesTo: 'upload', explanation: 'The upload does not end inside a string, array or object: it arrived whole.' },
+  { code: 'INPUT_TRAILING_DATA', severity: 'error', appliesTo: 'upload', explanation: 'Only whitespace follows the FeatureCollection.' },
+  { code: 'INPUT_TOO_DEEP', severity: 'error', appliesTo: 'upload', explanation: 'Arrays and objects nest at most 64 deep: deeper is no geometry, and hostile.' },
+  { code: 'INPUT_TOO_LARGE', severity: 'error', appliesTo: 'upload', explanation: 'An upload stays within the service\'s size limit.' },
+  { code: 'FEATURE_TOO_LARGE', severity: 'error', appliesTo: 'feature', explanation: 'One feature\'s JSON text stays within 64 MiB: split larger ones.' },
+  { code: 'CRS_DECLARED_LATE', severity: 'error', appliesTo: 'crs', explanation: 'A legacy `crs` member that comes after `features` must agree with the CRS the features were read in; put it first, or give the `crs` parameter.' },
   { code: 'FEATURE_NOT_OBJECT', severity: 'error', appliesTo: 'feature', explanation: 'Every member of `features` is a GeoJSON Feature object with `"type": "Feature"`.' },
   { code: 'PROPERTIES_INVALID', severity: 'error', appliesTo: 'properties', explanation: '`properties` is an object (or null).' },
   { code: 'FEATURE_ID_MISSING', severity: 'error', appliesTo: 'id', explanation: 'Every feature has an `id` (the Feature\'s own, or `properties.id`): change sets and dig-request answers refer to it.' },
