@@ -10,6 +10,7 @@
  * await engine.close();
  * ```
  */
+import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { isInternal, normaliseCrs, resolveExtent, unprojectToLonLat } from './crs/index.js';
 import { CellCover } from './geometry/cell-cover.js';
@@ -79,6 +80,31 @@ export interface BatchOptions {
 }
 
 export type { AreaSummary, BatchProgress };
+
+/** The answer to a dig request, by owner, with the network versions it was built from. */
+export interface DigPackage {
+  id: string;
+  createdAt: string;
+  digArea: unknown;
+  infoZone: number;
+  crs: string;
+  /** The extent the dig area was checked against, when not Denmark's (`null`: none). */
+  extent?: Extent | null;
+  /** Every owner's network version the dig was checked against, hit or not. */
+  networkVersions: Record<string, number>;
+  /** The owners hit, each with its conflicts (geometry in the request's CRS). */
+  owners: { owner: string; networkVersion: number; conflicts: Conflict[] }[];
+}
+
+function packageOwners(conflicts: Conflict[], versions: Record<string, number>): DigPackage['owners'] {
+  const byOwner = new Map<string, Conflict[]>();
+  for (const c of conflicts) {
+    const list = byOwner.get(c.owner);
+    if (list) list.push(c);
+    else byOwner.set(c.owner, [c]);
+  }
+  return [...byOwner].map(([owner, list]) => ({ owner, networkVersion: versions[owner], conflicts: list }));
+}
 
 export class Engine {
   private readonly networks = new Map<string, OwnerNetwork>();
@@ -238,6 +264,52 @@ export class Engine {
     const coordinates = cover.outline();
     const out = isInternal(crs) ? coordinates : coordinates.map((poly) => poly.map((ring) => ring.map(([x, y]) => unprojectToLonLat(x, y))));
     return { type: 'MultiPolygon', coordinates: out };
+  }
+
+  /**
+   * A contractor's dig request: every conflict of the dig area, by owner, with the network version
+   * of every owner it was checked against (stored when the engine has a store, so that the
+   * package can be rebuilt later to the same answer).
+   */
+  digRequest(area: unknown, opts: QueryOptions & { requester?: string } = {}): DigPackage {
+    const snapshot = this.live();
+    const { requester = 'anonymous', ...query } = opts;
+    const conflicts = snapshot.index.query(area, query);
+    const networkVersions = Object.fromEntries([...snapshot.networks.values()].map((n) => [n.owner, n.version]));
+    const pkg: DigPackage = {
+      id: randomUUID(),
+      createdAt: new Date().toISOString(),
+      digArea: area,
+      infoZone: query.infoZone ?? 0,
+      crs: normaliseCrs(query.crs),
+      ...(query.extent !== undefined ? { extent: query.extent } : {}),
+      networkVersions,
+      owners: packageOwners(conflicts, networkVersions)
+    };
+    this.store?.saveDigRequest(pkg.id, requester, pkg);
+    return pkg;
+  }
+
+  /**
+   * A stored dig request's package built again from the network versions it recorded (kept in the
+   * store's history): the same answer however the networks changed since.
+   */
+  rebuildPackage(id: string): DigPackage {
+    const stored = this.store?.digRequest(id) ?? null;
+    if (stored === null) throw new LerError('DIG_REQUEST_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(id)}.`);
+    const pkg = stored.body as DigPackage;
+    const indexes = Object.entries(pkg.networkVersions).map(([owner, version]) => {
+      const live = this.networks.get(owner);
+      if (live?.version === version) return live.index;
+      if (!(this.store?.history(owner) ?? []).some((v) => v.version === version)) {
+        throw new LerError('VERSION_GONE', {}, `${owner} version ${version}.`);
+      }
+      return NetworkIndex.from((this.store as Store).loadSnapshot(owner, version));
+    });
+    if (indexes.length === 0) return pkg;
+    const index = indexes.length === 1 ? indexes[0] : NetworkIndex.merge(indexes, this.chunkSize !== undefined ? { chunkSize: this.chunkSize } : {});
+    const conflicts = index.query(pkg.digArea, { infoZone: pkg.infoZone, crs: pkg.crs, ...(pkg.extent !== undefined ? { extent: pkg.extent } : {}) });
+    return { ...pkg, owners: packageOwners(conflicts, pkg.networkVersions) };
   }
 
   /** Removes an owner's network; returns the new snapshot (null when no network is left). */

@@ -55,6 +55,8 @@ export const ErrorCodes = {
   POLYGON_SELF_INTERSECTS: { status: 422, message: 'A polygon ring crosses itself or another ring of the same polygon.' },
   ATTRIBUTE_RECOMMENDED: { status: 200, message: 'Attribute is missing: the feature is accepted, but the answer to a dig request is less precise without it.' },
   CRS_DECLARED_LATE: { status: 400, message: 'The legacy crs member came after the features and says another CRS than they were read in.' },
+  DIG_REQUEST_UNKNOWN: { status: 404, message: 'No dig request has this id.' },
+  VERSION_GONE: { status: 410, message: 'A network version the package was built from is no longer kept (see the store\'s history length).' },
   FEATURE_ID_UNKNOWN: { status: 422, message: 'The change set deletes an id the network does not hold.' },
   CHANGESET_INVALID: { status: 400, message: 'A change set is {upsert: FeatureCollection, delete: [id, ...]}, with no id both upserted and deleted.' },
   UPLOAD_REJECTED: { status: 422, message: 'The upload was rejected: it holds invalid features (see the report). Nothing was changed.' }

@@ -19,7 +19,7 @@ export { marginOf, accuracyOf } from './model/margin.js';
 export { DENMARK_EXTENT, normaliseCrs } from './crs/index.js';
 export type * from './types.js';
 export { Engine } from './engine.js';
-export type { EngineOptions, BatchOptions, OwnerNetwork, Snapshot, AreaSummary, BatchProgress } from './engine.js';
+export type { EngineOptions, BatchOptions, OwnerNetwork, Snapshot, AreaSummary, BatchProgress, DigPackage } from './engine.js';
 export type { DangerousLine } from './batch/summary.js';
 export { SqliteStore } from './store/sqlite.js';
 export type { SqliteStoreOptions } from './store/sqlite.js';

@@ -154,3 +154,33 @@ function runAndKill(script: string, dir: string, uploads: number, delay: number)
     });
   });
 }
+
+describe('dig packages rebuilt from their network versions', () => {
+  const world = randomWorld(new Random(61), { ...GRID, owners: 3, featuresPerOwner: 200, components: 0.2 });
+  const rng = new Random(62);
+  const areas = Array.from({ length: 12 }, () => randomDigArea(rng, GRID) as Polygon);
+  const json = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
+
+  it('gives the same answer after the networks changed, and says when a version is no longer kept', async () => {
+    const store = new SqliteStore({ dataDir: freshDir(), history: 2 });
+    const engine = new Engine({ workers: 0, store });
+    try {
+      for (const { owner, features } of world.owners) engine.putNetwork(owner, features, PLANAR);
+      const packages = areas.map((a) => engine.digRequest(a, { ...PLANAR, infoZone: 2, requester: 'contractor-1' }));
+      expect(packages.some((p) => p.owners.length > 0)).toBe(true);
+      expect(packages[0].networkVersions).toEqual(Object.fromEntries(world.owners.map((o) => [o.owner, 1])));
+      // Every owner's network changes.
+      for (const { owner, features } of world.owners) engine.putNetwork(owner, features.slice(0, 100), PLANAR);
+      const now = areas.map((a) => engine.query(a, { ...PLANAR, infoZone: 2 }).length);
+      expect(now).not.toEqual(packages.map((p) => p.owners.reduce((s, o) => s + o.conflicts.length, 0)));
+      for (const p of packages) expect(json(engine.rebuildPackage(p.id))).toEqual(json(p));
+      // Two more versions of one owner: with a history of 2, version 1 is gone.
+      engine.putNetwork(world.owners[0].owner, world.owners[0].features.slice(0, 50), PLANAR);
+      expect(() => engine.rebuildPackage(packages[0].id)).toThrow(expect.objectContaining({ code: 'VERSION_GONE' }));
+      expect(() => engine.rebuildPackage('no-such-id')).toThrow(expect.objectContaining({ code: 'DIG_REQUEST_UNKNOWN' }));
+    } finally {
+      await engine.close();
+      store.close();
+    }
+  });
+});
