@@ -12,7 +12,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { isInternal, normaliseCrs, resolveExtent, unprojectToLonLat } from './crs/index.js';
+import { declaredCrs, isInternal, normaliseCrs, resolveExtent, unprojectToLonLat } from './crs/index.js';
+import { GeomType } from './index/columns.js';
+import { readGeometry } from './input/geometry.js';
 import { CellCover } from './geometry/cell-cover.js';
 import { LerError } from './errors.js';
 import { NetworkIndex } from './index/network-index.js';
@@ -115,6 +117,7 @@ export class Engine {
   private readonly chunkSize: number | undefined;
   private pool: QueryPool | null;
   private readonly store: Store | null;
+  private readonly interest = new Map<string, unknown>();
   private readonly workerFile: string | URL | undefined;
   private closed = false;
 
@@ -235,6 +238,37 @@ export class Engine {
     const next = new Map(this.networks);
     next.set(owner, { owner, version, features: index.featureCount, index });
     return this.swap(next);
+  }
+
+  /**
+   * Registers an owner's interest areas (replacing the previous ones): a FeatureCollection of
+   * Polygon or MultiPolygon features, each with `properties.forsyningsart` and
+   * `properties.contact`. Checked whole; throws a LerError naming the feature and attribute.
+   */
+  putInterestAreas(owner: string, areas: unknown, opts: { crs?: string; extent?: Extent | null } = {}): void {
+    this.checkOpen();
+    const crs = normaliseCrs(opts.crs ?? declaredCrs(areas));
+    const extent = resolveExtent(opts.extent);
+    const fc = areas as { type?: unknown; features?: unknown };
+    if (!fc || typeof fc !== 'object' || fc.type !== 'FeatureCollection' || !Array.isArray(fc.features)) throw new LerError('FEATURE_COLLECTION_INVALID');
+    const sink = { beginPart(): void {}, vertex(): void {} };
+    fc.features.forEach((feature: unknown, i: number) => {
+      const f = feature as { type?: unknown; geometry?: unknown; properties?: Record<string, unknown> | null } | null;
+      if (!f || typeof f !== 'object' || f.type !== 'Feature') throw new LerError('FEATURE_NOT_OBJECT', { featureIndex: i });
+      for (const name of ['forsyningsart', 'contact']) {
+        const value = f.properties?.[name];
+        if (value === undefined || value === null || value === '') throw new LerError('ATTRIBUTE_REQUIRED', { featureIndex: i, pointer: `/properties/${name}` }, `An interest area needs ${name}.`);
+      }
+      readGeometry(f.geometry, [GeomType.Polygon, GeomType.MultiPolygon], sink, { crs, extent, where: { featureIndex: i }, pointer: '/geometry' });
+    });
+    this.store?.putInterestAreas(owner, { ...fc, crs: { type: 'name', properties: { name: crs } } });
+    this.store?.audit({ actor: owner, action: 'interest-areas.replace', owner, detail: { areas: fc.features.length } });
+    this.interest.set(owner, fc);
+  }
+
+  /** An owner's registered interest areas, or null. */
+  interestAreas(owner: string): unknown {
+    return this.interest.get(owner) ?? this.store?.interestAreas(owner) ?? null;
   }
 
   /**

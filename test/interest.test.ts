@@ -71,3 +71,37 @@ function verticesOf(c: unknown): number[][] {
   if (Array.isArray(c) && typeof c[0] === 'number') return [c as number[]];
   return (c as unknown[]).flatMap(verticesOf);
 }
+
+describe('registered interest areas', () => {
+  it('checks each area and keeps them across a restart', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { SqliteStore } = await import('../src/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'ler-interest-'));
+    const square = [[[527000, 6254000], [527500, 6254000], [527500, 6254500], [527000, 6254500], [527000, 6254000]]];
+    const area = (properties: Record<string, unknown>): unknown => ({ type: 'Feature', geometry: { type: 'Polygon', coordinates: square }, properties });
+    try {
+      const store = new SqliteStore({ dataDir: dir });
+      const engine = new Engine({ workers: 0, store });
+      const fc = { type: 'FeatureCollection', features: [area({ forsyningsart: 'el', contact: 'vagt@el.example, +45 70 00 00 00' })] };
+      expect(() => engine.putInterestAreas('dk-el', { type: 'FeatureCollection', features: [area({ forsyningsart: 'el' })] }, { crs: 'EPSG:25832' })).toThrow(
+        expect.objectContaining({ code: 'ATTRIBUTE_REQUIRED', featureIndex: 0, pointer: '/properties/contact' })
+      );
+      expect(() => engine.putInterestAreas('dk-el', { type: 'FeatureCollection', features: [area({ forsyningsart: 'el', contact: 'x' }), { ...(area({ forsyningsart: 'el', contact: 'x' }) as object), geometry: { type: 'Point', coordinates: [527000, 6254000] } }] }, { crs: 'EPSG:25832' })).toThrow(
+        expect.objectContaining({ code: 'GEOMETRY_TYPE_UNSUPPORTED', featureIndex: 1 })
+      );
+      expect(engine.interestAreas('dk-el')).toBeNull();
+      engine.putInterestAreas('dk-el', fc, { crs: 'EPSG:25832' });
+      await engine.close();
+      store.close();
+      const again = new SqliteStore({ dataDir: dir });
+      const restarted = new Engine({ workers: 0, store: again });
+      expect(restarted.interestAreas('dk-el')).toMatchObject({ type: 'FeatureCollection', features: fc.features, crs: { properties: { name: 'EPSG:25832' } } });
+      await restarted.close();
+      again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

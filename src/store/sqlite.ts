@@ -124,6 +124,8 @@ export class SqliteStore implements Store {
   }
 
   putInterestAreas(owner: string, areas: unknown): void {
+    // An owner without an uploaded network may still register where it has lines.
+    this.db.prepare('INSERT INTO owners (owner, created_at) VALUES (?, ?) ON CONFLICT (owner) DO NOTHING').run(owner, new Date().toISOString());
     this.db
       .prepare('INSERT INTO interest_areas (owner, body, updated_at) VALUES (?, ?, ?) ON CONFLICT (owner) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at')
       .run(owner, JSON.stringify(areas), new Date().toISOString());
