@@ -1,4 +1,5 @@
 import type { BatchReport, BatchWorkload } from './phase-batch.js';
+import type { IngestReport } from './phase-ingest.js';
 /**
  * What the benchmark's phases share: options, the generated network and dig areas, the engine's
  * index and answers, and the report they fill in.
@@ -107,6 +108,8 @@ export interface BenchReport {
   sweep: SweepRow[];
   /** Planners' batches through the engine's pool, and PostGIS on the same areas. */
   batches?: BatchReport;
+  /** Uploads: the network from GeoJSON files to queryable, in the engine (with and without its store) and PostGIS. */
+  ingest?: IngestReport;
   /** Differences found, with distances, for the reader to debug. */
   problems: string[];
   notes: string[];

@@ -1,6 +1,7 @@
 /**
  * The benchmark run, start to end, in-process: generate the network and the dig areas, build and
- * time the engine, then the naive peer, PostGIS and the chunk-size sweep, filling one report.
+ * time the engine, then the naive peer, PostGIS, the chunk-size sweep and the uploads from files,
+ * filling one report.
  * `bench/run.ts` is the command line over it; the smoke test calls it with a tiny network.
  */
 import { execFileSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import { loadBuildings, loadRoads, OWNERS, planNetwork } from './network.js';
 import { buildEngine, sweepChunkSize, timeEngine, timeFromColumns } from './phase-engine.js';
 import { runNaive } from './phase-naive.js';
 import { runPostgis } from './phase-postgis.js';
+import { runIngest } from './phase-ingest.js';
 import { makeWorkloads, timeBatches } from './phase-batch.js';
 import { fullGc, sink } from './stats.js';
 
@@ -205,11 +207,15 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
 
   runNaive(ctx);
   fullGc();
-  await runPostgis(ctx, onOtherCpus(opts.pin && machine.pinned.startsWith('Node pinned')));
+  const startElsewhere = onOtherCpus(opts.pin && machine.pinned.startsWith('Node pinned'));
+  await runPostgis(ctx, startElsewhere);
   if (opts.sweep.length > 0) {
     log('chunk-size sweep');
     sweepChunkSize(ctx);
   }
+  fullGc();
+  // Last: PostGIS's own cluster is closed by now, so the ingest starts a fresh one of its own.
+  await runIngest(ctx, startElsewhere);
 
   report.notes.push(
     `Network: ${OWNERS.length} owners along ${plan.roads.length} road centrelines, ${plan.tiles.length} tile(s); Z dropped (2-D input).`,

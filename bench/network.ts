@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Feature, Geometry } from '../src/types.js';
 import { NOEJAGTIGHEDSKLASSE } from '../src/model/ler.js';
+import { REQUIRED_FROM } from '../src/rules/ler-rules.js';
 import { clean2d, offsetPolyline, pathLength, type Pt } from './geom.js';
 import { createRng, deriveSeed, type Rng } from './rng.js';
 
@@ -162,6 +163,9 @@ function commonProperties(rng: Rng, owner: OwnerSpec, featureType: string, margi
     etableringstidspunkt: date(rng)
   };
   if (margins && !rng.chance(0.03)) props.noejagtighedsklasse = rng.weighted(NOEJAGTIGHEDSKLASSE, ACCURACY_WEIGHTS);
+  // LER 2.0 requires the class on lines laid from 2023-07-01 on: those few of the 3 % without one get a
+  // fixed class, drawing nothing, so every other feature of the seeded stream stays as it was.
+  else if (margins && String(props.etableringstidspunkt) >= REQUIRED_FROM) props.noejagtighedsklasse = NOEJAGTIGHEDSKLASSE[2];
   if (fare === 'meget farlig') props.sikkerhedshensyn = 'Ledningen skal påvises før gravning; håndgravning inden for 1 m.';
   return props;
 }

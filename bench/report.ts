@@ -87,7 +87,39 @@ export function judgeTargets(r: BenchReport): TargetResult[] {
     const added = Math.max(...bt.rss.filter((x) => x.threads > 0).map((x) => (x.bytes - base) / x.threads));
     out.push({ name: 'batches: memory added per worker under 50 MB (RSS)', measured: mib(added), pass: added < 50 * 1024 * 1024 });
   }
+  out.push(...ingestTargets(r));
   return out;
+}
+
+/** Below this the final network is too small for its RSS ratio to mean anything (the heap's own growth dominates). */
+const RSS_TARGET_MIN_BYTES = 64 * 2 ** 20;
+
+function ingestTargets(r: BenchReport): TargetResult[] {
+  const speed = 'ingest: at least 3x faster than PostGIS from file to queryable';
+  const rss = 'ingest: peak RSS under 2x the final in-memory network';
+  const g = r.ingest;
+  if (!g) return [speed, rss].map((name) => ({ name, measured: 'not run', pass: null }));
+  const out: TargetResult[] = [];
+  if ('version' in g.postgis) {
+    const x = g.postgis.seconds / g.stored.seconds;
+    out.push({
+      name: `${speed} (engine with its store, owner by owner, vs PostGIS COPY + subdivide + GiST + VACUUM ANALYZE)`,
+      measured: `${x.toFixed(2)}x (engine ${secs(g.stored.seconds)}, PostGIS ${secs(g.postgis.seconds)})`,
+      pass: x >= 3
+    });
+  } else out.push({ name: speed, measured: `PostGIS ${g.postgis.unavailable}`, pass: null });
+  const network = ingestNetworkBytes(g);
+  const growth = g.stored.rssPeak - g.stored.rssBefore;
+  out.push({
+    name: `${rss} (RSS growth over the RSS before the ingest; network = merged snapshot + the owners' own indexes the engine keeps)`,
+    measured: `${(growth / network).toFixed(2)}x (+${mib(growth)} at peak, network ${mib(network)})`,
+    pass: network >= RSS_TARGET_MIN_BYTES ? growth < 2 * network : null
+  });
+  return out;
+}
+
+function ingestNetworkBytes(g: NonNullable<BenchReport['ingest']>): number {
+  return g.network.snapshotBytes + g.network.ownerIndexBytes;
 }
 
 /** PostGIS's best batch against the engine's best whole pass over the same digs: both keep their stalls. */
@@ -252,6 +284,7 @@ export function renderMarkdown(r: BenchReport): string {
   );
 
   if (r.batches) out.push(...renderBatches(r));
+  out.push(...renderIngest(r));
 
   out.push('## Targets', '');
   out.push(table(['target', 'measured', 'result'], judgeTargets(r).map((t) => [t.name, t.measured, verdict(t.pass)])), '');
@@ -350,6 +383,104 @@ function renderBatches(r: BenchReport): string[] {
       ['worker threads', 'process RSS', 'added per worker'],
       bt.rss.map((x) => [String(x.threads), mib(x.bytes), x.threads === 0 ? '-' : mib((x.bytes - base) / x.threads)])
     ),
+    ''
+  );
+  return out;
+}
+
+/** Uploads: the network from GeoJSON files to queryable, engine (stored, in memory) and PostGIS, with RSS and a restart. */
+function renderIngest(r: BenchReport): string[] {
+  const out: string[] = ['## Uploads: file to queryable', ''];
+  const g = r.ingest;
+  if (!g) return [...out, 'Not run.', ''];
+  const pg = 'version' in g.postgis ? g.postgis : null;
+  const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+  const rate = (s: number): string[] => [secs(s), int(g.files.features / s), (g.files.bytes / 1e6 / s).toFixed(1)];
+  const vsPg = (s: number): string => (pg ? `${(pg.seconds / s).toFixed(2)}x` : '-');
+  out.push(
+    `The network written as one GeoJSON FeatureCollection per owner (EPSG:25832, the legacy \`crs\` member first): ` +
+      `${g.files.count} files, ${int(g.files.features)} features, ${mb(g.files.bytes)} (written in ${secs(g.files.writeSeconds)}, not timed). ` +
+      'Read back as uploads arrive, one owner after the other: `fs.createReadStream` (1 MiB chunks) into `Engine.putNetworkStream`, ' +
+      "which splits and parses the features, builds the owner's index, stores it (SQLite, WAL, synchronous = FULL) and merges every " +
+      "owner into a new snapshot; timed from the first byte read to the last owner's version queryable, Node on one core. " +
+      (pg
+        ? 'PostGIS: a fresh cluster; the same files split by the same splitter and `JSON.parse` in Node, rows with m(F) COPYed in binary ' +
+          'into `net`, then `ST_Subdivide(geom, 16)`, its GiST index and `VACUUM ANALYZE`, as the PostGIS phase loads; Node parses ' +
+          "on its core while the server works on the other. \"vs PostGIS\" = PostGIS's time / this row's. MB = 10^6 bytes."
+        : `PostGIS: ${'unavailable' in g.postgis ? g.postgis.unavailable : '-'}. MB = 10^6 bytes.`),
+    ''
+  );
+  const rows: string[][] = [
+    ['engine, stored (durable before visible)', ...rate(g.stored.seconds), vsPg(g.stored.seconds)],
+    ['engine, no store (memory only)', ...rate(g.memoryOnly.seconds), vsPg(g.memoryOnly.seconds)],
+    [
+      'cost of the store (stored - no store)',
+      `${secs(g.stored.seconds - g.memoryOnly.seconds)} (${((100 * (g.stored.seconds - g.memoryOnly.seconds)) / g.memoryOnly.seconds).toFixed(0)} %)`,
+      '-',
+      '-',
+      '-'
+    ]
+  ];
+  if (pg) {
+    rows.push(['PostGIS: COPY + subdivide + GiST + VACUUM ANALYZE', ...rate(pg.seconds), '1.00x']);
+    const bare = pg.seconds - pg.analyzeSeconds;
+    rows.push(['PostGIS without VACUUM ANALYZE', ...rate(bare), `${(pg.seconds / bare).toFixed(2)}x`]);
+  }
+  rows.push(['engine start-up from its store (nothing parsed)', secs(g.restart.seconds), int(g.files.features / g.restart.seconds), '-', '-']);
+  out.push(table(['file to queryable', 'time', 'features/s', 'MB/s', 'vs PostGIS'], rows), '');
+  if (pg) {
+    out.push(
+      `PostGIS: COPY (with Node's parsing) ${secs(pg.copySeconds)}, subdivide ${secs(pg.subdivideSeconds)}, GiST ${secs(pg.indexSeconds)}, ` +
+        `VACUUM ANALYZE ${secs(pg.analyzeSeconds)}; ${int(pg.rows)} rows, ${int(pg.pieces)} pieces, ${mib(pg.diskBytes)} on disk ` +
+        `(tables and indexes); ${pg.diffs} differing (feature, zone) pairs against the engine on the ${g.restart.digs} check digs.`,
+      ''
+    );
+  }
+  out.push(
+    table(
+      ['owner', 'features', 'file', 'stored', 'no store'],
+      g.owners.map((o) => [o.owner, int(o.features), mb(o.bytes), secs(o.storedSeconds), secs(o.memorySeconds)])
+    ),
+    ''
+  );
+  out.push(
+    "Each owner's time includes merging every owner loaded so far into the new snapshot, so later owners pay for the earlier ones.",
+    ''
+  );
+  const network = ingestNetworkBytes(g);
+  const growth = (x: typeof g.stored): number => x.rssPeak - x.rssBefore;
+  const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
+  out.push(
+    table(
+      ['memory (process RSS)', 'stored', 'no store'],
+      [
+        ['RSS before the ingest (after a full collection; holds the earlier phases\' index)', mib(g.stored.rssBefore), mib(g.memoryOnly.rssBefore)],
+        ['peak RSS during the ingest', mib(g.stored.rssPeak), mib(g.memoryOnly.rssPeak)],
+        ['**peak growth**', `**${mib(growth(g.stored))}**`, mib(growth(g.memoryOnly))],
+        ['growth after the last owner', mib(g.stored.rssAfter - g.stored.rssBefore), mib(g.memoryOnly.rssAfter - g.memoryOnly.rssBefore)],
+        ['peak growth / file size', ratio(growth(g.stored), g.files.bytes), ratio(growth(g.memoryOnly), g.files.bytes)],
+        ['**peak growth / final network**', `**${ratio(growth(g.stored), network)}**`, ratio(growth(g.memoryOnly), network)],
+        ['peak growth / merged snapshot alone', ratio(growth(g.stored), g.network.snapshotBytes), ratio(growth(g.memoryOnly), g.network.snapshotBytes)]
+      ]
+    ),
+    ''
+  );
+  out.push(
+    "RSS is the whole process's, which still holds the bench's merged index, dig areas and answers from the earlier phases: " +
+      'the ingest is judged on its growth over the RSS measured right before it (after a full collection and a pause), ' +
+      `sampled every ${g.rssEveryMs} ms and right after each owner's upload (the merge and the store write do not yield to the timer).`,
+    ''
+  );
+  out.push(
+    `Final network in memory: the merged snapshot ${mib(g.network.snapshotBytes)} (\`memory().total\`) + the owners' own indexes, ` +
+      `which the engine keeps beside it, ${mib(g.network.ownerIndexBytes)} = ${mib(network)} ` +
+      `(${(network / g.network.segments).toFixed(1)} B/segment); files ${mib(g.files.bytes)}; the store on disk ${mib(g.storeBytes)}.`,
+    ''
+  );
+  out.push(
+    `Start-up: \`new SqliteStore\` + \`new Engine({ workers: 0, store })\` until the snapshot is set (each owner's stored buffers read, ` +
+      `merged once) in ${secs(g.restart.seconds)}. ${g.restart.digs} dig areas x b = ${g.restart.infoZones.join(', ')}: ${g.restart.diffs} answers ` +
+      `(features, zones, distances) changed across the restart; ${g.restart.mainDiffs} differ from the bench's index built from the generated features.`,
     ''
   );
   return out;

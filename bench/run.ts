@@ -109,7 +109,7 @@ async function runAndWrite(options: Partial<BenchOptions>, file: string): Promis
   const wrong = report.rows.reduce(
     (s, r) => s + r.inconsistent + (r.postgis ? r.postgis.diffs + r.postgis.singleDiffs : 0) + (r.brute?.diffs ?? 0) + (r.naive?.diffs ?? 0),
     0
-  );
+  ) + (report.ingest ? report.ingest.restart.diffs + report.ingest.restart.mainDiffs + ('diffs' in report.ingest.postgis ? report.ingest.postgis.diffs : 0) : 0);
   if (wrong > 0) {
     console.error(`${wrong} differing answers: see "Differences" in ${file}.`);
     process.exitCode = 1;
