@@ -286,7 +286,14 @@ export class Engine {
     }
     const crs = normaliseCrs(opts.crs);
     const c = network.index.columns;
-    const cover = new CellCover(cellSize, 0, 0);
+    // The grid starts below and left of everything it will mark: cell indices stay small and positive.
+    let minX = Infinity, minY = Infinity;
+    for (let i = 0; i < c.xy.length; i += 2) {
+      if (c.xy[i] < minX) minX = c.xy[i];
+      if (c.xy[i + 1] < minY) minY = c.xy[i + 1];
+    }
+    const pad = network.index.maxMargin + cellSize;
+    const cover = new CellCover(cellSize, Math.floor((minX - pad) / cellSize) * cellSize, Math.floor((minY - pad) / cellSize) * cellSize);
     for (let f = 0; f < c.featureCount; f++) {
       const r = c.margin[f];
       for (let p = c.featureParts[f]; p < c.featureParts[f + 1]; p++) {

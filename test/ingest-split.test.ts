@@ -8,22 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCodes, LerError, type ErrorCode } from '../src/errors.js';
 import { MEMBER_LIMIT, splitFeatures, type SplitFeature, type SplitHeader, type SplitOptions } from '../src/ingest/split.js';
 import { lazyCollection } from './helpers/geojson-stream.js';
+import { mulberry32 } from './helpers/shapes.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const RS = '\x1e';
 
-/** mulberry32: a small seeded generator, so every run sees the same "random" input. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator, so every run sees the same "random" input. */
+const seeded = mulberry32;
 
 const NASTY = ['{', '}', '[', ']', '"', '\\', '\\"', '"}]', '{"a":[', 'Æblevej ø å 🚧', '🚧', 'ø', '\n', '\t', '\u0000', '\u001e', '\u2028', ',', ':', ' ', 'x', 'LER'];
 

@@ -45,6 +45,8 @@ describe('interest area derived from a network', () => {
       expect(derived.type).toBe('MultiPolygon');
       // Valid: no ring crosses itself or its polygon's other rings.
       for (const polygon of derived.coordinates) expect(findSelfIntersection(polygon)).toBeNull();
+      // Cells far too small for the network are refused before they are counted out.
+      expect(() => new CellCover(1, 0, 0).markBox(0, 0, 3000, 3000)).toThrow(expect.objectContaining({ code: 'OPTION_INVALID', pointer: '/cellSize' }));
       // Smaller than the network's box: it follows the lines.
       expect(area(derived.coordinates)).toBeLessThan(0.6 * 2000 * 2000);
       // Every vertex of every feature, and the points a margin away from it, are in the area.

@@ -4,14 +4,20 @@
  * Coarse on purpose (cells of 100 m by default): the outline shows where an owner has lines
  * without drawing them, as registries that coarsen interest areas do.
  */
+import { LerError } from '../errors.js';
 
 /** Marks cells and traces their outline; coordinates in the grid's own metres. */
 export class CellCover {
   private readonly cells = new Set<number>();
+  /** Most cells marked before `markBox` refuses (a cell size far too small for the network). */
+  static readonly MAX_CELLS = 4_000_000;
 
   constructor(
     readonly cellSize: number,
-    /** Grid origin: cell (i, j) spans [x0 + i s, x0 + (i + 1) s] x [y0 + j s, y0 + (j + 1) s]. */
+    /**
+     * Grid origin: cell (i, j) spans [x0 + i s, x0 + (i + 1) s] x [y0 + j s, y0 + (j + 1) s].
+     * Marked cells must have 0 <= i, j < 2^22: put the origin below and left of everything.
+     */
     readonly x0: number,
     readonly y0: number
   ) {}
@@ -29,6 +35,9 @@ export class CellCover {
     const s = this.cellSize;
     const i0 = Math.floor((minX - this.x0) / s), i1 = Math.floor((maxX - this.x0) / s);
     const j0 = Math.floor((minY - this.y0) / s), j1 = Math.floor((maxY - this.y0) / s);
+    if ((i1 - i0 + 1) * (j1 - j0 + 1) > CellCover.MAX_CELLS - this.cells.size) {
+      throw new LerError('OPTION_INVALID', { pointer: '/cellSize' }, `More than ${CellCover.MAX_CELLS} cells of ${s} m: choose larger cells.`);
+    }
     for (let i = i0; i <= i1; i++) for (let j = j0; j <= j1; j++) this.cells.add(this.key(i, j));
   }
 
