@@ -126,6 +126,27 @@ function heading(a: Pt, b: Pt): number {
   return Math.atan2(b[1] - a[1], b[0] - a[0]);
 }
 
+type Way = { road: Road; atStart: boolean };
+
+/**
+ * Goes on from the end of `path` along one of `ways`: mostly the one that turns least, sometimes
+ * any; appends its vertices and returns it.
+ */
+function goOn(rng: Rng, path: Pt[], ways: Way[]): Way {
+  const end = path[path.length - 1];
+  const dir = heading(path[path.length - 2], end);
+  const turnOf = (n: Way): number => {
+    const p = n.road.path;
+    const h = n.atStart ? heading(p[0], p[1]) : heading(p[p.length - 1], p[p.length - 2]);
+    return Math.abs(Math.atan2(Math.sin(h - dir), Math.cos(h - dir)));
+  };
+  ways.sort((a, b) => turnOf(a) - turnOf(b));
+  const choice = rng.chance(0.75) ? ways[0] : rng.pick(ways);
+  const piece = choice.atStart ? choice.road.path : [...choice.road.path].reverse();
+  for (let k = 1; k < piece.length; k++) path.push(piece[k]);
+  return choice;
+}
+
 /** A walk along connected roads, mostly straight on at junctions; null at a dead end. */
 function roadWalk(rng: Rng, roads: readonly Road[], graph: Graph): Pt[] | null {
   const first = rng.pick(roads);
@@ -133,20 +154,10 @@ function roadWalk(rng: Rng, roads: readonly Road[], graph: Graph): Pt[] | null {
   const used = new Set<Road>([first]);
   let length = first.length;
   while (length < CORRIDOR_LENGTH) {
-    const end = path[path.length - 1];
-    const dir = heading(path[path.length - 2], end);
-    const next = (graph.get(nodeKey(end)) ?? []).filter((n) => !used.has(n.road));
+    const next = (graph.get(nodeKey(path[path.length - 1])) ?? []).filter((n) => !used.has(n.road));
     if (next.length === 0) return null;
-    const turnOf = (n: { road: Road; atStart: boolean }): number => {
-      const p = n.road.path;
-      const h = n.atStart ? heading(p[0], p[1]) : heading(p[p.length - 1], p[p.length - 2]);
-      return Math.abs(Math.atan2(Math.sin(h - dir), Math.cos(h - dir)));
-    };
-    next.sort((a, b) => turnOf(a) - turnOf(b));
-    const choice = rng.chance(0.75) ? next[0] : rng.pick(next);
+    const choice = goOn(rng, path, next);
     used.add(choice.road);
-    const piece = choice.atStart ? choice.road.path : [...choice.road.path].reverse();
-    for (let k = 1; k < piece.length; k++) path.push(piece[k]);
     length += choice.road.length;
   }
   return subPath(path, 0, CORRIDOR_LENGTH);
@@ -236,23 +247,12 @@ export function generateRoute(plan: NetworkPlan, seed: number, length: number): 
   let walked = first.length;
   let current = first;
   while (walked < length) {
-    const end = path[path.length - 1];
-    const dir = heading(path[path.length - 2], end);
-    const all = graph.get(nodeKey(end)) ?? [];
+    const all = graph.get(nodeKey(path[path.length - 1])) ?? [];
     const fresh = all.filter((n) => !used.has(n.road));
     const others = all.filter((n) => n.road !== current);
-    const next = fresh.length > 0 ? fresh : others.length > 0 ? [rng.pick(others)] : all;
-    const turnOf = (n: { road: Road; atStart: boolean }): number => {
-      const p = n.road.path;
-      const h = n.atStart ? heading(p[0], p[1]) : heading(p[p.length - 1], p[p.length - 2]);
-      return Math.abs(Math.atan2(Math.sin(h - dir), Math.cos(h - dir)));
-    };
-    next.sort((a, b) => turnOf(a) - turnOf(b));
-    const choice = rng.chance(0.75) ? next[0] : rng.pick(next);
+    const choice = goOn(rng, path, fresh.length > 0 ? fresh : others.length > 0 ? [rng.pick(others)] : all);
     used.add(choice.road);
     current = choice.road;
-    const piece = choice.atStart ? choice.road.path : [...choice.road.path].reverse();
-    for (let k = 1; k < piece.length; k++) path.push(piece[k]);
     walked += choice.road.length;
   }
   return moved([subPath(path, 0, length)], rng.pick(plan.tiles))[0];

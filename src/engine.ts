@@ -447,10 +447,13 @@ export class Engine {
   }
 }
 
+/** Largest value a batch's size options take: beyond, a window or task would hold too much at once. */
+const MAX_BATCH_OPTION = 1_000_000;
+
 function positive(value: unknown, fallback: number, name: string): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new LerError('BATCH_INVALID', { pointer: `/${name}` }, `${name} must be a whole number above 0, got ${String(value)}.`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_BATCH_OPTION) {
+    throw new LerError('BATCH_INVALID', { pointer: `/${name}` }, `${name} must be a whole number from 1 to ${MAX_BATCH_OPTION}, got ${String(value)}.`);
   }
   return value;
 }

@@ -15,13 +15,17 @@ export interface PoolOptions {
   workerFile?: string | URL;
 }
 
-/** A task as the worker takes it (see workers/query.ts). */
+/** A batch task as the worker takes it (see workers/query.ts). */
 export interface PoolTask {
+  /** Snapshot version the task runs on, and its buffers. */
   version: number;
   buffers: SnapshotBuffers;
+  /** Versions still held by the engine: the worker lets go of every other. */
   live: number[];
   infoZone: number;
+  /** Corridor radius around the areas' rings (a route), or 0. */
   radius: number;
+  /** Areas packed by packTask. */
   areas: ArrayBuffer;
 }
 

@@ -133,6 +133,8 @@ describe('Engine: batches in the pool', () => {
     await expect(collect(pool.checkBatch(areas, { ...OPTS, infoZone: 500 }))).rejects.toMatchObject({ code: 'INFO_ZONE_OUT_OF_RANGE' });
     await expect(collect(pool.checkBatch({ type: 'LineString', coordinates: [[0, 0], [10, 0]] }, OPTS))).rejects.toMatchObject({ code: 'ROUTE_INVALID' });
     await expect(collect(pool.checkBatch(areas, { ...OPTS, taskSize: 0 }))).rejects.toMatchObject({ code: 'BATCH_INVALID' });
+    await expect(collect(pool.checkBatch(areas, { ...OPTS, window: 1e9 }))).rejects.toMatchObject({ code: 'BATCH_INVALID', pointer: '/window' });
+    await expect(collect(pool.checkBatch((async function* () {})() as unknown, OPTS))).resolves.toEqual([]);
   });
 
   it('streams an async iterable input with bounded memory', async () => {

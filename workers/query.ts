@@ -6,19 +6,10 @@ import { move } from 'piscina';
 import { PreparedArea } from '../src/geometry/index.js';
 import { NetworkIndex, type SnapshotBuffers } from '../src/index/network-index.js';
 import { runTask } from '../src/query/batch-task.js';
+import type { PoolTask } from '../src/pool.js';
 
-export interface WorkerTask {
-  /** Snapshot version the task runs on, and its buffers. */
-  version: number;
-  buffers: SnapshotBuffers;
-  /** Versions still held by the engine: the worker lets go of every other. */
-  live: number[];
-  infoZone: number;
-  /** Corridor radius around the areas' rings (a route), or 0. */
-  radius: number;
-  /** Areas packed by packTask. */
-  areas: ArrayBuffer;
-}
+/** A task as the pool sends it. */
+export type WorkerTask = PoolTask;
 
 const attached = new Map<number, NetworkIndex>();
 const prepared = new PreparedArea();

@@ -5,6 +5,7 @@
  */
 import { LerError } from '../errors.js';
 import { GeomType } from '../index/columns.js';
+import { featuresOf } from '../input/collection.js';
 import { readGeometry, type GeometrySink } from '../input/geometry.js';
 import type { CrsName, Extent } from '../types.js';
 import { routeStretches } from './route.js';
@@ -151,7 +152,7 @@ export function openBatchInput(input: unknown, limits: AreaLimits, route: RouteI
     const stretches = routeStretches(route, limits);
     return { total: stretches.total, areas: toAsync(stretches.areas) };
   }
-  const features = featuresOf(input);
+  const features = featuresOf(input, true);
   const total = Array.isArray(features) ? features.length : null;
   return { total, areas: readFeatures(features, limits) };
 }
@@ -182,18 +183,3 @@ function idOf(feature: unknown): string | number | null {
   return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : null;
 }
 
-function featuresOf(input: unknown): Iterable<unknown> | AsyncIterable<unknown> {
-  if (input && typeof input === 'object') {
-    const fc = input as { type?: unknown; features?: unknown };
-    if (fc.type === 'FeatureCollection') {
-      if (!Array.isArray(fc.features)) throw new LerError('FEATURE_COLLECTION_INVALID', { pointer: '/features' });
-      return fc.features;
-    }
-    if (Array.isArray(input)) return input;
-    if (fc.type === undefined) {
-      if (typeof (input as Iterable<unknown>)[Symbol.iterator] === 'function') return input as Iterable<unknown>;
-      if (typeof (input as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') return input as AsyncIterable<unknown>;
-    }
-  }
-  throw new LerError('FEATURE_COLLECTION_INVALID');
-}

@@ -1,6 +1,7 @@
 import { LerError } from '../errors.js';
 import { declaredCrs, normaliseCrs, resolveExtent } from '../crs/index.js';
 import { DEFAULT_COARSE_ACCURACY, DRIFTSSTATUS, FAREKLASSE, FEATURE_TYPES, FORSYNINGSART, FORSYNINGSART_OTHER, valueOf } from '../model/ler.js';
+import { featuresOf } from '../input/collection.js';
 import { readFeature } from '../input/feature.js';
 import { checkInfoZone, DigAreaReader } from '../query/dig-area.js';
 import { ConflictSearch, REVEAL_SLACK, ZONE_DIG_AREA, type PairResult } from '../query/search.js';
@@ -358,15 +359,3 @@ function text(bytes: Uint8Array, start: number, end: number): string {
   return decoder.decode(bytes.subarray(start, end));
 }
 
-function featuresOf(input: unknown): Iterable<unknown> {
-  if (input && typeof input === 'object') {
-    const fc = input as { type?: unknown; features?: unknown };
-    if (fc.type === 'FeatureCollection') {
-      if (!Array.isArray(fc.features)) throw new LerError('FEATURE_COLLECTION_INVALID', { pointer: '/features' });
-      return fc.features;
-    }
-    if (Array.isArray(input)) return input;
-    if (fc.type === undefined && typeof (input as Iterable<unknown>)[Symbol.iterator] === 'function') return input as Iterable<unknown>;
-  }
-  throw new LerError('FEATURE_COLLECTION_INVALID');
-}
