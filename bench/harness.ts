@@ -196,9 +196,10 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
   ctx.batches = makeWorkloads(ctx);
   // The pool needs both cores: unpinned while it runs.
   const pinned = opts.pin && machine.pinned.startsWith('Node pinned');
+  const workerFile = opts.smoke ? undefined : compiledWorker(log);
   if (pinned) setAffinity(ALL_CPUS);
   try {
-    report.batches = await timeBatches(ctx, built.parts, ctx.batches, opts.smoke ? undefined : compiledWorker(log));
+    report.batches = await timeBatches(ctx, built.parts, ctx.batches, workerFile);
   } finally {
     if (pinned) setAffinity(LAST_CPU);
   }
@@ -214,8 +215,19 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
     sweepChunkSize(ctx);
   }
   fullGc();
-  // Last: PostGIS's own cluster is closed by now, so the ingest starts a fresh one of its own.
-  await runIngest(ctx, startElsewhere);
+  // Last: PostGIS's own cluster is closed by now, so the ingest starts a fresh one of its own. The
+  // engine parses in its worker threads: unpinned while it loads, as for batches (PostGIS's load
+  // uses both cores too: Node parsing on one, the server on the other).
+  const bothCores = async <T>(run: () => Promise<T>): Promise<T> => {
+    if (!pinned) return run();
+    setAffinity(ALL_CPUS);
+    try {
+      return await run();
+    } finally {
+      setAffinity(LAST_CPU);
+    }
+  };
+  await runIngest(ctx, { aroundStart: startElsewhere, bothCores, workerFile });
 
   report.notes.push(
     `Network: ${OWNERS.length} owners along ${plan.roads.length} road centrelines, ${plan.tiles.length} tile(s); Z dropped (2-D input).`,

@@ -47,6 +47,8 @@ export interface IngestOwner {
 export interface IngestRun {
   /** First byte read to the last owner's version queryable (and stored, with a store). */
   seconds: number;
+  /** After that, until the owners are merged into one index (the engine does it once uploads pause). */
+  mergeSeconds: number;
   /** RSS after a full collection just before the run, and the highest sampled during it. */
   rssBefore: number;
   rssPeak: number;
@@ -66,8 +68,10 @@ export interface IngestReport {
   /** SQLite files (database + WAL) after the stored run. */
   storeBytes: number;
   restart: {
-    /** `new SqliteStore` + `new Engine` until the snapshot is set, seconds. */
+    /** `new SqliteStore` + `new Engine` until the snapshot is set (queryable), seconds. */
     seconds: number;
+    /** Then until the owners are merged into one index. */
+    mergeSeconds: number;
     digs: number;
     infoZones: number[];
     /** Digs x b whose answer (features, zones, distances) changed across the restart. */
@@ -211,6 +215,8 @@ function answersOf(index: NetworkIndex, digs: { dig: Dig }[], infoZones: number[
  * the first byte read to the last owner's snapshot swapped in (stored first, with a store).
  */
 async function ingest(engine: Engine, files: OwnerFile[], pause: number, perOwner: (i: number, s: number) => void): Promise<IngestRun> {
+  // The pool's threads start with the engine: let them load before the clock starts.
+  await new Promise((resolve) => setTimeout(resolve, 300));
   settle(pause);
   const rss = new PeakRss();
   const t0 = performance.now();
@@ -223,8 +229,12 @@ async function ingest(engine: Engine, files: OwnerFile[], pause: number, perOwne
     rss.sample();
   }
   const secs = seconds(t0);
+  // The merge into one index that follows once uploads pause: timed, and within the RSS watch.
+  const t1 = performance.now();
+  await engine.compactNow();
+  const mergeSeconds = seconds(t1);
   const rssAfter = rss.stop();
-  return { seconds: secs, rssBefore: rss.before, rssPeak: rss.peak, rssAfter };
+  return { seconds: secs, mergeSeconds, rssBefore: rss.before, rssPeak: rss.peak, rssAfter };
 }
 
 /** The features of the files again, parsed as the engine's upload parses them, as PostGIS rows. */
@@ -242,10 +252,10 @@ function dirBytes(dir: string): number {
 }
 
 /** With the store: the uploads timed, then the answers before a restart and the bench's own. */
-async function storedRun(ctx: BenchContext, files: OwnerFile[], owners: IngestOwner[], dataDir: string, digs: CheckDig[], pause: number) {
+async function storedRun(ctx: BenchContext, files: OwnerFile[], owners: IngestOwner[], dataDir: string, digs: CheckDig[], pause: number, workerFile: string | undefined) {
   const { opts, report } = ctx;
   const store = new SqliteStore({ dataDir });
-  const engine = new Engine({ workers: 0, store, chunkSize: opts.chunkSize });
+  const engine = new Engine({ workers: INGEST_WORKERS, store, chunkSize: opts.chunkSize, workerFile });
   try {
     const run = await ingest(engine, files, pause, (i, s) => (owners[i].storedSeconds = s));
     const snapshot = engine.snapshot;
@@ -278,16 +288,19 @@ async function storedRun(ctx: BenchContext, files: OwnerFile[], owners: IngestOw
 }
 
 /** A new store and engine over the same data directory: the time until the snapshot is set, and its answers. */
-async function restartRun(ctx: BenchContext, dataDir: string, digs: CheckDig[], pause: number) {
+async function restartRun(ctx: BenchContext, dataDir: string, digs: CheckDig[], pause: number, workerFile: string | undefined) {
   settle(pause);
   const t0 = performance.now();
   const store = new SqliteStore({ dataDir });
-  const engine = new Engine({ workers: 0, store, chunkSize: ctx.opts.chunkSize });
+  const engine = new Engine({ workers: INGEST_WORKERS, store, chunkSize: ctx.opts.chunkSize, workerFile });
   const secs = seconds(t0);
   try {
     const restored = engine.snapshot;
     if (!restored) throw new Error('No snapshot after the restart.');
-    return { seconds: secs, after: answersOf(restored.index, digs, ctx.opts.infoZones), maxMargin: restored.index.maxMargin };
+    const t1 = performance.now();
+    await engine.compactNow();
+    const mergeSeconds = seconds(t1);
+    return { seconds: secs, mergeSeconds, after: answersOf(restored.index, digs, ctx.opts.infoZones), maxMargin: restored.index.maxMargin };
   } finally {
     await engine.close();
     store.close();
@@ -295,8 +308,8 @@ async function restartRun(ctx: BenchContext, dataDir: string, digs: CheckDig[], 
 }
 
 /** Without a store: the same uploads, in memory only. */
-async function memoryRun(ctx: BenchContext, files: OwnerFile[], owners: IngestOwner[], pause: number): Promise<IngestRun> {
-  const engine = new Engine({ workers: 0, chunkSize: ctx.opts.chunkSize });
+async function memoryRun(ctx: BenchContext, files: OwnerFile[], owners: IngestOwner[], pause: number, workerFile: string | undefined): Promise<IngestRun> {
+  const engine = new Engine({ workers: INGEST_WORKERS, chunkSize: ctx.opts.chunkSize, workerFile });
   try {
     return await ingest(engine, files, pause, (i, s) => (owners[i].memorySeconds = s));
   } finally {
@@ -304,7 +317,25 @@ async function memoryRun(ctx: BenchContext, files: OwnerFile[], owners: IngestOw
   }
 }
 
-export async function runIngest(ctx: BenchContext, aroundStart: <T>(start: () => Promise<T>) => Promise<T> = (start) => start()): Promise<void> {
+/**
+ * The engine parses uploads in its worker threads while the main thread splits, so it runs on
+ * both cores, as PostGIS's load does (Node parsing on one, the server on the other).
+ */
+const INGEST_WORKERS = 2;
+
+export interface IngestSetup {
+  /** Starts the PostgreSQL server (on the CPUs the engine does not use when pinned). */
+  aroundStart?: <T>(start: () => Promise<T>) => Promise<T>;
+  /** Runs the engine's part with both cores available. */
+  bothCores?: <T>(run: () => Promise<T>) => Promise<T>;
+  /** The compiled worker for the engine's pool. */
+  workerFile?: string;
+}
+
+export async function runIngest(ctx: BenchContext, setup: IngestSetup = {}): Promise<void> {
+  const aroundStart = setup.aroundStart ?? ((start) => start());
+  const bothCores = setup.bothCores ?? ((run) => run());
+  const workerFile = setup.workerFile;
   const { opts, report } = ctx;
   const log = opts.log;
   const pause = opts.smoke ? 0 : 500;
@@ -322,18 +353,18 @@ export async function runIngest(ctx: BenchContext, aroundStart: <T>(start: () =>
     const infoZones = opts.infoZones;
 
     log('  engine with store: putNetworkStream owner by owner');
-    const stored = await storedRun(ctx, files, owners, dataDir, digs, pause);
+    const stored = await bothCores(() => storedRun(ctx, files, owners, dataDir, digs, pause, workerFile));
     log(`  stored: ${stored.run.seconds.toFixed(2)} s, RSS +${((stored.run.rssPeak - stored.run.rssBefore) / 2 ** 20).toFixed(0)} MiB at peak`);
     const storeBytes = dirBytes(dataDir);
 
-    const restart = await restartRun(ctx, dataDir, digs, pause);
+    const restart = await bothCores(() => restartRun(ctx, dataDir, digs, pause, workerFile));
     const restartDiffs = restart.after.reduce((s, a, i) => s + (sameAnswer(a, stored.before[i]) ? 0 : 1), 0);
     log(`  restart from the store: ${restart.seconds.toFixed(3)} s; ${restartDiffs} changed answers, ${stored.mainDiffs} differ from the bench's index`);
     if (restartDiffs > 0) report.problems.push(`Uploads: ${restartDiffs} of ${restart.after.length} answers changed across the restart from the store.`);
     if (stored.mainDiffs > 0) report.problems.push(`Uploads: ${stored.mainDiffs} of ${restart.after.length} answers of the uploaded network differ from the bench's index.`);
 
     log('  engine without store');
-    const memoryOnly = await memoryRun(ctx, files, owners, pause);
+    const memoryOnly = await bothCores(() => memoryRun(ctx, files, owners, pause, workerFile));
     log(`  in memory: ${memoryOnly.seconds.toFixed(2)} s, RSS +${((memoryOnly.rssPeak - memoryOnly.rssBefore) / 2 ** 20).toFixed(0)} MiB at peak`);
 
     report.ingest = {
@@ -344,7 +375,7 @@ export async function runIngest(ctx: BenchContext, aroundStart: <T>(start: () =>
       rssEveryMs: RSS_EVERY_MS,
       network: stored.network,
       storeBytes,
-      restart: { seconds: restart.seconds, digs: digs.length, infoZones, diffs: restartDiffs, mainDiffs: stored.mainDiffs },
+      restart: { seconds: restart.seconds, mergeSeconds: restart.mergeSeconds, digs: digs.length, infoZones, diffs: restartDiffs, mainDiffs: stored.mainDiffs },
       postgis: { unavailable: 'not run' }
     };
     const pgDigs: PgDig[] = digs.map(({ dig }) => ({ ...dig.geometry, id: dig.id }) as PgDig);

@@ -21,11 +21,12 @@ import { NetworkIndex } from './index/network-index.js';
 import { QueryPool } from './pool.js';
 import { checkInfoZone } from './query/dig-area.js';
 import { DEFAULT_MAX_SIDE, DEFAULT_MAX_VERTICES, openBatchInput, type AreaLimits, type RouteInput } from './batch/areas.js';
-import { DEFAULT_WINDOW, runBatch, type BatchProgress, type BatchSnapshot } from './batch/run.js';
+import { DEFAULT_WINDOW, runBatch, type BatchProgress } from './batch/run.js';
 import type { AreaSummary } from './batch/summary.js';
 import type { Store } from './store/store.js';
 import { buildFromStream, type StreamBuildOptions } from './ingest/upload.js';
 import type { BuildOptions, Conflict, Extent, FeatureCollection, MultiPolygon, QueryOptions } from './types.js';
+import { Snapshot, type OwnerPart } from './snapshot.js';
 
 export interface EngineOptions {
   /** Worker threads for batches; default: the machine's parallelism; 0 runs batches inline. */
@@ -39,23 +40,19 @@ export interface EngineOptions {
    * stored before it becomes visible. Without one, networks live in memory only.
    */
   store?: Store;
+  /**
+   * Milliseconds after the last upload before the owners are merged into one index again
+   * (default 250); until then single digs answer from the owners' indexes side by side.
+   */
+  compactDelay?: number;
 }
+
+const DEFAULT_COMPACT_DELAY = 250;
 
 /** One owner's network in the engine. */
-export interface OwnerNetwork {
-  owner: string;
-  /** Counts up from 1 with every replacement of this owner's network. */
-  version: number;
-  features: number;
-  index: NetworkIndex;
-}
+export type OwnerNetwork = OwnerPart;
 
-/** A version of the whole network: every owner's, merged into one index. */
-export interface Snapshot extends BatchSnapshot {
-  /** Counts up from 1 with every change of any owner's network. */
-  version: number;
-  networks: ReadonlyMap<string, Omit<OwnerNetwork, 'index'>>;
-}
+export { Snapshot };
 
 export interface BatchOptions {
   /** Width b of the information zone, metres (0 to 100). */
@@ -120,6 +117,11 @@ export class Engine {
   private readonly interest = new Map<string, unknown>();
   private readonly workerFile: string | URL | undefined;
   private closed = false;
+  /** Uploads being read: compaction waits for them. */
+  private uploads = 0;
+  private compactTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly compacting = new Map<Snapshot, Promise<void>>();
+  private readonly compactDelay: number;
 
   constructor(opts: EngineOptions = {}) {
     const workers = opts.workers ?? availableParallelism();
@@ -128,6 +130,7 @@ export class Engine {
     }
     this.chunkSize = opts.chunkSize;
     this.workerFile = opts.workerFile;
+    this.compactDelay = opts.compactDelay ?? DEFAULT_COMPACT_DELAY;
     this.store = opts.store ?? null;
     if (this.store !== null) this.restore(this.store);
     this.pool = workers > 0 ? new QueryPool({ threads: workers, workerFile: opts.workerFile }) : null;
@@ -195,7 +198,13 @@ export class Engine {
    */
   async putNetworkStream(owner: string, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array, opts: Omit<StreamBuildOptions, 'owner'> = {}): Promise<Snapshot> {
     this.checkOpen();
-    const { index } = await buildFromStream(source, { chunkSize: this.chunkSize, ...opts, owner });
+    this.uploads++;
+    let index: NetworkIndex;
+    try {
+      ({ index } = await buildFromStream(source, { chunkSize: this.chunkSize, parser: this.pool, ...opts, owner }));
+    } finally {
+      if (--this.uploads === 0) this.scheduleCompaction();
+    }
     return this.putNetworks([{ owner, input: index }]);
   }
 
@@ -315,7 +324,7 @@ export class Engine {
   digRequest(area: unknown, opts: QueryOptions & { requester?: string } = {}): DigPackage {
     const snapshot = this.live();
     const { requester = 'anonymous', ...query } = opts;
-    const conflicts = snapshot.index.query(area, query);
+    const conflicts = snapshot.query(area, query);
     const networkVersions = Object.fromEntries([...snapshot.networks.values()].map((n) => [n.owner, n.version]));
     const pkg: DigPackage = {
       id: randomUUID(),
@@ -366,25 +375,66 @@ export class Engine {
 
   private swap(next: Map<string, OwnerNetwork>): Snapshot {
     const owners = [...next.values()].sort((a, b) => (a.owner < b.owner ? -1 : 1));
-    let snapshot: Snapshot | null = null;
-    if (owners.length > 0) {
-      const index = NetworkIndex.merge(
-        owners.map((n) => n.index),
-        this.chunkSize !== undefined ? { chunkSize: this.chunkSize } : {}
-      );
-      const networks = new Map(owners.map(({ owner, version, features }) => [owner, { owner, version, features }]));
-      snapshot = { version: ++this.version, index, buffers: index.buffers, networks };
-    }
+    const snapshot = owners.length > 0 ? new Snapshot(++this.version, owners, this.current, this.chunkSize) : null;
     // One assignment: a query sees the old network or the new one, never a mix.
     this.networks.clear();
     for (const [k, v] of next) this.networks.set(k, v);
     this.current = snapshot;
+    this.scheduleCompaction();
     return snapshot as Snapshot;
+  }
+
+  /**
+   * Merges the live snapshot's owners into one index once uploads pause (in a worker when there
+   * is a pool), so that an upload never waits for every other owner to be merged again.
+   */
+  private scheduleCompaction(): void {
+    if (this.compactTimer !== null) clearTimeout(this.compactTimer);
+    this.compactTimer = null;
+    const snapshot = this.current;
+    if (snapshot === null || snapshot.compacted || this.closed) return;
+    this.compactTimer = setTimeout(() => {
+      this.compactTimer = null;
+      if (this.uploads > 0) return; // the upload's own swap schedules again
+      void this.compact(snapshot).catch(() => undefined);
+    }, this.compactDelay);
+    this.compactTimer.unref();
+  }
+
+  /**
+   * Merges the live snapshot's owners into one index now, rather than when uploads pause; resolves
+   * once it is merged (batches need one index, and wait for it themselves).
+   */
+  async compactNow(): Promise<void> {
+    const snapshot = this.live();
+    await this.compact(snapshot);
+  }
+
+  /** Merges a snapshot's owners into one index (once; concurrent callers share the work). */
+  private compact(snapshot: Snapshot): Promise<void> {
+    if (snapshot.compacted) return Promise.resolve();
+    let running = this.compacting.get(snapshot);
+    if (running === undefined) {
+      const pool = this.pool;
+      running = (async (): Promise<void> => {
+        let merged: NetworkIndex | null = null;
+        if (pool !== null) {
+          try {
+            merged = NetworkIndex.from(await pool.merge(snapshot.parts.map((o) => o.index.buffers), this.chunkSize));
+          } catch {
+            merged = null; // a pool without the merge task, or closed: merge here
+          }
+        }
+        if (!snapshot.compacted) snapshot.setMerged(merged ?? NetworkIndex.merge(snapshot.parts.map((o) => o.index), this.chunkSize !== undefined ? { chunkSize: this.chunkSize } : {}));
+      })().finally(() => this.compacting.delete(snapshot));
+      this.compacting.set(snapshot, running);
+    }
+    return running;
   }
 
   /** A single dig, answered inline on the live snapshot (see NetworkIndex.query). */
   query(area: unknown, opts: QueryOptions = {}): Conflict[] {
-    return this.live().index.query(area, opts);
+    return this.live().query(area, opts);
   }
 
   /**
@@ -407,6 +457,7 @@ export class Engine {
     const snapshot = this.live();
     this.held.set(snapshot, (this.held.get(snapshot) ?? 0) + 1);
     try {
+      await this.compact(snapshot);
       const batch = openBatchInput(input, limits, route);
       yield* runBatch(
         {
@@ -433,6 +484,7 @@ export class Engine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.compactTimer !== null) clearTimeout(this.compactTimer);
     await this.pool?.close();
   }
 

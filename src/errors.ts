@@ -14,6 +14,7 @@ export const ErrorCodes = {
   INPUT_TOO_LARGE: { status: 413, message: 'Input is larger than the upload limit.' },
   FEATURE_TOO_LARGE: { status: 413, message: 'A single feature is larger than the limit.' },
   FEATURE_NOT_OBJECT: { status: 422, message: 'Feature must be a GeoJSON Feature object.' },
+  GEOJSON_INVALID: { status: 422, message: 'Feature breaks the GeoJSON format (RFC 7946), as the shallow geojson-validation pass finds:' },
   FEATURE_ID_MISSING: { status: 422, message: 'Feature has no id: give every feature an id (string or number) unique within its owner.' },
   FEATURE_ID_INVALID: { status: 422, message: 'Feature id must be a non-empty string or a finite number.' },
   FEATURE_ID_DUPLICATE: { status: 422, message: 'Feature id is used twice within the same owner.' },
@@ -59,7 +60,25 @@ export const ErrorCodes = {
   VERSION_GONE: { status: 410, message: 'A network version the package was built from is no longer kept (see the store\'s history length).' },
   FEATURE_ID_UNKNOWN: { status: 422, message: 'The change set deletes an id the network does not hold.' },
   CHANGESET_INVALID: { status: 400, message: 'A change set is {upsert: FeatureCollection, delete: [id, ...]}, with no id both upserted and deleted.' },
-  UPLOAD_REJECTED: { status: 422, message: 'The upload was rejected: it holds invalid features (see the report). Nothing was changed.' }
+  UPLOAD_REJECTED: { status: 422, message: 'The upload was rejected: it holds invalid features (see the report). Nothing was changed.' },
+  UNAUTHORIZED: { status: 401, message: 'A valid API key is required: send the header Authorization: Bearer <token>.' },
+  FORBIDDEN: { status: 403, message: 'This API key may not do this: its role, or the owner it is bound to, does not allow it.' },
+  ROUTE_UNKNOWN: { status: 404, message: 'No route has this method and path (see /openapi.json).' },
+  REQUEST_INVALID: { status: 400, message: 'The request does not match the route\'s schema (see pointer and /openapi.json).' },
+  CONTENT_TYPE_UNSUPPORTED: { status: 415, message: 'This Content-Type (or Content-Encoding) is not accepted here.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests for this API key: wait as long as Retry-After says.' },
+  OVERLOADED: { status: 503, message: 'The service is overloaded or unhealthy: retry after as long as Retry-After says.' },
+  INTERNAL_ERROR: { status: 500, message: 'An unexpected error occurred; it has been logged.' },
+  DIG_AREA_TOO_LARGE: { status: 422, message: 'The dig area is larger than a dig request may be: split it, or check it as a planner\'s batch.' },
+  DIG_AREA_TOO_MANY_VERTICES: { status: 422, message: 'The dig area has more vertices than a dig request may have: simplify it.' },
+  DIG_AREA_INVALID: { status: 422, message: 'The dig area is not a valid polygon: its member polygons overlap, or a hole lies outside its shell.' },
+  PERIOD_INVALID: { status: 422, message: 'period is {from, to}: dates (YYYY-MM-DD), from no later than to, not over yet, and no longer than the service allows.' },
+  WORK_TYPE_UNKNOWN: { status: 422, message: 'workType is not a kind of work the precaution matrix knows.' },
+  OWNER_UNKNOWN: { status: 404, message: 'This owner has no network here.' },
+  BATCH_UNKNOWN: { status: 404, message: 'No batch has this id (batches are kept in memory, for a while, and are lost when the service restarts).' },
+  BATCH_QUEUE_FULL: { status: 503, message: 'Too many batches are running or waiting: retry after as long as Retry-After says.' },
+  BATCH_TOO_LARGE: { status: 413, message: 'The batch has more areas (or route stretches) than the service keeps results for: split it.' },
+  KEY_UNKNOWN: { status: 404, message: 'No API key has this id.' }
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

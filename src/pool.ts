@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { SnapshotBuffers } from './index/network-index.js';
+import type { ParsedBatch, ParseTask } from './ingest/parse-batch.js';
 
 export interface PoolOptions {
   /** Worker threads, at least 1; default: the machine's parallelism. */
@@ -29,6 +30,12 @@ export interface PoolTask {
   areas: ArrayBuffer;
 }
 
+/** A merge of owners' snapshots into one (see Snapshot): the worker builds it in new shared buffers. */
+export interface MergeTask {
+  parts: SnapshotBuffers[];
+  chunkSize: number | undefined;
+}
+
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 
 function defaultWorker(): URL {
@@ -37,7 +44,7 @@ function defaultWorker(): URL {
 
 export class QueryPool {
   readonly threads: number;
-  private readonly piscina: Piscina<PoolTask, ArrayBuffer>;
+  private readonly piscina: Piscina<PoolTask | MergeTask | ParseTask, ArrayBuffer | SnapshotBuffers | ParsedBatch>;
   private closed = false;
 
   constructor(opts: PoolOptions = {}) {
@@ -46,7 +53,7 @@ export class QueryPool {
     this.threads = threads;
     const file = opts.workerFile ?? defaultWorker();
     const filename = file instanceof URL ? fileURLToPath(file) : file;
-    this.piscina = new Piscina<PoolTask, ArrayBuffer>({
+    this.piscina = new Piscina<PoolTask | MergeTask | ParseTask, ArrayBuffer | SnapshotBuffers | ParsedBatch>({
       filename,
       minThreads: threads,
       maxThreads: threads,
@@ -60,7 +67,22 @@ export class QueryPool {
   /** Runs one task; the task's areas buffer is moved to the worker (unusable here afterwards). */
   run(task: PoolTask): Promise<ArrayBuffer> {
     if (this.closed) return Promise.reject(new Error('The pool is closed.'));
-    return this.piscina.run(task, { transferList: [task.areas] });
+    return this.piscina.run(task, { transferList: [task.areas] }) as Promise<ArrayBuffer>;
+  }
+
+  /** Merges owners' snapshots into one in a worker; the buffers are shared, nothing is copied across. */
+  merge(parts: SnapshotBuffers[], chunkSize: number | undefined): Promise<SnapshotBuffers> {
+    if (this.closed) return Promise.reject(new Error('The pool is closed.'));
+    return this.piscina.run({ parts, chunkSize }, { name: 'merge' }) as Promise<SnapshotBuffers>;
+  }
+
+  /**
+   * Parses one batch of an upload's features in a worker. The batch is copied there (about a
+   * megabyte), not moved, so that the caller can still parse it itself should the worker fail.
+   */
+  parse(task: ParseTask): Promise<ParsedBatch> {
+    if (this.closed) return Promise.reject(new Error('The pool is closed.'));
+    return this.piscina.run(task, { name: 'parse' }) as Promise<ParsedBatch>;
   }
 
   /** The worker threads' ids (for tests and metrics). */

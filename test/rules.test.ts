@@ -41,8 +41,8 @@ describe('rule catalogue', () => {
     }
     expect(raised.size).toBeGreaterThan(20);
     const published = new Set(RULES.map((r) => r.code as string));
-    // Codes about the caller's own options, not the data, are not upload rules.
-    const aboutOptions = new Set(['OPTION_INVALID', 'OWNER_INVALID']);
+    // Codes about the caller's own options, not the data, are not upload rules; nor is the verdict.
+    const aboutOptions = new Set(['OPTION_INVALID', 'OWNER_INVALID', 'UPLOAD_REJECTED']);
     expect([...raised].filter((c) => !published.has(c) && !aboutOptions.has(c))).toEqual([]);
   });
 });
@@ -96,6 +96,37 @@ describe('LER model rules', () => {
       }
     ];
     for (const f of fine) expect(problemOf(f)).toEqual({ code: 'none' });
+  });
+});
+
+describe('the shallow GeoJSON pass (geojson-validation) and the precise checks', () => {
+  it('rejects what only the shallow pass sees, with its words and the feature', () => {
+    const bbox = { ...line('b1', {}), bbox: [0, 0, 10] } as Feature;
+    expect(problemOf(bbox)).toMatchObject({ code: 'GEOJSON_INVALID' });
+    const geometryBbox = line('b2', {});
+    (geometryBbox.geometry as unknown as { bbox: unknown }).bbox = 'everywhere';
+    expect(problemOf(geometryBbox)).toMatchObject({ code: 'GEOJSON_INVALID' });
+    let error: unknown = null;
+    try {
+      NetworkIndex.build([line('ok', {}), bbox], { owner: 'dk-test', ...PLANAR });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'GEOJSON_INVALID', featureIndex: 1, featureId: 'b1' });
+    expect((error as Error).message).toContain('bbox');
+  });
+
+  it('names the precise fault where both see one, and survives input the shallow pass throws on', () => {
+    // A string coordinate: geojson-validation says "Position must only contain numbers"; the precise check names the number.
+    expect(problemOf(line('s', {}, [['1' as unknown as number, 0], [10, 0]]))).toEqual({ code: 'COORDINATE_NOT_FINITE', pointer: '/geometry/coordinates/0/0' });
+    // An empty ring makes geojson-validation throw a TypeError.
+    const ring = { type: 'Feature', id: 'r', geometry: { type: 'Polygon', coordinates: [[]] }, properties: { featureType: 'Vandkomponent' } } as unknown as Feature;
+    expect(problemOf(ring)).toMatchObject({ code: 'RING_TOO_SHORT' });
+    // What it misses: NaN, 4-D positions.
+    expect(problemOf(line('n', {}, [[Number.NaN, 0], [10, 0]]))).toMatchObject({ code: 'COORDINATE_NOT_FINITE' });
+    expect(problemOf(line('d', {}, [[0, 0, 0, 0], [10, 0]]))).toMatchObject({ code: 'POSITION_INVALID' });
+    // A valid bbox is fine.
+    expect(problemOf({ ...line('v', {}), bbox: [0, 0, 10, 0] } as Feature)).toEqual({ code: 'none' });
   });
 });
 

@@ -1,12 +1,14 @@
 /**
- * The query worker: attaches each snapshot's SharedArrayBuffers once (zero-copy), runs batch
- * tasks with the same code as the main thread, and moves the packed pairs back.
+ * The engine's worker: attaches each snapshot's SharedArrayBuffers once (zero-copy), runs batch
+ * tasks with the same code as the main thread, and moves the packed pairs back. It also merges
+ * owners' snapshots and parses batches of uploaded features, off the main thread.
  */
 import { move } from 'piscina';
 import { PreparedArea } from '../src/geometry/index.js';
 import { NetworkIndex, type SnapshotBuffers } from '../src/index/network-index.js';
 import { runTask } from '../src/query/batch-task.js';
-import type { PoolTask } from '../src/pool.js';
+import { parseFeatureBatch, type ParsedBatch, type ParseTask } from '../src/ingest/parse-batch.js';
+import type { MergeTask, PoolTask } from '../src/pool.js';
 
 /** A task as the pool sends it. */
 export type WorkerTask = PoolTask;
@@ -27,4 +29,15 @@ export function attach(version: number, buffers: SnapshotBuffers, live: readonly
 export default function check(task: WorkerTask): ArrayBuffer {
   const index = attach(task.version, task.buffers, task.live);
   return move(runTask(index, task.areas, task.infoZone, prepared, task.radius)) as ArrayBuffer;
+}
+
+/** Merges owners' snapshots into one, in new shared buffers the engine attaches without copying. */
+export function merge(task: MergeTask): SnapshotBuffers {
+  const parts = task.parts.map((b) => NetworkIndex.from(b));
+  return NetworkIndex.merge(parts, task.chunkSize !== undefined ? { chunkSize: task.chunkSize } : {}).buffers;
+}
+
+/** Parses one batch of an upload's features into columns in shared memory. */
+export function parse(task: ParseTask): ParsedBatch {
+  return parseFeatureBatch(task);
 }

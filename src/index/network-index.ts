@@ -335,7 +335,7 @@ export class NetworkBuilder {
 }
 
 /** Answer order: by owner, the dig area's features before the information zone's, nearest first, then by id. */
-function byOwnerZoneDistance(a: Conflict, b: Conflict): number {
+export function byOwnerZoneDistance(a: Conflict, b: Conflict): number {
   if (a.owner !== b.owner) return a.owner < b.owner ? -1 : 1;
   if (a.zone !== b.zone) return a.zone === 'digArea' ? -1 : 1;
   if (a.distance !== b.distance) return a.distance - b.distance;

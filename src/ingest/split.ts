@@ -43,8 +43,11 @@ export interface SplitOptions {
   maxFeatureBytes?: number;
   /** Largest whole input, in bytes. Default Infinity. Beyond: INPUT_TOO_LARGE (413). */
   maxBytes?: number;
-  /** Called with each top-level member other than `features` as soon as it is read (a `crs` before the features is known before the first feature). */
-  onMember?: (name: string, value: unknown) => void;
+  /**
+   * Called with each top-level member other than `features` as soon as it is read (a `crs` before
+   * the features is known before the first feature), and how many features came before it.
+   */
+  onMember?: (name: string, value: unknown, featuresBefore: number) => void;
 }
 
 /** One feature of the input: its position, its exact JSON text and the byte offset of its `{`. */
@@ -112,6 +115,104 @@ export async function* splitFeatures(
   return splitter.finish();
 }
 
+/**
+ * Features one after another as raw bytes, for a parser elsewhere (e.g. a worker thread): feature k
+ * of the batch is `bytes[ends[k], ends[k + 1])`, input feature number `first + k`, starting at
+ * byte `offsets[k]` of the input. The bytes are not yet checked to be UTF-8.
+ */
+export interface FeatureBatch {
+  first: number;
+  count: number;
+  bytes: Uint8Array;
+  ends: Uint32Array;
+  offsets: Float64Array;
+  /** Pointers name `/features/<i>` (a FeatureCollection), or only the index (a text sequence). */
+  collection: boolean;
+}
+
+/** Batches start at this many bytes of features and double every BATCH_DOUBLING batches. */
+export const DEFAULT_BATCH_BYTES = 1 << 20;
+const BATCH_DOUBLING = 4096;
+
+/**
+ * As `splitFeatures`, but hands the features on undecoded, in batches of about `batchBytes`
+ * (each batch's buffers are its own, ready to be moved to another thread). One `yield` per batch
+ * instead of per feature. A framing error first yields the features read before it, then throws.
+ */
+export async function* splitFeatureBatches(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array,
+  opts: SplitOptions & { batchBytes?: number } = {}
+): AsyncGenerator<FeatureBatch, SplitHeader, undefined> {
+  const splitter = new Splitter(opts);
+  splitter.raw = true;
+  let target = opts.batchBytes ?? DEFAULT_BATCH_BYTES;
+  if (!Number.isInteger(target) || target < 1) throw new LerError('OPTION_INVALID', { pointer: '/batchBytes' }, 'batchBytes must be a positive whole number.');
+  let batches = 0;
+  let bytes = new Uint8Array(target + 4096);
+  let used = 0;
+  let ends: number[] = [0];
+  let offsets: number[] = [];
+  let first = 0;
+  const take = (collection: boolean): FeatureBatch => {
+    const batch: FeatureBatch = { first, count: offsets.length, bytes: bytes.slice(0, used), ends: Uint32Array.from(ends), offsets: Float64Array.from(offsets), collection };
+    first += offsets.length;
+    used = 0;
+    ends = [0];
+    offsets = [];
+    if (++batches % BATCH_DOUBLING === 0) target *= 2;
+    return batch;
+  };
+  const chunks = source instanceof Uint8Array ? [source] : source;
+  let failure: unknown = null;
+  try {
+    for await (const whole of chunks) {
+      if (!(whole instanceof Uint8Array)) throw new TypeError('splitFeatureBatches: the source must yield Uint8Array chunks');
+      const chunk = splitter.withinLimit(whole);
+      let pos = 0;
+      while (pos < chunk.length) {
+        pos = splitter.scan(chunk, pos);
+        const feature = splitter.ready;
+        if (feature === null) continue;
+        const b = splitter.readyBytes as Uint8Array;
+        splitter.ready = null;
+        splitter.readyBytes = null;
+        if (used + b.length > bytes.length) {
+          const grown = new Uint8Array(Math.max(used + b.length, 2 * bytes.length));
+          grown.set(bytes.subarray(0, used));
+          bytes = grown;
+        }
+        bytes.set(b, used);
+        used += b.length;
+        ends.push(used);
+        offsets.push(feature.offset);
+        splitter.release();
+        if (used >= target) {
+          const out = take(!splitter.isSequence);
+          if (bytes.length > 4 * target) bytes = new Uint8Array(target + 4096);
+          yield out;
+        }
+      }
+      splitter.endChunk(chunk);
+      if (chunk !== whole) throw splitter.tooLarge();
+    }
+  } catch (error) {
+    failure = error;
+  }
+  if (failure === null) {
+    let header: SplitHeader;
+    try {
+      header = splitter.finish();
+    } catch (error) {
+      if (offsets.length > 0) yield take(!splitter.isSequence);
+      throw error;
+    }
+    if (offsets.length > 0) yield take(!splitter.isSequence);
+    return header;
+  }
+  if (offsets.length > 0) yield take(!splitter.isSequence);
+  throw failure;
+}
+
 // Byte classes inside a value, outside strings.
 const PLAIN = 0;
 const QUOTE = 1;
@@ -155,6 +256,10 @@ const NAME = 2; // a top-level key
 
 class Splitter {
   ready: SplitFeature | null = null;
+  /** In raw mode, the ready feature's bytes (not decoded), valid until the next scan. */
+  readyBytes: Uint8Array | null = null;
+  /** Raw mode: features are handed on as bytes; the consumer decodes (and checks UTF-8). */
+  raw = false;
 
   private readonly maxDepth: number;
   private readonly maxFeatureBytes: number;
@@ -199,6 +304,11 @@ class Splitter {
     this.maxFeatureBytes = option(opts.maxFeatureBytes, SPLIT_DEFAULTS.maxFeatureBytes, 'maxFeatureBytes', true, 2 ** 31 - 1);
     this.maxBytes = option(opts.maxBytes, SPLIT_DEFAULTS.maxBytes, 'maxBytes', false, Infinity);
     this.stack = new Uint8Array(this.maxDepth + 1);
+  }
+
+  /** True for a GeoJSON text sequence (known from the first byte on). */
+  get isSequence(): boolean {
+    return this.seq;
   }
 
   /** The chunk, or the part of it within maxBytes. */
@@ -467,7 +577,8 @@ class Splitter {
     const kind = this.kind;
     const at = this.startOffset;
     if (kind === FEATURE) {
-      const text = this.decode(bytes as Uint8Array, `The feature starting at byte ${at}`);
+      if (this.raw) this.readyBytes = bytes;
+      const text = this.raw ? '' : this.decode(bytes as Uint8Array, `The feature starting at byte ${at}`);
       this.ready = { index: this.count++, text, offset: at };
       this.state = this.seq ? AFTER_RECORD : AFTER_ELEMENT;
       return;
@@ -485,7 +596,7 @@ class Splitter {
       const value = this.parse(bytes, at, `The value of the member ${JSON.stringify(key)}`, `/${pointerToken(key)}`);
       if (key === 'type' && value !== 'FeatureCollection') throw this.typeError(JSON.stringify(value), at);
       this.members[key] = value;
-      this.onMember?.(key, value);
+      this.onMember?.(key, value, this.count);
     } // else: a member whose name is longer than MEMBER_LIMIT, skipped unnamed
     this.state = AFTER_MEMBER;
   }
@@ -539,9 +650,15 @@ class Splitter {
     } catch {
       throw this.fail('INPUT_NOT_UTF8', `${what} holds bytes that are not UTF-8.`, this.here());
     }
-    if (this.buf.length > 1024 * 1024 && this.bufLen === 0) this.buf = new Uint8Array(0); // let a big feature's buffer go
+    this.release();
     return text;
   }
+
+  /** Lets a big feature's buffer go once its bytes have been used. */
+  release(): void {
+    if (this.buf.length > 1024 * 1024 && this.bufLen === 0) this.buf = new Uint8Array(0);
+  }
+
 
   private parse(bytes: Uint8Array, at: number, what: string, pointer?: string): unknown {
     const text = this.decode(bytes, `${what} starting at byte ${at}`);

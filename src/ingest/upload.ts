@@ -1,18 +1,36 @@
 /**
- * An owner's network from an upload's bytes, as they arrive: the splitter hands each feature's
- * text to JSON.parse and the builder, so memory holds the growing columns and one feature's text,
- * never the upload. The CRS is the `crs` option, else a legacy `crs` member met before the first
- * feature, else lon/lat; a `crs` member after the features that says otherwise fails the upload.
+ * An owner's network from an upload's bytes, as they arrive. The splitter cuts the bytes into
+ * batches of whole features; each batch is parsed and checked into columns of its own, in a
+ * worker thread when there is a pool (the main thread goes on splitting) or inline; the batches'
+ * columns are then laid out together and indexed. Memory holds the columns and the batches in
+ * flight, never the upload. The CRS is the `crs` option, else a legacy `crs` member met before the
+ * first feature, else lon/lat; a `crs` member after the features that says otherwise fails.
  */
-import { declaredCrs, normaliseCrs } from '../crs/index.js';
-import { LerError } from '../errors.js';
-import { NetworkBuilder, type NetworkIndex } from '../index/network-index.js';
-import type { BuildOptions } from '../types.js';
-import { splitFeatures, type SplitHeader, type SplitOptions } from './split.js';
+import { declaredCrs, normaliseCrs, resolveExtent } from '../crs/index.js';
+import { LerError, type ErrorCode } from '../errors.js';
+import { ColumnBuilder } from '../index/builder.js';
+import { columnsFrom, type NetworkColumns } from '../index/columns.js';
+import { mergeColumns } from '../index/merge.js';
+import { NetworkIndex } from '../index/network-index.js';
+import { DEFAULT_COARSE_ACCURACY } from '../model/ler.js';
+import type { Problem } from '../rules/report.js';
+import type { BuildOptions, CrsName } from '../types.js';
+import { parseFeatureBatch, type ParsedBatch, type ParseSettings, type ParseTask } from './parse-batch.js';
+import { splitFeatureBatches, type SplitHeader, type SplitOptions } from './split.js';
+
+/** Parses batches elsewhere (the engine's worker pool). */
+export interface BatchParser {
+  readonly threads: number;
+  parse(task: ParseTask): Promise<ParsedBatch>;
+}
 
 export interface StreamBuildOptions extends BuildOptions {
   /** Limits of the splitter (feature size, nesting, whole upload). */
   split?: Omit<SplitOptions, 'onMember'>;
+  /** Bytes of features per batch; default 1 MiB. */
+  batchBytes?: number;
+  /** Where batches are parsed; default inline. */
+  parser?: BatchParser | null;
 }
 
 export interface StreamBuild {
@@ -21,41 +39,141 @@ export interface StreamBuild {
   features: number;
 }
 
+const decoder = new TextDecoder();
+
+/** The key an id is told apart by: the id as a string (1 and "1" are the same id). */
+function idKey(json: string): string {
+  if (json.charCodeAt(0) !== 0x22) return json;
+  return json.includes('\\') ? (JSON.parse(json) as string) : json.slice(1, -1);
+}
+
 export async function buildFromStream(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array, opts: StreamBuildOptions): Promise<StreamBuild> {
-  let builder: NetworkBuilder | null = null;
-  let declared: string | undefined;
-  const open = (): NetworkBuilder => {
-    builder ??= new NetworkBuilder({ ...opts, crs: opts.crs ?? declared });
-    return builder;
-  };
-  const onMember = (name: string, value: unknown): void => {
-    if (name !== 'crs') return;
-    declared = declaredCrs({ crs: value });
-    if (declared === undefined) throw new LerError('CRS_UNSUPPORTED', { pointer: '/crs' }, `Got ${JSON.stringify(value)}.`);
-    const crs = normaliseCrs(declared);
-    if (builder !== null && opts.crs === undefined && builder.crs !== crs) {
-      throw new LerError('CRS_DECLARED_LATE', { pointer: '/crs' }, `The features were read as ${builder.crs}; put the crs member before "features", or give the crs parameter.`);
-    }
-  };
-  const it = splitFeatures(source, { ...opts.split, onMember });
-  let header: SplitHeader;
-  for (;;) {
-    const next = await it.next();
-    if (next.done === true) {
-      header = next.value;
-      break;
-    }
-    const { index, text } = next.value;
-    const b = open();
-    let feature: unknown;
-    try {
-      feature = JSON.parse(text);
-    } catch (error) {
-      b.fail(new LerError('INPUT_SYNTAX', { featureIndex: index, pointer: `/features/${index}` }, (error as Error).message));
-      continue;
-    }
-    b.add(feature);
+  if (!opts || typeof opts.owner !== 'string' || opts.owner.trim() === '') throw new LerError('OWNER_INVALID');
+  const owner = opts.owner;
+  const coarseAccuracy = opts.coarseAccuracy ?? DEFAULT_COARSE_ACCURACY;
+  if (typeof coarseAccuracy !== 'number' || !Number.isFinite(coarseAccuracy) || coarseAccuracy < 0) {
+    throw new LerError('OPTION_INVALID', {}, 'coarseAccuracy must be a non-negative number of metres.');
   }
-  const b = open();
-  return { index: b.finish(), header, features: b.features };
+  const report = opts.report ?? null;
+  const invalid = opts.invalid ?? 'reject';
+  if (invalid !== 'reject' && invalid !== 'skip') throw new LerError('OPTION_INVALID', { pointer: '/invalid' }, 'invalid must be "reject" or "skip".');
+  if (invalid === 'skip' && report === null) throw new LerError('OPTION_INVALID', { pointer: '/report' }, 'Skipping invalid features needs a report to list them in.');
+  const extent = resolveExtent(opts.extent);
+  const fixedCrs = opts.crs === undefined ? undefined : normaliseCrs(opts.crs);
+  const parser = opts.parser ?? null;
+
+  let settings: ParseSettings | null = null;
+  let declared: string | undefined;
+  const settle = (): ParseSettings => {
+    settings ??= { owner, crs: fixedCrs ?? normaliseCrs(declared), extent, coarseAccuracy, warnings: report !== null };
+    return settings;
+  };
+  const onMember = (name: string, value: unknown, featuresBefore: number): void => {
+    if (name !== 'crs') return;
+    // Features already split are read in the CRS known before them, even if not yet parsed.
+    if (featuresBefore > 0) settle();
+    const named = declaredCrs({ crs: value });
+    if (named === undefined) throw new LerError('CRS_UNSUPPORTED', { pointer: '/crs' }, `Got ${JSON.stringify(value)}.`);
+    const crs: CrsName = normaliseCrs(named);
+    if (settings === null) declared = named;
+    else if (fixedCrs === undefined && settings.crs !== crs) {
+      throw new LerError('CRS_DECLARED_LATE', { pointer: '/crs' }, `The features were read as ${settings.crs}; put the crs member before "features", or give the crs parameter.`);
+    }
+  };
+
+  // The batches' results, taken in input order.
+  const columns: NetworkColumns[] = [];
+  const keep: (Uint8Array | null)[] = [];
+  const ids = new Set<string>();
+  let features = 0;
+  let first: LerError | null = null;
+  const record = (p: Problem): void => {
+    if (p.severity === 'error') first ??= revive(p);
+    if (report === null) throw revive(p);
+    report.addProblem(p);
+  };
+  const take = (parsed: ParsedBatch): void => {
+    const c = columnsFrom(parsed.columns);
+    // Ids against every earlier feature's, in input order: a repeated id makes its feature invalid.
+    const mask = new Uint8Array(c.featureCount).fill(1);
+    const dups: Problem[] = [];
+    const all = decoder.decode(c.idText);
+    const ascii = all.length === c.idText.length;
+    for (let f = 0; f < c.featureCount; f++) {
+      const json = ascii ? all.slice(c.idOffsets[f], c.idOffsets[f + 1]) : decoder.decode(c.idText.subarray(c.idOffsets[f], c.idOffsets[f + 1]));
+      const key = idKey(json);
+      if (!ids.has(key)) {
+        ids.add(key);
+        continue;
+      }
+      mask[f] = 0;
+      const featureIndex = parsed.kept[f];
+      const e = new LerError('FEATURE_ID_DUPLICATE', { featureIndex, featureId: JSON.parse(json) as string | number, pointer: '/id' });
+      dups.push({ featureIndex, featureId: e.featureId ?? null, pointer: '/id', code: e.code, severity: 'error', message: e.message });
+    }
+    if (report !== null) report.features += parsed.count;
+    // Problems in input order; a repeated id is the feature's only problem (its warnings go).
+    const repeated = new Set(dups.map((d) => d.featureIndex));
+    let d = 0;
+    for (const p of parsed.problems) {
+      while (d < dups.length && (dups[d].featureIndex as number) < (p.featureIndex as number)) record(dups[d++]);
+      if (!repeated.has(p.featureIndex as number)) record(p);
+    }
+    while (d < dups.length) record(dups[d++]);
+    if (parsed.fatal !== null) throw revive(parsed.fatal);
+    features += parsed.count;
+    columns.push(c);
+    keep.push(dups.length > 0 ? mask : null);
+  };
+
+  const inFlight: Promise<ParsedBatch>[] = [];
+  const limit = parser === null ? 1 : 2 * parser.threads;
+  const it = splitFeatureBatches(source, { ...opts.split, onMember, ...(opts.batchBytes !== undefined ? { batchBytes: opts.batchBytes } : {}) });
+  let header: SplitHeader | null = null;
+  let failure: unknown = null;
+  try {
+    for (;;) {
+      let next: IteratorResult<Awaited<ReturnType<typeof it.next>>['value']>;
+      try {
+        next = await it.next();
+      } catch (error) {
+        failure = error;
+        break;
+      }
+      if (next.done === true) {
+        header = next.value as SplitHeader;
+        break;
+      }
+      const task: ParseTask = { batch: next.value as ParseTask['batch'], settings: settle() };
+      // A worker that fails (or a pool closing) leaves the batch to be parsed here: same answer.
+      inFlight.push(parser === null ? Promise.resolve(parseFeatureBatch(task)) : parser.parse(task).catch(() => parseFeatureBatch(task)));
+      while (inFlight.length >= limit) take(await (inFlight.shift() as Promise<ParsedBatch>));
+    }
+    // Batches read before a framing error come first: one of them may hold the upload's first error.
+    while (inFlight.length > 0) take(await (inFlight.shift() as Promise<ParsedBatch>));
+  } finally {
+    // On an error, let the batches still in flight finish unobserved.
+    for (const p of inFlight) p.catch(() => undefined);
+  }
+  if (failure !== null) throw failure;
+  if (first !== null && invalid === 'reject') {
+    throw new LerError('UPLOAD_REJECTED', {}, `${report?.invalidFeatures ?? 1} of ${features} features are invalid; the first: ${(first as LerError).message}`);
+  }
+  settle();
+  const all = columns.length > 0 ? columns : [new ColumnBuilder().finish([owner])];
+  // Laid out along a Hilbert curve, as a merge would: a dig's features lie together in memory.
+  const laid = mergeColumns(all, { keep, sharedOwners: true });
+  return { index: NetworkIndex.fromColumns(laid, { chunkSize: opts.chunkSize }), header: header as SplitHeader, features };
+}
+
+/** A LerError again from a problem found elsewhere (another thread), with its message as it was. */
+function revive(p: Problem): LerError {
+  const where = {
+    ...(p.featureIndex !== null ? { featureIndex: p.featureIndex } : {}),
+    ...(p.featureId !== null ? { featureId: p.featureId } : {}),
+    ...(p.pointer !== null ? { pointer: p.pointer } : {})
+  };
+  const error = new LerError(p.code as ErrorCode, where);
+  error.message = p.message;
+  return error;
 }

@@ -16,6 +16,7 @@ import { marginOf } from '../model/margin.js';
 import { GeomType, type GeomTypeCode } from '../index/columns.js';
 import type { ColumnBuilder } from '../index/builder.js';
 import { readGeometry } from './geometry.js';
+import { shallowProblems } from './shallow.js';
 import { checkLerRules } from '../rules/ler-rules.js';
 import { findSelfIntersection } from '../rules/simple-polygon.js';
 import type { CrsName, Extent } from '../types.js';
@@ -35,13 +36,16 @@ export interface FeatureReadOptions {
 /**
  * Reads one GeoJSON Feature in the LER 2.0 model, checks it, and appends it to the builder.
  * Throws a LerError naming the feature (index and id) and the attribute; on error nothing of the
- * feature stays in the builder. `seenIds` catches duplicate ids within the owner.
+ * feature stays in the builder. `seenIds` catches duplicate ids within the owner; with null the
+ * caller checks them (a batch parsed apart from the rest of its upload).
  */
-export function readFeature(input: unknown, index: number, builder: ColumnBuilder, seenIds: Set<string>, opts: FeatureReadOptions): void {
+export function readFeature(input: unknown, index: number, builder: ColumnBuilder, seenIds: Set<string> | null, opts: FeatureReadOptions): void {
   const where: ErrorLocation = { featureIndex: index };
   if (!input || typeof input !== 'object' || Array.isArray(input) || (input as { type?: unknown }).type !== 'Feature') {
     throw new LerError('FEATURE_NOT_OBJECT', where);
   }
+  // The shallow GeoJSON pass first; what it finds is raised only if the precise checks below pass.
+  const shallow = shallowProblems(input);
   const feature = input as { id?: unknown; geometry?: unknown; properties?: unknown };
   const properties = feature.properties;
   const propertiesOk = properties === null || properties === undefined || (typeof properties === 'object' && !Array.isArray(properties));
@@ -54,7 +58,7 @@ export function readFeature(input: unknown, index: number, builder: ColumnBuilde
   if (id === undefined || id === null) throw new LerError('FEATURE_ID_MISSING', { ...where, pointer: '/id' });
   if (!idOk) throw new LerError('FEATURE_ID_INVALID', { ...where, pointer: '/id' }, `Got ${JSON.stringify(id) ?? String(id)}.`);
   const key = String(id);
-  if (seenIds.has(key)) throw new LerError('FEATURE_ID_DUPLICATE', { ...where, pointer: '/id' });
+  if (seenIds?.has(key) === true) throw new LerError('FEATURE_ID_DUPLICATE', { ...where, pointer: '/id' });
 
   const type = props.featureType;
   if (type === undefined || type === null) throw new LerError('FEATURE_TYPE_MISSING', { ...where, pointer: '/properties/featureType' });
@@ -85,11 +89,12 @@ export function readFeature(input: unknown, index: number, builder: ColumnBuilde
     const geomType = readGeometry(feature.geometry, allowed, builder, { crs: opts.crs, extent: opts.extent, where, pointer: '/geometry' });
     if (geomType === GeomType.Polygon || geomType === GeomType.MultiPolygon) checkSimple(feature.geometry as { coordinates: unknown }, geomType, where);
     builder.setGeomType(geomType);
+    if (shallow.length > 0) throw new LerError('GEOJSON_INVALID', where, `${shallow.join('; ')}.`);
   } catch (error) {
     builder.rollback();
     throw error;
   }
-  seenIds.add(key);
+  seenIds?.add(key);
   builder.endFeature(JSON.stringify(id), JSON.stringify(props));
 }
 

@@ -37,6 +37,7 @@ export const RULES: readonly Rule[] = [
   { code: 'FEATURE_TOO_LARGE', severity: 'error', appliesTo: 'feature', explanation: 'One feature\'s JSON text stays within 64 MiB: split larger ones.' },
   { code: 'CRS_DECLARED_LATE', severity: 'error', appliesTo: 'crs', explanation: 'A legacy `crs` member that comes after `features` must agree with the CRS the features were read in; put it first, or give the `crs` parameter.' },
   { code: 'FEATURE_NOT_OBJECT', severity: 'error', appliesTo: 'feature', explanation: 'Every member of `features` is a GeoJSON Feature object with `"type": "Feature"`.' },
+  { code: 'GEOJSON_INVALID', severity: 'error', appliesTo: 'feature', explanation: 'The first, shallow pass (geojson-validation) finds the feature well-formed GeoJSON: a `properties` member (an object or null), a `bbox` of 2n numbers, geometry members of the right shape. The checks below then look closer (NaN, Infinity, 2 or 3 numbers per position, rings, nesting, sizes) and name the exact position.' },
   { code: 'PROPERTIES_INVALID', severity: 'error', appliesTo: 'properties', explanation: '`properties` is an object (or null).' },
   { code: 'FEATURE_ID_MISSING', severity: 'error', appliesTo: 'id', explanation: 'Every feature has an `id` (the Feature\'s own, or `properties.id`): change sets and dig-request answers refer to it.' },
   { code: 'FEATURE_ID_INVALID', severity: 'error', appliesTo: 'id', explanation: 'An id is a non-empty string or a finite number.' },

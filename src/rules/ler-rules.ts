@@ -36,12 +36,16 @@ export const REQUIRED_SINCE: Readonly<Record<string, readonly string[]>> = {
 export const RECOMMENDED: readonly string[] = ['fareklasse', 'noejagtighedsklasse'];
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
+const RANGE_LIST = Object.entries(RANGES);
+const REQUIRED_BY_TYPE = new Map<string, readonly string[]>(
+  Object.entries(REQUIRED_SINCE).filter(([name]) => name !== 'all').map(([type, names]) => [type, [...REQUIRED_SINCE.all, ...names]])
+);
 
 export function checkLerRules(props: Record<string, unknown>, type: FeatureType, where: ErrorLocation, warn: ((e: LerError) => void) | null): void {
   if (props.fareklasse === 'meget farlig' && NOT_VERY_DANGEROUS.includes(type)) {
     throw new LerError('FAREKLASSE_NOT_ALLOWED', { ...where, pointer: '/properties/fareklasse' }, `${type} is at most "farlig".`);
   }
-  for (const [name, range] of Object.entries(RANGES)) {
+  for (const [name, range] of RANGE_LIST) {
     const value = props[name];
     if (typeof value !== 'number' || !Number.isFinite(value)) continue;
     if (value > range.max || (range.integer === true && !Number.isInteger(value))) {
@@ -54,8 +58,8 @@ export function checkLerRules(props: Record<string, unknown>, type: FeatureType,
     const m = typeof laid === 'string' ? DATE.exec(laid) : null;
     const valid = m !== null && !Number.isNaN(Date.parse(laid as string)) && Number(m[2]) >= 1 && Number(m[2]) <= 12 && Number(m[3]) >= 1 && Number(m[3]) <= 31;
     if (!valid) throw new LerError('ATTRIBUTE_DATE_INVALID', { ...where, pointer: '/properties/etableringstidspunkt' }, `Got ${JSON.stringify(laid)}.`);
-    if (isLine && (laid as string).slice(0, 10) >= REQUIRED_FROM) {
-      for (const name of [...REQUIRED_SINCE.all, ...(REQUIRED_SINCE[type] ?? [])]) {
+    if (isLine && (laid as string) >= REQUIRED_FROM) {
+      for (const name of REQUIRED_BY_TYPE.get(type) ?? REQUIRED_SINCE.all) {
         if (props[name] === undefined || props[name] === null) {
           throw new LerError('ATTRIBUTE_REQUIRED', { ...where, pointer: `/properties/${name}` }, `${type} laid on ${(laid as string).slice(0, 10)} (from ${REQUIRED_FROM} on) needs ${name}.`);
         }

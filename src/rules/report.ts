@@ -47,14 +47,19 @@ export class RuleReport {
   ) {}
 
   add(error: LerError, severity: Severity = ruleOf(error.code)?.severity ?? 'error'): void {
-    const problem: Problem = {
+    this.addProblem({
       featureIndex: error.featureIndex ?? null,
       featureId: error.featureId ?? null,
       pointer: error.pointer ?? null,
       code: error.code,
       severity,
       message: error.message
-    };
+    });
+  }
+
+  /** Adds a problem already written down (e.g. by a worker thread that parsed the feature). */
+  addProblem(problem: Problem): void {
+    const severity = problem.severity;
     if (severity === 'error') {
       this.errors++;
       if (problem.featureIndex !== this.lastInvalid || problem.featureIndex === null) this.invalidFeatures++;
