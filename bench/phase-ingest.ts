@@ -52,6 +52,9 @@ export interface IngestRun {
   /** RSS after a full collection just before the run, and the highest sampled during it. */
   rssBefore: number;
   rssPeak: number;
+  /** The main thread's JS heap in use before the run and at its highest (the columns live outside it). */
+  heapBefore: number;
+  heapPeak: number;
   /** RSS right after the last owner, before anything is released. */
   rssAfter: number;
 }
@@ -114,18 +117,23 @@ interface CheckDig {
 class PeakRss {
   readonly before: number;
   peak: number;
+  readonly heapBefore: number;
+  heapPeak: number;
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor() {
     this.before = process.memoryUsage.rss();
     this.peak = this.before;
+    this.heapBefore = process.memoryUsage().heapUsed;
+    this.heapPeak = this.heapBefore;
     this.timer = setInterval(() => this.sample(), RSS_EVERY_MS);
     this.timer.unref();
   }
 
   sample(): number {
-    const rss = process.memoryUsage.rss();
+    const { rss, heapUsed } = process.memoryUsage();
     if (rss > this.peak) this.peak = rss;
+    if (heapUsed > this.heapPeak) this.heapPeak = heapUsed;
     return rss;
   }
 
@@ -234,7 +242,7 @@ async function ingest(engine: Engine, files: OwnerFile[], pause: number, perOwne
   await engine.compactNow();
   const mergeSeconds = seconds(t1);
   const rssAfter = rss.stop();
-  return { seconds: secs, mergeSeconds, rssBefore: rss.before, rssPeak: rss.peak, rssAfter };
+  return { seconds: secs, mergeSeconds, rssBefore: rss.before, rssPeak: rss.peak, rssAfter, heapBefore: rss.heapBefore, heapPeak: rss.heapPeak };
 }
 
 /** The features of the files again, parsed as the engine's upload parses them, as PostGIS rows. */

@@ -464,7 +464,12 @@ function renderIngest(r: BenchReport): string[] {
         ['growth after the last owner', mib(g.stored.rssAfter - g.stored.rssBefore), mib(g.memoryOnly.rssAfter - g.memoryOnly.rssBefore)],
         ['peak growth / file size', ratio(growth(g.stored), g.files.bytes), ratio(growth(g.memoryOnly), g.files.bytes)],
         ['**peak growth / final network**', `**${ratio(growth(g.stored), network)}**`, ratio(growth(g.memoryOnly), network)],
-        ['peak growth / merged snapshot alone', ratio(growth(g.stored), g.network.snapshotBytes), ratio(growth(g.memoryOnly), g.network.snapshotBytes)]
+        ['peak growth / merged snapshot alone', ratio(growth(g.stored), g.network.snapshotBytes), ratio(growth(g.memoryOnly), g.network.snapshotBytes)],
+        [
+          'main thread JS heap: peak growth (and / file size)',
+          `${mib(g.stored.heapPeak - g.stored.heapBefore)} (${ratio(g.stored.heapPeak - g.stored.heapBefore, g.files.bytes)})`,
+          `${mib(g.memoryOnly.heapPeak - g.memoryOnly.heapBefore)} (${ratio(g.memoryOnly.heapPeak - g.memoryOnly.heapBefore, g.files.bytes)})`
+        ]
       ]
     ),
     ''

@@ -98,6 +98,26 @@ describe('uploads parsed in batches', () => {
     });
   }
 
+  it('keeps each feature\'s properties as JSON.parse reads them, however they are written', async () => {
+    const g = '{"type":"LineString","coordinates":[[527000,6254000],[527010,6254010]]}';
+    const texts = [
+      `{"type":"Feature","id":"a","geometry":${g},"properties":{"featureType":"Elledning","navn":"ø \\"x\\" \\u00e6"}}`,
+      `{ "type" : "Feature" , "id" : "b" , "geometry" : ${g} ,\n  "properties" :\n {\n "featureType" : "Gasledning" , "n" : [1, {"properties": 2}] }\n }`,
+      `{"type":"Feature","id":"c","properties":{"featureType":"Vandledning"},"geometry":${g},"properties":{"featureType":"Elledning","last":true}}`,
+      `{"type":"Feature","id":"d","geometry":${g},"propert\\u0069es":{"featureType":"Elledning","escaped":true}}`,
+      `{"type":"Feature","id":"e","geometry":${g},"properties":{"featureType":"Elledning","properties":{"properties":"no"}},"x":"properties"}`
+    ];
+    const bytes = encoder.encode(`{"type":"FeatureCollection","features":[${texts.join(',')}]}`);
+    const objects = texts.map((t) => JSON.parse(t) as Feature);
+    const reference = NetworkIndex.build(objects, { owner: 'dk-el', crs: 'EPSG:25832' });
+    for (const parser of [null, pool]) {
+      const { index } = await buildFromStream(bytes, { owner: 'dk-el', crs: 'EPSG:25832', parser });
+      const props = (ix: NetworkIndex): unknown[] => Array.from({ length: ix.featureCount }, (_, f) => [ix.featureId(f), ix.featureProperties(f)]).sort();
+      expect(props(index)).toEqual(props(reference));
+      expect(props(index).map((p) => (p as unknown[])[1])).toContainEqual({ featureType: 'Elledning', last: true });
+    }
+  });
+
   it('reports a framing error after the features before it, which may hold the first error', async () => {
     const bytes = text(faulty);
     const cut = bytes.subarray(0, Math.floor(bytes.length * 0.9));

@@ -37,6 +37,13 @@ class TextColumn {
     this.bytes.length += written;
     this.offsets.push(this.bytes.length);
   }
+  /** Adds an entry already in UTF-8. */
+  addBytes(bytes: Uint8Array): void {
+    this.bytes.reserve(bytes.length);
+    this.bytes.data.set(bytes, this.bytes.length);
+    this.bytes.length += bytes.length;
+    this.offsets.push(this.bytes.length);
+  }
 }
 
 /** Attribute codes of one feature, as `src/model/ler.ts` defines them. */
@@ -110,9 +117,11 @@ export class ColumnBuilder {
     this.z?.push(z);
   }
 
-  endFeature(idJson: string, propertiesJson: string): void {
+  /** Ends the feature with its id and properties as JSON text (the properties as a string, or already in UTF-8). */
+  endFeature(idJson: string, propertiesJson: string | Uint8Array): void {
     this.ids.add(idJson);
-    this.props.add(propertiesJson);
+    if (typeof propertiesJson === 'string') this.props.add(propertiesJson);
+    else this.props.addBytes(propertiesJson);
   }
 
   /** Removes the feature begun last, with its parts and vertices. */

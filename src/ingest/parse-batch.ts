@@ -83,7 +83,8 @@ export function parseFeatureBatch({ batch, settings }: ParseTask): ParsedBatch {
       continue;
     }
     try {
-      readFeature(feature, index, builder, null, read);
+      const raw = propertiesSpan(bytes, ends[k], ends[k + 1]) ? bytes.subarray(span.start, span.end) : null;
+      readFeature(feature, index, builder, null, read, raw);
       kept.push(index);
     } catch (error) {
       if (!(error instanceof LerError)) throw error;
@@ -91,4 +92,72 @@ export function parseFeatureBatch({ batch, settings }: ParseTask): ParsedBatch {
     }
   }
   return { first, count: batch.count, columns: builder.finish([settings.owner]).buffer, kept: Uint32Array.from(kept), problems, fatal };
+}
+
+const QUOTE = 0x22, BACKSLASH = 0x5c, COLON = 0x3a, COMMA = 0x2c;
+const OPEN_OBJECT = 0x7b, CLOSE_OBJECT = 0x7d, OPEN_ARRAY = 0x5b, CLOSE_ARRAY = 0x5d;
+const PROPERTIES = new TextEncoder().encode('"properties"');
+
+/** Where the last found `properties` value lies (set by propertiesSpan). */
+const span = { start: 0, end: 0 };
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/**
+ * Finds the text of the feature object's own `properties` member in its bytes (well-formed JSON,
+ * as JSON.parse has just found): the last such member, as JSON.parse keeps the last. False when
+ * there is none written plainly (e.g. a name with escapes); the caller then writes it out again.
+ */
+function propertiesSpan(b: Uint8Array, from: number, to: number): boolean {
+  let depth = 0;
+  let value = -1;
+  let found = false;
+  let i = from;
+  while (i < to) {
+    const c = b[i];
+    if (c === QUOTE) {
+      const q = i++;
+      while (b[i] !== QUOTE) i += b[i] === BACKSLASH ? 2 : 1;
+      i++;
+      if (depth === 1 && value < 0 && i - q === PROPERTIES.length && sameBytes(b, q, PROPERTIES)) {
+        let j = i;
+        while (isSpace(b[j])) j++;
+        if (b[j] === COLON) {
+          j++;
+          while (isSpace(b[j])) j++;
+          value = j;
+          i = j;
+        }
+      }
+      continue;
+    }
+    if (c === OPEN_OBJECT || c === OPEN_ARRAY) depth++;
+    else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+      if (--depth === 0) {
+        if (value >= 0) found = end(b, value, i);
+        break;
+      }
+    } else if (c === COMMA && depth === 1 && value >= 0) {
+      found = end(b, value, i);
+      value = -1;
+    }
+    i++;
+  }
+  return found;
+}
+
+/** Sets the span from `start` to `stop` less trailing whitespace. */
+function end(b: Uint8Array, start: number, stop: number): true {
+  let e = stop;
+  while (e > start && isSpace(b[e - 1])) e--;
+  span.start = start;
+  span.end = e;
+  return true;
+}
+
+function sameBytes(b: Uint8Array, at: number, what: Uint8Array): boolean {
+  for (let k = 0; k < what.length; k++) if (b[at + k] !== what[k]) return false;
+  return true;
 }

@@ -37,9 +37,11 @@ export interface FeatureReadOptions {
  * Reads one GeoJSON Feature in the LER 2.0 model, checks it, and appends it to the builder.
  * Throws a LerError naming the feature (index and id) and the attribute; on error nothing of the
  * feature stays in the builder. `seenIds` catches duplicate ids within the owner; with null the
- * caller checks them (a batch parsed apart from the rest of its upload).
+ * caller checks them (a batch parsed apart from the rest of its upload). `rawProperties`, when
+ * given, is the exact JSON text (UTF-8) the feature's `properties` object was parsed from: it is
+ * kept as it is instead of being written out again.
  */
-export function readFeature(input: unknown, index: number, builder: ColumnBuilder, seenIds: Set<string> | null, opts: FeatureReadOptions): void {
+export function readFeature(input: unknown, index: number, builder: ColumnBuilder, seenIds: Set<string> | null, opts: FeatureReadOptions, rawProperties: Uint8Array | null = null): void {
   const where: ErrorLocation = { featureIndex: index };
   if (!input || typeof input !== 'object' || Array.isArray(input) || (input as { type?: unknown }).type !== 'Feature') {
     throw new LerError('FEATURE_NOT_OBJECT', where);
@@ -95,7 +97,7 @@ export function readFeature(input: unknown, index: number, builder: ColumnBuilde
     throw error;
   }
   seenIds?.add(key);
-  builder.endFeature(JSON.stringify(id), JSON.stringify(props));
+  builder.endFeature(JSON.stringify(id), rawProperties !== null && properties !== null && properties !== undefined ? rawProperties : JSON.stringify(props));
 }
 
 /** A component polygon whose rings cross is rejected (its inside would be ill-defined). */
