@@ -422,9 +422,10 @@ export class Engine {
           try {
             merged = NetworkIndex.from(await pool.merge(snapshot.parts.map((o) => o.index.buffers), this.chunkSize));
           } catch {
-            merged = null; // a pool without the merge task, or closed: merge here
+            merged = null; // a pool without the merge task: merge here (unless the engine is closing)
           }
         }
+        if (this.closed && merged === null) return;
         if (!snapshot.compacted) snapshot.setMerged(merged ?? NetworkIndex.merge(snapshot.parts.map((o) => o.index), this.chunkSize !== undefined ? { chunkSize: this.chunkSize } : {}));
       })().finally(() => this.compacting.delete(snapshot));
       this.compacting.set(snapshot, running);

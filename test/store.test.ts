@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Engine, NetworkIndex, SqliteStore } from '../src/index.js';
+import { MIGRATIONS } from '../src/store/migrations.js';
 import type { Polygon } from '../src/types.js';
 import { PLANAR } from './helpers/compare.js';
 import { Random, randomDigArea, randomWorld } from './helpers/random.js';
@@ -36,7 +37,7 @@ describe('SqliteStore', () => {
   it('runs its migrations once and keeps the last N versions of each owner', () => {
     const dir = freshDir();
     const store = new SqliteStore({ dataDir: dir, history: 3 });
-    expect(store.schemaVersion).toBe(1);
+    expect(store.schemaVersion).toBe(MIGRATIONS[MIGRATIONS.length - 1].version);
     const index = NetworkIndex.build(networkOf(1), { owner: 'dk-el', ...PLANAR });
     for (let v = 1; v <= 5; v++) store.saveVersion('dk-el', v, index.buffers, index.featureCount);
     expect(store.history('dk-el').map((r) => r.version)).toEqual([5, 4, 3]);
@@ -50,7 +51,7 @@ describe('SqliteStore', () => {
     store.close();
     // Reopened: nothing to migrate, everything still there.
     const again = new SqliteStore({ dataDir: dir, history: 3 });
-    expect(again.schemaVersion).toBe(1);
+    expect(again.schemaVersion).toBe(MIGRATIONS[MIGRATIONS.length - 1].version);
     expect(again.history('dk-el').map((r) => r.version)).toEqual([5, 4, 3]);
     again.close();
   });

@@ -118,6 +118,18 @@ describe('uploads parsed in batches', () => {
     }
   });
 
+  it('refuses to skip every feature: an upload with none valid replaces nothing', async () => {
+    const bad = clean.slice(0, 20).map((f) => ({ ...f, properties: { ...f.properties, fareklasse: 'lidt farlig' } }));
+    for (const parser of [null, pool]) {
+      const report = new RuleReport();
+      await expect(buildFromStream(text(bad), { owner: 'dk-el', report, invalid: 'skip', parser })).rejects.toMatchObject({ code: 'UPLOAD_REJECTED' });
+      expect(report.invalidFeatures).toBe(20);
+    }
+    expect(() => NetworkIndex.build(bad, { owner: 'dk-el', crs: 'EPSG:25832', report: new RuleReport(), invalid: 'skip' })).toThrow(expect.objectContaining({ code: 'UPLOAD_REJECTED' }));
+    // An empty upload (no features at all) is still a way to empty a network.
+    await expect(buildFromStream(text([]), { owner: 'dk-el', parser: pool })).resolves.toMatchObject({ features: 0 });
+  });
+
   it('reports a framing error after the features before it, which may hold the first error', async () => {
     const bytes = text(faulty);
     const cut = bytes.subarray(0, Math.floor(bytes.length * 0.9));

@@ -329,6 +329,10 @@ export class NetworkBuilder {
     if (this.first !== null && this.invalid === 'reject') {
       throw new LerError('UPLOAD_REJECTED', {}, `${this.report?.invalidFeatures ?? 1} of ${this.count} features are invalid; the first: ${this.first.message}`);
     }
+    if (this.first !== null && this.builder.featureCount === 0) {
+      // Skipping every feature would replace the network with an empty one: that is no upload.
+      throw new LerError('UPLOAD_REJECTED', {}, `None of the ${this.count} features is valid; the first: ${this.first.message}`);
+    }
     // Laid out along a Hilbert curve, as a merge would: a dig's features lie together in memory.
     return NetworkIndex.fromColumns(mergeColumns([this.builder.finish([this.owner])]), { chunkSize: this.chunkSize });
   }

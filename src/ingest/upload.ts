@@ -159,6 +159,11 @@ export async function buildFromStream(source: AsyncIterable<Uint8Array> | Iterab
   if (first !== null && invalid === 'reject') {
     throw new LerError('UPLOAD_REJECTED', {}, `${report?.invalidFeatures ?? 1} of ${features} features are invalid; the first: ${(first as LerError).message}`);
   }
+  const kept = columns.reduce((n, c, i) => n + (keep[i] === null ? c.featureCount : (keep[i] as Uint8Array).reduce((a, b) => a + b, 0)), 0);
+  if (first !== null && kept === 0) {
+    // Skipping every feature would replace the network with an empty one: that is no upload.
+    throw new LerError('UPLOAD_REJECTED', {}, `None of the ${features} features is valid; the first: ${(first as LerError).message}`);
+  }
   settle();
   const all = columns.length > 0 ? columns : [new ColumnBuilder().finish([owner])];
   // Laid out along a Hilbert curve, as a merge would: a dig's features lie together in memory.

@@ -62,5 +62,13 @@ export const MIGRATIONS: readonly Migration[] = [
         detail TEXT NOT NULL
       );
     `
+  },
+  {
+    version: 2,
+    // Owner profiles for the service: whether the owner shows its very dangerous lines on site.
+    sql: `
+      ALTER TABLE owners ADD COLUMN requires_marking INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE owners ADD COLUMN updated_at TEXT;
+    `
   }
 ];

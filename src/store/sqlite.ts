@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { LerError } from '../errors.js';
 import type { SnapshotBuffers } from '../index/network-index.js';
 import { MIGRATIONS } from './migrations.js';
-import type { ApiKeyRecord, AuditEvent, NetworkVersionRecord, Store } from './store.js';
+import type { ApiKeyRecord, AuditEvent, NetworkVersionRecord, OwnerProfile, ServiceStore } from './store.js';
 
 export interface SqliteStoreOptions {
   /** Directory of the database file; default `LER_DATA_DIR` or `./data`. */
@@ -24,7 +24,7 @@ const PARTS = ['columns', 'chunks', 'tree'] as const;
 
 type Row = Record<string, unknown>;
 
-export class SqliteStore implements Store {
+export class SqliteStore implements ServiceStore {
   readonly schemaVersion: number;
   readonly path: string;
   private readonly db: Database.Database;
@@ -167,9 +167,45 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ at: String(r.at), actor: String(r.actor), action: String(r.action), owner: (r.owner as string | null) ?? null, detail: JSON.parse(String(r.detail)) as Record<string, unknown> }));
   }
 
+  putOwnerProfile(profile: OwnerProfile): void {
+    const now = new Date().toISOString();
+    this.db
+      .prepare(
+        `INSERT INTO owners (owner, name, contact, requires_marking, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (owner) DO UPDATE SET name = excluded.name, contact = excluded.contact, requires_marking = excluded.requires_marking, updated_at = excluded.updated_at`
+      )
+      .run(profile.owner, profile.name, profile.contact, profile.requiresMarking ? 1 : 0, now, now);
+  }
+
+  ownerProfile(owner: string): OwnerProfile | null {
+    const row = this.db.prepare('SELECT owner, name, contact, requires_marking FROM owners WHERE owner = ?').get(owner) as Row | undefined;
+    return row ? profileOf(row) : null;
+  }
+
+  ownerProfiles(): OwnerProfile[] {
+    return (this.db.prepare('SELECT owner, name, contact, requires_marking FROM owners ORDER BY owner').all() as Row[]).map(profileOf);
+  }
+
+  interestAreaOwners(): string[] {
+    return (this.db.prepare('SELECT owner FROM interest_areas ORDER BY owner').all() as Row[]).map((r) => String(r.owner));
+  }
+
+  listApiKeys(): ApiKeyRecord[] {
+    const rows = this.db.prepare('SELECT hash, role, owner, name, created_at FROM api_keys ORDER BY created_at, hash').all() as Row[];
+    return rows.map((row) => ({ hash: String(row.hash), role: row.role as ApiKeyRecord['role'], owner: (row.owner as string | null) ?? null, name: (row.name as string | null) ?? null, createdAt: String(row.created_at) }));
+  }
+
+  deleteApiKey(hash: string): boolean {
+    return this.db.prepare('DELETE FROM api_keys WHERE hash = ?').run(hash).changes > 0;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+function profileOf(r: Row): OwnerProfile {
+  return { owner: String(r.owner), name: (r.name as string | null) ?? null, contact: (r.contact as string | null) ?? null, requiresMarking: Number(r.requires_marking) === 1 };
 }
 
 function versionOf(r: Row): NetworkVersionRecord {

@@ -62,3 +62,28 @@ export interface Store {
   readonly schemaVersion: number;
   close(): void;
 }
+
+/** What a service tells contractors about an owner (ledningsejer). */
+export interface OwnerProfile {
+  owner: string;
+  name: string | null;
+  /** How to reach the owner about a dig: phone, e-mail, on-call service. */
+  contact: string | null;
+  /** The owner shows its `meget farlig` lines on site before digging (påvisning). */
+  requiresMarking: boolean;
+}
+
+/** A store with what the HTTP service needs besides the engine's own: owner profiles and key management. */
+export interface ServiceStore extends Store {
+  /** Sets an owner's profile (creating the owner when it is new). */
+  putOwnerProfile(profile: OwnerProfile): void;
+  ownerProfile(owner: string): OwnerProfile | null;
+  /** Every known owner's profile (owners with a network, interest areas or a profile), by owner. */
+  ownerProfiles(): OwnerProfile[];
+  /** Owners with registered interest areas, sorted. */
+  interestAreaOwners(): string[];
+  /** Every API key (hashes, never tokens), oldest first. */
+  listApiKeys(): ApiKeyRecord[];
+  /** Removes a key; false when no key has this hash. */
+  deleteApiKey(hash: string): boolean;
+}

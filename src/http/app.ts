@@ -1,0 +1,235 @@
+/**
+ * The HTTP service: `buildApp` makes the fastify app over an engine and a store and never listens
+ * (src/server.ts does). Tests call `app.inject()`.
+ *
+ * ```ts
+ * const store = new SqliteStore({ dataDir });
+ * const app = await buildApp({ store, engineOptions: { workers: 0 }, config: { adminToken } });
+ * const res = await app.inject({ method: 'GET', url: '/healthz' });
+ * await app.close();   // closes the engine it made; the store is the caller's
+ * ```
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import rateLimit from '@fastify/rate-limit';
+import underPressure from '@fastify/under-pressure';
+import { Engine, type EngineOptions } from '../engine.js';
+import type { ServiceStore } from '../store/store.js';
+import { KeyRing, authorise, hashToken } from './auth.js';
+import { BatchManager } from './batches.js';
+import { resolveConfig, type ServiceConfig, type ServiceLimits } from './config.js';
+import type { ServiceContext } from './context.js';
+import { InterestRegistry } from './interest.js';
+import { parseJsonBody } from './json-body.js';
+import { createMetrics } from './metrics.js';
+import { packageVersion } from './paths.js';
+import { DEFAULT_PRECAUTIONS, type PrecautionMatrix } from './precautions.js';
+import { PROBLEM_TYPE, ProblemError, toProblem } from './problem.js';
+import { batchRoutes } from './routes/batches.js';
+import { digRequestRoutes } from './routes/dig-requests.js';
+import { keyRoutes } from './routes/keys.js';
+import { metaRoutes } from './routes/meta.js';
+import { ownerRoutes } from './routes/owners.js';
+import { uploadRoutes } from './routes/upload.js';
+
+export type ConfigOverrides = Partial<Omit<ServiceConfig, 'limits' | 'rateLimit' | 'pressure'>> & {
+  limits?: Partial<ServiceLimits>;
+  rateLimit?: Partial<ServiceConfig['rateLimit']>;
+  pressure?: Partial<ServiceConfig['pressure']>;
+};
+
+export interface AppOptions {
+  /** The durable store (owners, keys, dig requests, audit log). The caller closes it. */
+  store: ServiceStore;
+  /** An engine over the same store; without one the app makes one (with `engineOptions`) and closes it with itself. */
+  engine?: Engine;
+  engineOptions?: Omit<EngineOptions, 'store'>;
+  /** Configuration; what is not given takes its default (not the environment: see loadConfig). */
+  config?: ConfigOverrides;
+  precautions?: PrecautionMatrix;
+  logger?: FastifyServerOptions['logger'];
+  /** Process metrics (heap, event loop, GC) in /metrics; default true. */
+  defaultMetrics?: boolean;
+  /** How often the store's health is checked (the service answers 503 while it fails); default 5 s. */
+  healthCheckIntervalMs?: number;
+}
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const config = resolveConfig(opts.config);
+  const { store } = opts;
+  const ownsEngine = opts.engine === undefined;
+  const engine = opts.engine ?? new Engine({ ...opts.engineOptions, store });
+
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: config.limits.jsonBytes,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, allowUnionTypes: true } },
+    // While closing, new requests get a problem answer (below) instead of fastify's own.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    // Errors of the router itself (a bad percent-encoding, a parameter too long): problems too.
+    frameworkErrors: (error, request, reply) => {
+      const { problem } = toProblem(error, request.url);
+      void (reply as unknown as FastifyReply).code(problem.status).type(PROBLEM_TYPE).send(JSON.stringify(problem));
+    }
+  });
+  // Route schemas document and validate; answers are plain JSON.stringify, never reshaped by a schema.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.decorateRequest('principal', null);
+
+  let batches: BatchManager | null = null;
+  const metrics = createMetrics(engine, () => batches, { defaultMetrics: opts.defaultMetrics });
+  batches = new BatchManager(engine, config.limits, (status) => metrics.batches.inc({ status }));
+  const ctx: ServiceContext = {
+    engine,
+    store,
+    keys: new KeyRing(store, config.adminToken),
+    interest: InterestRegistry.load(store),
+    precautions: opts.precautions ?? DEFAULT_PRECAUTIONS,
+    config,
+    metrics,
+    batches
+  };
+
+  // Bodies: JSON only (and GeoJSON, which is JSON), depth-checked; the upload route streams its own.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json', 'application/geo+json'], { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const { problem, headers, internal } = toProblem(error, request.url);
+    if (internal) request.log.error({ err: error }, 'request failed');
+    // A body not read to its end is not read further: the connection closes after the answer.
+    if (!request.raw.complete) reply.header('connection', 'close');
+    for (const [name, value] of Object.entries(headers)) reply.header(name, value);
+    void reply.code(problem.status).type(PROBLEM_TYPE).send(JSON.stringify(problem));
+  });
+  app.setNotFoundHandler(async (request) => {
+    throw new ProblemError('ROUTE_UNKNOWN', { detail: `${request.method} ${request.url.split('?')[0]}` });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'ler-engine',
+        version: packageVersion(),
+        description: 'Dig requests answered at once and exactly over LER 2.0 utility networks; uploads, interest areas, planners\' batches. Errors are application/problem+json with a stable code (GET /v1/errors).'
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      tags: [
+        { name: 'dig requests', description: 'Contractors: submit a dig area, get the package' },
+        { name: 'owners', description: 'Utilities: networks, interest areas, profiles' },
+        { name: 'batches', description: 'Planners: many areas or a route at once' },
+        { name: 'keys', description: 'Admin: API keys' },
+        { name: 'service', description: 'Health, metrics, rules, errors' }
+      ]
+    },
+    transformObject: (documentObject) => {
+      const doc = 'openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject;
+      describeUploadBody(doc as OpenApiDoc);
+      return doc;
+    }
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(underPressure, {
+    maxEventLoopDelay: config.pressure.maxEventLoopDelayMs,
+    maxHeapUsedBytes: config.pressure.maxHeapUsedBytes,
+    maxRssBytes: config.pressure.maxRssBytes,
+    retryAfter: config.pressure.retryAfterSeconds,
+    healthCheck: async () => storeHealthy(store),
+    healthCheckInterval: opts.healthCheckIntervalMs ?? 5000
+  });
+  await app.register(rateLimit, {
+    global: true,
+    max: config.rateLimit.max,
+    timeWindow: config.rateLimit.windowMs,
+    // Per key: the token's hash (no secret kept), else the client's address.
+    keyGenerator: (request) => {
+      const auth = request.headers.authorization;
+      return typeof auth === 'string' && auth.length > 0 ? `key:${hashToken(auth)}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) => new ProblemError('RATE_LIMITED', { detail: `At most ${context.max} requests per ${context.after} for one key.` })
+  });
+
+  let closing = false;
+  app.addHook('onRequest', async () => {
+    if (closing) throw new ProblemError('OVERLOADED', { detail: 'The service is shutting down.', headers: { 'retry-after': String(config.pressure.retryAfterSeconds), connection: 'close' } });
+  });
+  // Answers given while closing end their connection: a keep-alive socket would hold the close up.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+    if (encoding !== undefined && encoding !== 'identity' && !(encoding === 'gzip' && request.routeOptions.config.gzip === true)) {
+      throw new ProblemError('CONTENT_TYPE_UNSUPPORTED', { detail: `Content-Encoding ${JSON.stringify(encoding)} is not taken here.` });
+    }
+    const access = request.routeOptions.config.access;
+    if (access !== undefined) {
+      const who = ctx.keys.authenticate(request.headers.authorization);
+      authorise(who, access, (request.params as { owner?: string } | undefined)?.owner);
+      request.principal = who;
+    }
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  await app.register(metaRoutes(ctx));
+  await app.register(keyRoutes(ctx));
+  await app.register(ownerRoutes(ctx));
+  await app.register(uploadRoutes(ctx));
+  await app.register(digRequestRoutes(ctx));
+  await app.register(batchRoutes(ctx));
+
+  // Batches end before the server waits for its last requests (a results stream would hold it open).
+  app.addHook('preClose', async () => {
+    closing = true;
+    batches.close();
+  });
+  app.addHook('onClose', async () => {
+    if (ownsEngine) await engine.close();
+  });
+  return app;
+}
+
+function storeHealthy(store: ServiceStore): boolean {
+  try {
+    store.currentVersions();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface OpenApiDoc {
+  paths?: Record<string, Record<string, { requestBody?: unknown }>>;
+}
+
+/** The upload route reads its body as a stream (no schema to validate it with): its body is described here. */
+function describeUploadBody(doc: OpenApiDoc): void {
+  const put = doc.paths?.['/v1/owners/{owner}/network']?.put;
+  if (put === undefined) return;
+  const collection = { type: 'object', description: 'A GeoJSON FeatureCollection of LER 2.0 features', required: ['type', 'features'], properties: { type: { type: 'string', enum: ['FeatureCollection'] }, features: { type: 'array', items: { type: 'object' } } } };
+  put.requestBody = {
+    required: true,
+    description: 'The whole network, streamed: a FeatureCollection, or a GeoJSON text sequence (RFC 8142). May be gzip-compressed (Content-Encoding: gzip).',
+    content: {
+      'application/geo+json': { schema: collection },
+      'application/json': { schema: collection },
+      'application/geo+json-seq': { schema: { type: 'string', description: 'RFC 8142: records RS <Feature> LF' } }
+    }
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * Planners' batches: many areas, or a route checked as a corridor, run in the background (202);
+ * progress; results as NDJSON, streamed as they arrive. A planner sees its own batches only
+ * (another's is 404, as an unknown one).
+ */
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { normaliseCrs } from '../../crs/index.js';
+import { ErrorCodes, LerError, type ErrorCode } from '../../errors.js';
+import { checkInfoZone } from '../../query/dig-area.js';
+import type { BatchOptions } from '../../engine.js';
+import type { Principal } from '../auth.js';
+import { BEARER, ID_PARAM, principal, problems, type ServiceContext } from '../context.js';
+import { ProblemError } from '../problem.js';
+
+const ACCESS = { access: { roles: ['planner', 'admin'] } } as const;
+
+interface BatchBody {
+  areas?: { type?: unknown; features?: unknown };
+  route?: unknown;
+  corridorWidth?: number;
+  stretchLength?: number;
+  infoZone?: number;
+  crs?: string;
+  conflicts?: boolean;
+}
+
+const VIEW = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    status: { type: 'string', enum: ['queued', 'running', 'done', 'failed', 'cancelled'] },
+    createdAt: { type: 'string' },
+    startedAt: { type: ['string', 'null'] },
+    finishedAt: { type: ['string', 'null'] },
+    results: { type: 'integer', description: 'Summaries ready to read' },
+    progress: { type: ['object', 'null'], properties: { done: { type: 'integer' }, failed: { type: 'integer' }, total: { type: ['integer', 'null'] }, elapsedSeconds: { type: 'number' }, rate: { type: 'number' }, etaSeconds: { type: ['number', 'null'] } } },
+    version: { type: ['integer', 'null'] },
+    error: { type: ['object', 'null'], properties: { code: { type: 'string' }, message: { type: 'string' }, pointer: { type: 'string' } } }
+  }
+} as const;
+
+/** An admin sees every batch; anyone else only their own. */
+function scope(who: Principal): string | null {
+  return who.role === 'admin' ? null : who.id;
+}
+
+export function batchRoutes(ctx: ServiceContext) {
+  return async function batches(app: FastifyInstance): Promise<void> {
+    app.post<{ Body: BatchBody }>(
+      '/v1/batches',
+      {
+        config: ACCESS,
+        bodyLimit: ctx.config.limits.batchBytes,
+        schema: {
+          tags: ['batches'],
+          summary: 'Check many areas, or a route, in the background',
+          description: `Give either areas (a FeatureCollection of Polygon and MultiPolygon features, at most ${ctx.config.limits.maxBatchAreas}) or route (a LineString, or a Feature of one) with corridorWidth. Results: GET /v1/batches/{id}/results. Batches are kept in memory and lost when the service restarts.`,
+          security: BEARER,
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              areas: { type: 'object', required: ['type', 'features'], properties: { type: { type: 'string', enum: ['FeatureCollection'] }, features: { type: 'array', items: { type: 'object' } } } },
+              route: { type: 'object', description: 'A LineString geometry or a Feature of one' },
+              corridorWidth: { type: 'number', description: 'Full width of the route\'s corridor, metres' },
+              stretchLength: { type: 'integer', description: 'Length of each reported stretch of the route, metres (default 100)' },
+              infoZone: { type: 'number', description: 'Width of the information zone, metres (0 to 100)' },
+              crs: { type: 'string', maxLength: 100 },
+              conflicts: { type: 'boolean', description: 'Include every conflict (without geometry) in each summary' }
+            }
+          },
+          response: { 202: VIEW, ...problems(400, 401, 403, 413, 415, 422, 503) }
+        }
+      },
+      async (request, reply) => {
+        const body = request.body;
+        if ((body.areas === undefined) === (body.route === undefined)) throw new LerError('BATCH_INVALID', { pointer: '' }, 'Give either areas or route.');
+        if (body.areas !== undefined && Array.isArray(body.areas.features) && body.areas.features.length > ctx.config.limits.maxBatchAreas) {
+          throw new LerError('BATCH_TOO_LARGE', { pointer: '/areas/features' }, `It has ${body.areas.features.length} areas; at most ${ctx.config.limits.maxBatchAreas} (LER_MAX_BATCH_AREAS).`);
+        }
+        // What the engine would only find once the batch runs is checked now, for a 4xx instead of a failed batch.
+        checkInfoZone(body.infoZone);
+        try {
+          normaliseCrs(body.crs);
+        } catch {
+          throw new LerError('CRS_UNSUPPORTED', { pointer: '/crs' }, `Got ${JSON.stringify(body.crs)}.`);
+        }
+        if (body.route !== undefined && (typeof body.corridorWidth !== 'number' || !(body.corridorWidth > 0) || body.corridorWidth > 1000)) {
+          throw new LerError('ROUTE_INVALID', { pointer: '/corridorWidth' }, 'A route needs corridorWidth, metres (more than 0, at most 1000).');
+        }
+        if (ctx.engine.snapshot === null) throw new LerError('NETWORK_EMPTY', {}, 'No owner has uploaded a network yet.');
+        const options: Omit<BatchOptions, 'signal' | 'onProgress'> = {};
+        if (body.infoZone !== undefined) options.infoZone = body.infoZone;
+        if (body.crs !== undefined) options.crs = body.crs;
+        if (body.corridorWidth !== undefined) options.corridorWidth = body.corridorWidth;
+        if (body.stretchLength !== undefined) options.stretchLength = body.stretchLength;
+        if (body.conflicts !== undefined) options.conflicts = body.conflicts;
+        const who = principal(request);
+        const view = ctx.batches.submit(who.id, body.areas ?? body.route, options);
+        ctx.store.audit({ actor: who.id, action: 'batch.submit', owner: null, detail: { id: view.id, areas: Array.isArray(body.areas?.features) ? body.areas.features.length : null, route: body.route !== undefined, infoZone: body.infoZone ?? 0 } });
+        return reply.code(202).header('location', `/v1/batches/${view.id}`).send(view);
+      }
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/v1/batches/:id',
+      { config: ACCESS, schema: { tags: ['batches'], summary: 'A batch\'s status and progress', security: BEARER, params: ID_PARAM, response: { 200: VIEW, ...problems(401, 403, 404) } } },
+      async (request) => {
+        const view = ctx.batches.get(request.params.id, scope(principal(request)));
+        if (view === undefined) throw new LerError('BATCH_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(request.params.id)}.`);
+        return view;
+      }
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/v1/batches/:id/results',
+      {
+        config: ACCESS,
+        schema: {
+          tags: ['batches'],
+          summary: 'The summaries, one JSON object per line (NDJSON), as they arrive',
+          description: 'The stream ends with the batch; when the batch fails on the way, it is cut off (see the batch\'s status for why).',
+          security: BEARER,
+          params: ID_PARAM,
+          produces: ['application/x-ndjson'],
+          response: problems(401, 403, 404)
+        }
+      },
+      async (request, reply) => {
+        const who = scope(principal(request));
+        const view = ctx.batches.get(request.params.id, who);
+        if (view === undefined) throw new LerError('BATCH_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(request.params.id)}.`);
+        if ((view.status === 'failed' || view.status === 'cancelled') && view.results === 0) {
+          const code = (view.error !== null && Object.hasOwn(ErrorCodes, view.error.code) ? view.error.code : 'BATCH_INVALID') as ErrorCode;
+          throw new ProblemError(code, { where: view.error?.pointer !== undefined ? { pointer: view.error.pointer } : {}, detail: `The batch ${view.status}: ${view.error?.message ?? ''}` });
+        }
+        const results = ctx.batches.results(request.params.id, who);
+        async function* lines(): AsyncGenerator<string> {
+          for await (const summary of results) yield `${JSON.stringify(summary)}\n`;
+        }
+        // A reader that goes away stops reading; the batch goes on for the next one.
+        return reply.type('application/x-ndjson').header('cache-control', 'no-store').send(Readable.from(lines()));
+      }
+    );
+  };
+}

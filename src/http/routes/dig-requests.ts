@@ -1,0 +1,141 @@
+/**
+ * Dig requests (graveforespørgsler): a contractor submits a dig area and gets the whole package at
+ * once (201); the stored package, as JSON, GeoJSON or an SVG map, goes to its requester and admins
+ * only. Another contractor's request is answered 404, as an unknown one is: ids do not leak.
+ */
+import type { FastifyInstance } from 'fastify';
+import { LerError } from '../../errors.js';
+import { mayRead, type Principal } from '../auth.js';
+import { BEARER, ID_PARAM, principal, problems, type ServiceContext } from '../context.js';
+import { createPackage, STATUS, type DigRequestBody, type ServicePackage } from '../dig-package.js';
+import { packageGeoJson, packageSvg } from '../package-views.js';
+import { WORK_TYPES } from '../precautions.js';
+
+const ACCESS = { access: { roles: ['contractor', 'admin'] } } as const;
+
+const GEOMETRY = { type: 'object', description: 'A GeoJSON Polygon or MultiPolygon (holes allowed)', required: ['type', 'coordinates'], properties: { type: { type: 'string' }, coordinates: { type: 'array' } } } as const;
+
+const CONFLICT = {
+  type: 'object',
+  properties: {
+    featureId: { type: ['string', 'number'] },
+    featureType: { type: 'string' },
+    forsyningsart: { type: ['string', 'null'] },
+    fareklasse: { type: ['string', 'null'] },
+    driftsstatus: { type: ['string', 'null'] },
+    zone: { type: 'string', enum: ['digArea', 'infoZone'] },
+    distance: { type: 'number', description: 'Metres from the dig area (0: touches or crosses it)' },
+    margin: { type: 'number', description: 'Half the width plus the positional accuracy, metres' },
+    lengthInside: { type: 'number', description: 'Metres of the line inside the dig area' },
+    precautions: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, text: { type: 'string' } } } },
+    geometry: { type: ['object', 'null'], description: 'The feature cut to what the package may show, in the request\'s CRS' },
+    properties: { type: 'object', description: 'The LER attributes as uploaded' }
+  }
+} as const;
+
+export const PACKAGE_SCHEMA = {
+  type: 'object',
+  description: 'The package (ledningspakke): every owner concerned, its status and its lines in and near the dig area',
+  properties: {
+    id: { type: 'string' },
+    createdAt: { type: 'string' },
+    validUntil: { type: 'string' },
+    digArea: GEOMETRY,
+    crs: { type: 'string' },
+    infoZone: { type: 'number' },
+    areaM2: { type: 'number' },
+    workType: { type: 'string' },
+    purpose: { type: ['string', 'null'] },
+    period: { type: ['object', 'null'], properties: { from: { type: 'string' }, to: { type: 'string' } } },
+    snapshotVersion: { type: ['integer', 'null'] },
+    networkVersions: { type: 'object', additionalProperties: { type: 'integer' } },
+    owners: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          owner: { type: 'string' },
+          name: { type: 'string' },
+          status: { type: 'string', enum: Object.values(STATUS) },
+          contact: { type: ['string', 'null'] },
+          networkVersion: { type: ['integer', 'null'] },
+          message: { type: 'string' },
+          conflicts: { type: 'array', items: CONFLICT }
+        }
+      }
+    }
+  }
+} as const;
+
+export function digRequestRoutes(ctx: ServiceContext) {
+  /** The stored package, for its requester or an admin; 404 for anyone else. */
+  function stored(id: string, who: Principal): ServicePackage {
+    const row = ctx.store.digRequest(id);
+    if (row === null || !mayRead(who, row.requester)) throw new LerError('DIG_REQUEST_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(id)}.`);
+    return row.body as ServicePackage;
+  }
+
+  return async function digRequests(app: FastifyInstance): Promise<void> {
+    app.post<{ Body: DigRequestBody }>(
+      '/v1/dig-requests',
+      {
+        config: ACCESS,
+        schema: {
+          tags: ['dig requests'],
+          summary: 'Submit a dig area; the package comes back at once',
+          description: `Limits: at most ${ctx.config.limits.maxDigAreaM2} m² and ${ctx.config.limits.maxDigVertices} vertices; infoZone 0 to ${ctx.config.limits.maxInfoZone} m; rings may not cross.`,
+          security: BEARER,
+          body: {
+            type: 'object',
+            required: ['geometry'],
+            additionalProperties: false,
+            properties: {
+              geometry: GEOMETRY,
+              crs: { type: 'string', maxLength: 100, description: 'EPSG:4326 (lon/lat, default), EPSG:25832 or EPSG:7416' },
+              infoZone: { type: 'number', description: 'Width of the information zone, metres (default 0)' },
+              workType: { type: 'string', maxLength: 64, description: `Kind of work: ${WORK_TYPES.join(', ')} (default excavation)` },
+              purpose: { type: 'string', maxLength: 1000 },
+              period: { type: 'object', required: ['from', 'to'], additionalProperties: false, properties: { from: { type: 'string', maxLength: 10 }, to: { type: 'string', maxLength: 10 } }, description: 'Dig period, dates YYYY-MM-DD; the package is valid to its end' }
+            }
+          },
+          response: { 201: PACKAGE_SCHEMA, ...problems(400, 401, 403, 413, 415, 422, 429) }
+        }
+      },
+      async (request, reply) => {
+        let pkg: ServicePackage;
+        try {
+          pkg = createPackage({ ...ctx, limits: ctx.config.limits }, principal(request).id, request.body);
+        } catch (error) {
+          ctx.metrics.digRequests.inc({ result: 'rejected' });
+          throw error;
+        }
+        ctx.metrics.digRequests.inc({ result: 'ok' });
+        return reply.code(201).header('location', `/v1/dig-requests/${pkg.id}`).send(pkg);
+      }
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/v1/dig-requests/:id',
+      { config: ACCESS, schema: { tags: ['dig requests'], summary: 'The stored package', security: BEARER, params: ID_PARAM, response: { 200: PACKAGE_SCHEMA, ...problems(401, 403, 404) } } },
+      async (request) => stored(request.params.id, principal(request))
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/v1/dig-requests/:id/package.geojson',
+      { config: ACCESS, schema: { tags: ['dig requests'], summary: 'The package as one GeoJSON FeatureCollection (opens in a GIS)', security: BEARER, params: ID_PARAM, produces: ['application/geo+json'], response: problems(401, 403, 404) } },
+      async (request, reply) => {
+        const pkg = stored(request.params.id, principal(request));
+        return reply.type('application/geo+json').header('content-disposition', `inline; filename="dig-request-${pkg.id}.geojson"`).send(JSON.stringify(packageGeoJson(pkg)));
+      }
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/v1/dig-requests/:id/map.svg',
+      { config: ACCESS, schema: { tags: ['dig requests'], summary: 'A plain map of the package (SVG)', security: BEARER, params: ID_PARAM, produces: ['image/svg+xml'], response: problems(401, 403, 404) } },
+      async (request, reply) => {
+        const pkg = stored(request.params.id, principal(request));
+        return reply.type('image/svg+xml; charset=utf-8').send(packageSvg(pkg));
+      }
+    );
+  };
+}

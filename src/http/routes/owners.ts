@@ -1,0 +1,278 @@
+/**
+ * Owners' data: the network's state and change sets (the whole-network upload streams, in
+ * upload.ts), interest areas and the owner's profile. An owner key touches only its own owner;
+ * only admins list owners.
+ */
+import type { FastifyInstance } from 'fastify';
+import { declaredCrs, unprojectToLonLat } from '../../crs/index.js';
+import { LerError } from '../../errors.js';
+import type { Snapshot } from '../../engine.js';
+import { RuleReport } from '../../rules/report.js';
+import { BEARER, OWNER_PARAM, principal, problems, type ServiceContext } from '../context.js';
+import { ProblemError } from '../problem.js';
+
+export const OWNER_ACCESS = { access: { roles: ['owner', 'admin'], ownOwner: true } } as const;
+
+export const UPLOAD_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    crs: { type: 'string', maxLength: 100, description: 'CRS of the features: EPSG:4326 (default), EPSG:25832 or EPSG:7416' },
+    invalid: { type: 'string', enum: ['reject', 'skip'], description: 'reject (default): any invalid feature rejects the upload; skip: the valid ones are kept' }
+  }
+} as const;
+
+export const UPLOAD_ANSWER = {
+  type: 'object',
+  properties: {
+    owner: { type: 'string' },
+    version: { type: 'integer' },
+    features: { type: 'integer' },
+    snapshotVersion: { type: 'integer' },
+    report: { type: 'object', description: 'The rule report: errors, warnings, byCode, problems (see GET /v1/rules)' }
+  }
+} as const;
+
+export interface UploadQuery {
+  crs?: string;
+  invalid?: 'reject' | 'skip';
+}
+
+/** Problems listed in full in an answer; past them the report counts by code. */
+export const REPORT_KEEP = 1000;
+
+/** What an upload or change set answers, once the new version is live. */
+export function uploadAnswer(owner: string, snapshot: Snapshot, report: RuleReport): Record<string, unknown> {
+  const n = snapshot.networks.get(owner);
+  return { owner, version: n?.version ?? 0, features: n?.features ?? 0, snapshotVersion: snapshot.version, report: report.summary() };
+}
+
+/** Runs an upload, turning a rejection into a problem that carries the report, and audits either way. */
+export async function runUpload(ctx: ServiceContext, actor: string, owner: string, kind: 'replace' | 'patch', report: RuleReport, detail: Record<string, unknown>, work: () => Promise<Snapshot> | Snapshot): Promise<Snapshot> {
+  try {
+    const snapshot = await work();
+    const n = snapshot.networks.get(owner);
+    ctx.store.audit({ actor, action: `network.${kind}`, owner, detail: { ...detail, version: n?.version, features: n?.features, snapshotVersion: snapshot.version, errors: report.errors, warnings: report.warnings, skipped: report.invalidFeatures } });
+    ctx.metrics.uploads.inc({ kind, result: 'ok' });
+    return snapshot;
+  } catch (error) {
+    ctx.metrics.uploads.inc({ kind, result: 'rejected' });
+    const code = error instanceof LerError ? error.code : 'INTERNAL_ERROR';
+    ctx.store.audit({ actor, action: `network.${kind}.rejected`, owner, detail: { ...detail, code, errors: report.errors, warnings: report.warnings } });
+    if (error instanceof LerError && error.code === 'UPLOAD_REJECTED') throw ProblemError.from(error, { report: report.summary() });
+    throw error;
+  }
+}
+
+interface BboxCache {
+  version: number;
+  boxes: Map<string, [number, number, number, number]>;
+}
+
+export function ownerRoutes(ctx: ServiceContext) {
+  let cache: BboxCache = { version: -1, boxes: new Map() };
+
+  /** An owner's box in EPSG:25832, from the live snapshot's columns (once per snapshot version). */
+  function bboxOf(snapshot: Snapshot, owner: string): [number, number, number, number] | null {
+    if (cache.version !== snapshot.version) cache = { version: snapshot.version, boxes: new Map() };
+    const known = cache.boxes.get(owner);
+    if (known) return known;
+    const c = snapshot.index.columns;
+    const o = c.owners.indexOf(owner);
+    if (o < 0) return null;
+    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    for (let f = 0; f < c.featureCount; f++) {
+      if (c.featureOwner[f] !== o) continue;
+      const v0 = c.partVertices[c.featureParts[f]], v1 = c.partVertices[c.featureParts[f + 1]];
+      for (let v = v0; v < v1; v++) {
+        const x = c.xy[2 * v], y = c.xy[2 * v + 1];
+        if (x < minX) minX = x;
+        if (x > maxX) maxX = x;
+        if (y < minY) minY = y;
+        if (y > maxY) maxY = y;
+      }
+    }
+    const box: [number, number, number, number] = [minX, minY, maxX, maxY];
+    cache.boxes.set(owner, box);
+    return box;
+  }
+
+  return async function owners(app: FastifyInstance): Promise<void> {
+    app.get(
+      '/v1/owners',
+      {
+        config: { access: { roles: ['admin'] } },
+        schema: { tags: ['owners'], summary: 'Every owner: profile, live network version, interest areas (admin)', security: BEARER, response: problems(401, 403) }
+      },
+      async () => {
+        const snapshot = ctx.engine.snapshot;
+        const profiles = new Map(ctx.store.ownerProfiles().map((p) => [p.owner, p]));
+        const interest = new Set(ctx.interest.owners);
+        const ids = new Set([...profiles.keys(), ...interest, ...(snapshot?.networks.keys() ?? [])]);
+        return [...ids].sort().map((owner) => {
+          const n = snapshot?.networks.get(owner);
+          const p = profiles.get(owner);
+          return { owner, name: p?.name ?? null, contact: p?.contact ?? null, requiresMarking: p?.requiresMarking ?? false, version: n?.version ?? null, features: n?.features ?? 0, interestAreas: interest.has(owner) };
+        });
+      }
+    );
+
+    app.get<{ Params: { owner: string } }>(
+      '/v1/owners/:owner/network',
+      {
+        config: OWNER_ACCESS,
+        schema: {
+          tags: ['owners'],
+          summary: 'The live network: version, feature count, bbox, stored history',
+          security: BEARER,
+          params: OWNER_PARAM,
+          response: {
+            200: {
+              type: 'object',
+              properties: {
+                owner: { type: 'string' },
+                version: { type: 'integer' },
+                features: { type: 'integer' },
+                snapshotVersion: { type: 'integer' },
+                bbox: { type: 'array', items: { type: 'number' }, description: '[minX, minY, maxX, maxY], EPSG:25832' },
+                bboxLonLat: { type: 'array', items: { type: 'number' }, description: '[west, south, east, north], approximately (the corners unprojected)' },
+                history: { type: 'array', items: { type: 'object', properties: { version: { type: 'integer' }, features: { type: 'integer' }, bytes: { type: 'integer' }, createdAt: { type: 'string' } } } }
+              }
+            },
+            ...problems(400, 401, 403, 404)
+          }
+        }
+      },
+      async (request) => {
+        const owner = request.params.owner;
+        const snapshot = ctx.engine.snapshot;
+        const n = snapshot?.networks.get(owner);
+        if (snapshot === null || n === undefined) throw new ProblemError('OWNER_UNKNOWN', { where: { pointer: '/owner' }, detail: `No network of ${JSON.stringify(owner)} is loaded.` });
+        const bbox = bboxOf(snapshot, owner);
+        const sw = bbox && Number.isFinite(bbox[0]) ? unprojectToLonLat(bbox[0], bbox[1]) : null;
+        const ne = bbox && Number.isFinite(bbox[0]) ? unprojectToLonLat(bbox[2], bbox[3]) : null;
+        return {
+          owner,
+          version: n.version,
+          features: n.features,
+          snapshotVersion: snapshot.version,
+          bbox: bbox && Number.isFinite(bbox[0]) ? bbox : null,
+          bboxLonLat: sw && ne ? [sw[0], sw[1], ne[0], ne[1]] : null,
+          history: ctx.store.history(owner).map(({ version, features, bytes, createdAt }) => ({ version, features, bytes, createdAt }))
+        };
+      }
+    );
+
+    app.patch<{ Params: { owner: string }; Querystring: UploadQuery; Body: { upsert?: unknown; delete?: unknown } }>(
+      '/v1/owners/:owner/network',
+      {
+        config: OWNER_ACCESS,
+        bodyLimit: ctx.config.limits.changeSetBytes,
+        schema: {
+          tags: ['owners'],
+          summary: 'Apply a change set: upsert features by id, delete ids',
+          security: BEARER,
+          params: OWNER_PARAM,
+          querystring: UPLOAD_QUERY,
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              upsert: { type: 'object', description: 'A FeatureCollection of new and changed features' },
+              delete: { type: 'array', items: { type: ['string', 'number'] }, description: 'Ids to delete' }
+            }
+          },
+          response: { 200: UPLOAD_ANSWER, ...problems(400, 401, 403, 413, 415, 422) }
+        }
+      },
+      async (request) => {
+        const owner = request.params.owner;
+        const report = new RuleReport(REPORT_KEEP, 5);
+        const { crs, invalid } = request.query;
+        const deletes = Array.isArray(request.body.delete) ? request.body.delete.length : 0;
+        const snapshot = await runUpload(ctx, principal(request).id, owner, 'patch', report, { crs: crs ?? null, invalid: invalid ?? 'reject', deletes }, () =>
+          ctx.engine.patchNetwork(owner, request.body, { ...(crs !== undefined ? { crs } : {}), report, invalid: invalid ?? 'reject' })
+        );
+        return uploadAnswer(owner, snapshot, report);
+      }
+    );
+
+    app.put<{ Params: { owner: string }; Querystring: { crs?: string }; Body: unknown }>(
+      '/v1/owners/:owner/interest-areas',
+      {
+        config: OWNER_ACCESS,
+        bodyLimit: ctx.config.limits.interestAreaBytes,
+        schema: {
+          tags: ['owners'],
+          summary: 'Replace the interest areas: polygons with forsyningsart and contact',
+          description: 'Contractors whose dig area (with its information zone) meets an interest area are told to contact the owner, when none of its lines is in the package.',
+          security: BEARER,
+          params: OWNER_PARAM,
+          querystring: { type: 'object', additionalProperties: false, properties: { crs: UPLOAD_QUERY.properties.crs } },
+          body: { type: 'object', required: ['type', 'features'], properties: { type: { type: 'string', enum: ['FeatureCollection'] }, features: { type: 'array', items: { type: 'object' } } } },
+          response: { 200: { type: 'object', properties: { owner: { type: 'string' }, areas: { type: 'integer' }, crs: { type: 'string' } } }, ...problems(400, 401, 403, 413, 415, 422) }
+        }
+      },
+      async (request) => {
+        const owner = request.params.owner;
+        const crs = request.query.crs ?? declaredCrs(request.body);
+        try {
+          ctx.engine.putInterestAreas(owner, request.body, crs !== undefined ? { crs } : {});
+        } catch (error) {
+          ctx.metrics.uploads.inc({ kind: 'interest', result: 'rejected' });
+          throw error;
+        }
+        ctx.interest.set(owner, request.body, crs);
+        const areas = (request.body as { features: unknown[] }).features.length;
+        ctx.store.audit({ actor: principal(request).id, action: 'interest-areas.put', owner, detail: { areas, crs: crs ?? 'EPSG:4326' } });
+        ctx.metrics.uploads.inc({ kind: 'interest', result: 'ok' });
+        return { owner, areas, crs: crs ?? 'EPSG:4326' };
+      }
+    );
+
+    app.get<{ Params: { owner: string } }>(
+      '/v1/owners/:owner/interest-areas',
+      { config: OWNER_ACCESS, schema: { tags: ['owners'], summary: 'The registered interest areas', security: BEARER, params: OWNER_PARAM, response: problems(400, 401, 403, 404) } },
+      async (request) => {
+        const areas = ctx.engine.interestAreas(request.params.owner);
+        if (areas === null) throw new ProblemError('OWNER_UNKNOWN', { where: { pointer: '/owner' }, detail: 'This owner has registered no interest areas.' });
+        return areas;
+      }
+    );
+
+    const profileSchema = {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'contact'],
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 200 },
+        contact: { type: 'string', minLength: 1, maxLength: 500, description: 'How a contractor reaches the owner about a dig' },
+        requiresMarking: { type: 'boolean', description: 'The owner shows its meget farlig lines on site (påvisning) before anyone digs' }
+      }
+    } as const;
+
+    app.put<{ Params: { owner: string }; Body: { name: string; contact: string; requiresMarking?: boolean } }>(
+      '/v1/owners/:owner/profile',
+      {
+        config: OWNER_ACCESS,
+        schema: { tags: ['owners'], summary: 'Set the owner\'s name, contact and marking rule', security: BEARER, params: OWNER_PARAM, body: profileSchema, response: { 200: { ...profileSchema, properties: { ...profileSchema.properties, owner: { type: 'string' } } }, ...problems(400, 401, 403, 415) } }
+      },
+      async (request) => {
+        const profile = { owner: request.params.owner, name: request.body.name, contact: request.body.contact, requiresMarking: request.body.requiresMarking === true };
+        ctx.store.putOwnerProfile(profile);
+        ctx.store.audit({ actor: principal(request).id, action: 'profile.put', owner: profile.owner, detail: { name: profile.name, requiresMarking: profile.requiresMarking } });
+        return profile;
+      }
+    );
+
+    app.get<{ Params: { owner: string } }>(
+      '/v1/owners/:owner/profile',
+      { config: OWNER_ACCESS, schema: { tags: ['owners'], summary: 'The owner\'s profile', security: BEARER, params: OWNER_PARAM, response: problems(400, 401, 403, 404) } },
+      async (request) => {
+        const profile = ctx.store.ownerProfile(request.params.owner);
+        if (profile === null) throw new ProblemError('OWNER_UNKNOWN', { where: { pointer: '/owner' }, detail: 'No profile is set.' });
+        return profile;
+      }
+    );
+  };
+}

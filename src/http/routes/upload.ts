@@ -1,0 +1,82 @@
+/**
+ * The whole-network upload, streamed: the body goes as it arrives to the engine's splitter and
+ * builder, never buffered. Fastify enforces no body limit on a stream parser, so the bytes are
+ * counted here: a Content-Length over the limit is refused before a byte is read, and a body that
+ * grows past it is cut off there with 413. A gzip body (Content-Encoding: gzip) is unpacked as it
+ * streams, and its unpacked bytes count.
+ */
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { LerError } from '../../errors.js';
+import { RuleReport } from '../../rules/report.js';
+import { BEARER, OWNER_PARAM, principal, problems, type ServiceContext } from '../context.js';
+import { ProblemError } from '../problem.js';
+import { OWNER_ACCESS, REPORT_KEEP, UPLOAD_ANSWER, UPLOAD_QUERY, runUpload, uploadAnswer, type UploadQuery } from './owners.js';
+
+export const UPLOAD_TYPES = ['application/geo+json', 'application/json', 'application/geo+json-seq'];
+
+/** The chunks of `source`, throwing INPUT_TOO_LARGE (413) as soon as more than `limit` bytes have come. */
+export async function* limitBytes(source: AsyncIterable<Uint8Array>, limit: number, counted: { bytes: number }): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    counted.bytes += chunk.length;
+    if (counted.bytes > limit) throw tooLarge(limit, `More than ${limit} bytes arrived.`);
+    yield chunk;
+  }
+}
+
+function tooLarge(limit: number, detail: string): ProblemError {
+  return new ProblemError('INPUT_TOO_LARGE', { detail: `${detail} This service takes uploads of at most ${limit} bytes (LER_UPLOAD_LIMIT_BYTES): split the network and send the rest as change sets (PATCH).`, extra: { limit } });
+}
+
+export function uploadRoutes(ctx: ServiceContext) {
+  return async function upload(app: FastifyInstance): Promise<void> {
+    // In this route's scope only: bodies stay streams.
+    app.removeContentTypeParser(['application/json', 'application/geo+json']);
+    app.addContentTypeParser(UPLOAD_TYPES, (_request, payload, done) => done(null, payload));
+
+    app.put<{ Params: { owner: string }; Querystring: UploadQuery; Body: Readable | undefined }>(
+      '/v1/owners/:owner/network',
+      {
+        config: { ...OWNER_ACCESS, gzip: true },
+        schema: {
+          tags: ['owners'],
+          summary: 'Replace the whole network (streamed upload)',
+          description: `A FeatureCollection (${UPLOAD_TYPES.slice(0, 2).join(', ')}) or a GeoJSON text sequence (application/geo+json-seq) of LER 2.0 features. Checked against the published rules (GET /v1/rules); the answer carries the report. At most ${ctx.config.limits.uploadBytes} bytes.`,
+          security: BEARER,
+          params: OWNER_PARAM,
+          querystring: UPLOAD_QUERY,
+          response: { 200: UPLOAD_ANSWER, ...problems(400, 401, 403, 413, 415, 422) }
+        }
+      },
+      async (request) => {
+        const owner = request.params.owner;
+        const limit = ctx.config.limits.uploadBytes;
+        const declared = Number(request.headers['content-length']);
+        if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit, `Content-Length says ${declared} bytes.`);
+        const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+        if (encoding !== 'identity' && encoding !== 'gzip') throw new ProblemError('CONTENT_TYPE_UNSUPPORTED', { detail: `Content-Encoding ${JSON.stringify(encoding)}: send identity or gzip.` });
+        const body = request.body;
+        if (body === undefined || body === null) throw new LerError('INPUT_EMPTY', {}, 'Send the network as the body, with Content-Type application/geo+json.');
+        const source: AsyncIterable<Uint8Array> = encoding === 'gzip' ? body.pipe(createGunzip()) : body;
+        const counted = { bytes: 0 };
+        const report = new RuleReport(REPORT_KEEP, 5);
+        const { crs, invalid } = request.query;
+        const detail: Record<string, unknown> = { crs: crs ?? null, invalid: invalid ?? 'reject', contentType: request.headers['content-type'] ?? null, encoding };
+        const snapshot = await runUpload(ctx, principal(request).id, owner, 'replace', report, detail, async () => {
+          try {
+            return await ctx.engine.putNetworkStream(owner, limitBytes(source, limit, counted), { ...(crs !== undefined ? { crs } : {}), report, invalid: invalid ?? 'reject' });
+          } catch (error) {
+            if (error instanceof LerError) throw error;
+            if (request.raw.readableAborted || request.raw.destroyed) throw new LerError('INPUT_TRUNCATED', {}, 'The client stopped sending before the body ended.');
+            if (encoding === 'gzip') throw new LerError('INPUT_SYNTAX', {}, `The gzip body could not be unpacked: ${(error as Error).message}`);
+            throw error;
+          } finally {
+            detail.bytes = counted.bytes;
+          }
+        });
+        return { ...uploadAnswer(owner, snapshot, report), bytes: counted.bytes };
+      }
+    );
+  };
+}

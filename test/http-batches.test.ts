@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AreaSummary } from '../src/engine.js';
+import type { BatchView } from '../src/http/batches.js';
+import { ADMIN_TOKEN, cable, dataDir, problemOf, rect, testApp, type TestApp } from './helpers/http-app.js';
+
+const dir = dataDir('batches');
+afterAll(() => dir.remove());
+
+const UTM = 'EPSG:25832';
+
+/** Two owners' cables on a 50 m grid. */
+function network(owner: string, dy: number) {
+  return Array.from({ length: 40 }, (_, i) => cable(`${owner}-${i}`, [585000, 6139000 + 50 * i + dy], [587000, 6139000 + 50 * i + dy], { fareklasse: i % 4 === 0 ? 'meget farlig' : 'farlig' }));
+}
+
+/** n square areas of 20 m along a diagonal; one with an unclosed ring when `bad` is given. */
+function areas(n: number, bad = -1) {
+  return {
+    type: 'FeatureCollection',
+    features: Array.from({ length: n }, (_, i) => {
+      const x = 585000 + (i % 90) * 20, y = 6139000 + Math.floor(i / 90) * 35 + 5;
+      const geometry = rect(x, y, x + 20, y + 20);
+      if (i === bad) geometry.coordinates[0].pop();
+      return { type: 'Feature', id: `area-${i}`, geometry, properties: {} };
+    })
+  };
+}
+
+const ndjson = (body: string): AreaSummary[] => body.split('\n').filter(Boolean).map((l) => JSON.parse(l) as AreaSummary);
+
+describe('planners\' batches', () => {
+  let t: TestApp;
+  let planner: string;
+  beforeAll(async () => {
+    t = await testApp(dir.sub('run'), {
+      workers: 1,
+      prepare: (engine) => engine.putNetworks([{ owner: 'el', input: network('el', 0), opts: { crs: UTM } }, { owner: 'gas', input: network('gas', 3), opts: { crs: UTM } }])
+    });
+    planner = await t.key('planner');
+  });
+  afterAll(async () => t.close());
+
+  it('runs areas in the background and streams the engine\'s summaries as NDJSON', async () => {
+    const input = areas(400, 7);
+    const res = await t.as(planner, { method: 'POST', url: '/v1/batches', payload: { areas: input, crs: UTM, infoZone: 2 } });
+    expect(res.statusCode, res.body).toBe(202);
+    const view = res.json() as BatchView;
+    expect(res.headers.location).toBe(`/v1/batches/${view.id}`);
+    expect(['queued', 'running']).toContain(view.status);
+    const results = await t.as(planner, { method: 'GET', url: `/v1/batches/${view.id}/results` });
+    expect(results.statusCode).toBe(200);
+    expect(results.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    const got = ndjson(results.body);
+    const expected: AreaSummary[] = [];
+    for await (const s of t.engine.checkBatch(input, { crs: UTM, infoZone: 2 })) expected.push(s);
+    expect(got).toEqual(expected);
+    expect(got).toHaveLength(400);
+    expect(got[7]).toMatchObject({ status: 'failed', error: { code: 'RING_NOT_CLOSED' } });
+    expect(got.filter((s) => s.status === 'ok' && s.conflictCount > 0).length).toBeGreaterThan(100);
+    const status = (await t.as(planner, { method: 'GET', url: `/v1/batches/${view.id}` })).json() as BatchView;
+    expect(status).toMatchObject({ id: view.id, status: 'done', results: 400, version: 1, error: null });
+    expect(status.progress).toMatchObject({ done: 400, failed: 1, total: 400 });
+  });
+
+  it('checks a route as a corridor, stretch by stretch, with every conflict when asked', async () => {
+    const route = { type: 'Feature', id: 'r1', geometry: { type: 'LineString', coordinates: [[585010, 6138990], [585010, 6139400]] }, properties: {} };
+    const res = await t.as(planner, { method: 'POST', url: '/v1/batches', payload: { route, corridorWidth: 10, stretchLength: 100, crs: UTM, conflicts: true } });
+    expect(res.statusCode, res.body).toBe(202);
+    const got = ndjson((await t.as(planner, { method: 'GET', url: `/v1/batches/${(res.json() as BatchView).id}/results` })).body);
+    expect(got.map((s) => s.id)).toEqual(['r1:0', 'r1:1', 'r1:2', 'r1:3', 'r1:4']);
+    expect(got[0].stretch).toEqual({ from: 0, to: 100 });
+    // Cables every 50 m (el) and 53 m (gas) cross the corridor.
+    expect(got[0].conflicts?.map((c) => c.featureId).sort()).toEqual(['el-0', 'el-1', 'gas-0', 'gas-1']);
+  });
+
+  it.each([
+    ['neither areas nor a route', {}, 400, 'BATCH_INVALID'],
+    ['both areas and a route', { areas: areas(1), route: { type: 'LineString', coordinates: [[585000, 6139000], [585100, 6139000]] }, corridorWidth: 10 }, 400, 'BATCH_INVALID'],
+    ['a route without corridor width', { route: { type: 'LineString', coordinates: [[585000, 6139000], [585100, 6139000]] }, crs: UTM }, 422, 'ROUTE_INVALID'],
+    ['an information zone of 200 m', { areas: areas(1), crs: UTM, infoZone: 200 }, 422, 'INFO_ZONE_OUT_OF_RANGE'],
+    ['an unknown CRS', { areas: areas(1), crs: 'EPSG:900913' }, 400, 'CRS_UNSUPPORTED'],
+    ['areas that are not a collection', { areas: { type: 'Polygon', coordinates: [] } }, 400, 'REQUEST_INVALID']
+  ])('refuses %s', async (_name, payload, status, code) => {
+    const res = await t.as(planner, { method: 'POST', url: '/v1/batches', payload: payload as Record<string, unknown> });
+    expect(res.statusCode, res.body).toBe(status);
+    expect(problemOf(res).code).toBe(code);
+  });
+
+  it('reports a batch that fails as a whole, and its results answer with its code', async () => {
+    const res = await t.as(planner, { method: 'POST', url: '/v1/batches', payload: { route: { type: 'LineString', coordinates: [[585000, 6139000], [585100, 6139000]] }, corridorWidth: 10, stretchLength: 5000, crs: UTM } });
+    expect(res.statusCode, res.body).toBe(202);
+    const id = (res.json() as BatchView).id;
+    const results = await t.as(planner, { method: 'GET', url: `/v1/batches/${id}/results` });
+    expect(results.statusCode).toBe(422);
+    expect(problemOf(results)).toMatchObject({ code: 'ROUTE_INVALID', pointer: '/stretchLength' });
+    expect((await t.as(planner, { method: 'GET', url: `/v1/batches/${id}` })).json()).toMatchObject({ status: 'failed', error: { code: 'ROUTE_INVALID' } });
+  });
+});
+
+describe('batch limits', () => {
+  it('bounds areas per batch, batches at once, and batches kept', async () => {
+    const t = await testApp(dir.sub('limits'), {
+      config: { limits: { maxBatchAreas: 3000, maxBatchesRunning: 1, maxBatchesQueued: 0, batchesKept: 1 } },
+      prepare: (engine) => engine.putNetwork('el', network('el', 0), { crs: UTM })
+    });
+    try {
+      const planner = await t.key('planner');
+      const post = (n: number) => t.as(planner, { method: 'POST', url: '/v1/batches', payload: { areas: areas(n), crs: UTM } });
+      const tooMany = await post(3001);
+      expect(tooMany.statusCode).toBe(413);
+      expect(problemOf(tooMany)).toMatchObject({ code: 'BATCH_TOO_LARGE', pointer: '/areas/features' });
+      // One running, none may wait: the second is refused while the first runs.
+      const [first, second] = await Promise.all([post(3000), post(10)]);
+      expect(first.statusCode).toBe(202);
+      expect(second.statusCode).toBe(503);
+      expect(problemOf(second).code).toBe('BATCH_QUEUE_FULL');
+      expect(Number(second.headers['retry-after'])).toBeGreaterThan(0);
+      const firstId = (first.json() as BatchView).id;
+      expect(ndjson((await t.as(planner, { method: 'GET', url: `/v1/batches/${firstId}/results` })).body)).toHaveLength(3000);
+      // Once the first is done, another runs; only the newest finished batch is kept.
+      const third = await post(5);
+      expect(third.statusCode).toBe(202);
+      expect(ndjson((await t.as(planner, { method: 'GET', url: `/v1/batches/${(third.json() as BatchView).id}/results` })).body)).toHaveLength(5);
+      expect(problemOf(await t.as(planner, { method: 'GET', url: `/v1/batches/${firstId}` })).code).toBe('BATCH_UNKNOWN');
+      expect(problemOf(await t.as(ADMIN_TOKEN, { method: 'GET', url: `/v1/batches/${firstId}` })).code).toBe('BATCH_UNKNOWN');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('needs a network to check against', async () => {
+    const t = await testApp(dir.sub('empty'));
+    try {
+      const res = await t.as(ADMIN_TOKEN, { method: 'POST', url: '/v1/batches', payload: { areas: areas(1), crs: UTM } });
+      expect(res.statusCode).toBe(503);
+      expect(problemOf(res).code).toBe('NETWORK_EMPTY');
+    } finally {
+      await t.close();
+    }
+  });
+});

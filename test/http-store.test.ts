@@ -1,0 +1,54 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../src/store/sqlite.js';
+import { MIGRATIONS } from '../src/store/migrations.js';
+import { dataDir } from './helpers/http-app.js';
+
+const dir = dataDir('store');
+afterAll(() => dir.remove());
+
+describe('what the service keeps in the store', () => {
+  it('upgrades a store made before owner profiles, keeping its owners', () => {
+    const path = dir.sub('upgrade');
+    const old = new SqliteStore({ dataDir: path });
+    old.close();
+    // Made as the first schema left it: only migration 1, an owner with a name.
+    const db = new Database(join(path, 'ler.sqlite'));
+    db.exec('DROP TABLE owners; DELETE FROM schema_migrations;');
+    db.exec(MIGRATIONS[0].sql.split('CREATE TABLE network_versions')[0]);
+    db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (1, 'then')").run();
+    db.prepare("INSERT INTO owners (owner, name, contact, created_at) VALUES ('dk-el', 'El A/S', 'tlf 1', 'then')").run();
+    db.close();
+    const store = new SqliteStore({ dataDir: path });
+    try {
+      expect(store.schemaVersion).toBe(2);
+      expect(store.ownerProfile('dk-el')).toEqual({ owner: 'dk-el', name: 'El A/S', contact: 'tlf 1', requiresMarking: false });
+    } finally {
+      store.close();
+    }
+  });
+
+  it('keeps owner profiles, lists and revokes keys, and names the owners with interest areas', () => {
+    const store = new SqliteStore({ dataDir: dir.sub('profiles') });
+    try {
+      store.putOwnerProfile({ owner: 'dk-gas', name: 'Gas', contact: 'gas@example.invalid', requiresMarking: true });
+      store.putOwnerProfile({ owner: 'dk-gas', name: 'Gas A/S', contact: 'gas@example.invalid', requiresMarking: false });
+      expect(store.ownerProfile('dk-gas')).toEqual({ owner: 'dk-gas', name: 'Gas A/S', contact: 'gas@example.invalid', requiresMarking: false });
+      expect(store.ownerProfile('nobody')).toBeNull();
+      store.putInterestAreas('dk-vand', { type: 'FeatureCollection', features: [] });
+      expect(store.interestAreaOwners()).toEqual(['dk-vand']);
+      expect(store.ownerProfiles().map((p) => p.owner)).toEqual(['dk-gas', 'dk-vand']);
+      const a = 'a'.repeat(64), b = 'b'.repeat(64);
+      store.putApiKey({ hash: a, role: 'planner', owner: null, name: 'p' });
+      store.putApiKey({ hash: b, role: 'owner', owner: 'dk-gas', name: null });
+      expect(store.listApiKeys().map((k) => [k.hash, k.role, k.owner])).toEqual([[a, 'planner', null], [b, 'owner', 'dk-gas']].sort((x, y) => (x[0] as string).localeCompare(y[0] as string)));
+      expect(store.deleteApiKey(a)).toBe(true);
+      expect(store.deleteApiKey(a)).toBe(false);
+      expect(store.findApiKey(a)).toBeNull();
+      expect(store.listApiKeys()).toHaveLength(1);
+    } finally {
+      store.close();
+    }
+  });
+});
