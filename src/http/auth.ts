@@ -3,8 +3,9 @@
  * Roles (DESIGN.md): admin; owner, bound to one owner id, touches only that owner's data;
  * contractor, its own dig requests; planner, its own batches.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { ApiKeyRecord, ServiceStore } from '../store/store.js';
+import { hashToken, keyId, newToken } from '../store/tokens.js';
 import { ProblemError } from './problem.js';
 
 export const ROLES = ['admin', 'owner', 'contractor', 'planner'] as const;
@@ -20,19 +21,7 @@ export interface Principal {
   name: string | null;
 }
 
-/** The id the service shows for a key: enough of its hash to tell keys apart, never the token. */
-export function keyId(hash: string): string {
-  return hash.slice(0, 16);
-}
-
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-/** A new random token (256 bits). */
-export function newToken(): string {
-  return `ler_${randomBytes(32).toString('base64url')}`;
-}
+export { hashToken, keyId, newToken };
 
 export function principalOf(key: ApiKeyRecord): Principal {
   return { id: keyId(key.hash), role: key.role, owner: key.owner, name: key.name };

@@ -249,6 +249,20 @@ export class NetworkIndex {
   }
 }
 
+/** The options every build of an owner's network takes, checked, with their defaults. */
+export function checkBuildOptions(opts: BuildOptions): { coarseAccuracy: number; report: RuleReport | null; invalid: 'reject' | 'skip' } {
+  if (!opts || typeof opts.owner !== 'string' || opts.owner.trim() === '') throw new LerError('OWNER_INVALID');
+  const coarseAccuracy = opts.coarseAccuracy ?? DEFAULT_COARSE_ACCURACY;
+  if (typeof coarseAccuracy !== 'number' || !Number.isFinite(coarseAccuracy) || coarseAccuracy < 0) {
+    throw new LerError('OPTION_INVALID', {}, 'coarseAccuracy must be a non-negative number of metres.');
+  }
+  const report = opts.report ?? null;
+  const invalid = opts.invalid ?? 'reject';
+  if (invalid !== 'reject' && invalid !== 'skip') throw new LerError('OPTION_INVALID', { pointer: '/invalid' }, 'invalid must be "reject" or "skip".');
+  if (invalid === 'skip' && report === null) throw new LerError('OPTION_INVALID', { pointer: '/report' }, 'Skipping invalid features needs a report to list them in.');
+  return { coarseAccuracy, report, invalid };
+}
+
 /**
  * Builds an owner's network feature by feature (from an array, or from a stream as the features
  * arrive): each is checked and appended to the columns; `finish` lays them out and indexes them.
@@ -267,15 +281,7 @@ export class NetworkBuilder {
   private readonly chunkSize: number | undefined;
 
   constructor(opts: BuildOptions) {
-    if (!opts || typeof opts.owner !== 'string' || opts.owner.trim() === '') throw new LerError('OWNER_INVALID');
-    const coarseAccuracy = opts.coarseAccuracy ?? DEFAULT_COARSE_ACCURACY;
-    if (typeof coarseAccuracy !== 'number' || !Number.isFinite(coarseAccuracy) || coarseAccuracy < 0) {
-      throw new LerError('OPTION_INVALID', {}, 'coarseAccuracy must be a non-negative number of metres.');
-    }
-    const report = opts.report ?? null;
-    const invalid = opts.invalid ?? 'reject';
-    if (invalid !== 'reject' && invalid !== 'skip') throw new LerError('OPTION_INVALID', { pointer: '/invalid' }, 'invalid must be "reject" or "skip".');
-    if (invalid === 'skip' && report === null) throw new LerError('OPTION_INVALID', { pointer: '/report' }, 'Skipping invalid features needs a report to list them in.');
+    const { coarseAccuracy, report, invalid } = checkBuildOptions(opts);
     this.owner = opts.owner;
     this.chunkSize = opts.chunkSize;
     this.report = report;

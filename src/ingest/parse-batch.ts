@@ -7,7 +7,7 @@
 import { LerError } from '../errors.js';
 import { ColumnBuilder } from '../index/builder.js';
 import { readFeature, type FeatureReadOptions } from '../input/feature.js';
-import type { Problem } from '../rules/report.js';
+import { problemOf, type Problem } from '../rules/report.js';
 import type { CrsName, Extent } from '../types.js';
 import type { FeatureBatch } from './split.js';
 
@@ -40,17 +40,6 @@ export interface ParsedBatch {
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
-
-function problemOf(error: LerError, severity: Problem['severity']): Problem {
-  return {
-    featureIndex: error.featureIndex ?? null,
-    featureId: error.featureId ?? null,
-    pointer: error.pointer ?? null,
-    code: error.code,
-    severity,
-    message: error.message
-  };
-}
 
 export function parseFeatureBatch({ batch, settings }: ParseTask): ParsedBatch {
   const builder = new ColumnBuilder();

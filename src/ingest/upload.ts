@@ -11,8 +11,7 @@ import { LerError, type ErrorCode } from '../errors.js';
 import { ColumnBuilder } from '../index/builder.js';
 import { columnsFrom, type NetworkColumns } from '../index/columns.js';
 import { mergeColumns } from '../index/merge.js';
-import { NetworkIndex } from '../index/network-index.js';
-import { DEFAULT_COARSE_ACCURACY } from '../model/ler.js';
+import { checkBuildOptions, NetworkIndex } from '../index/network-index.js';
 import type { Problem } from '../rules/report.js';
 import type { BuildOptions, CrsName } from '../types.js';
 import { parseFeatureBatch, type ParsedBatch, type ParseSettings, type ParseTask } from './parse-batch.js';
@@ -48,16 +47,8 @@ function idKey(json: string): string {
 }
 
 export async function buildFromStream(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array, opts: StreamBuildOptions): Promise<StreamBuild> {
-  if (!opts || typeof opts.owner !== 'string' || opts.owner.trim() === '') throw new LerError('OWNER_INVALID');
+  const { coarseAccuracy, report, invalid } = checkBuildOptions(opts);
   const owner = opts.owner;
-  const coarseAccuracy = opts.coarseAccuracy ?? DEFAULT_COARSE_ACCURACY;
-  if (typeof coarseAccuracy !== 'number' || !Number.isFinite(coarseAccuracy) || coarseAccuracy < 0) {
-    throw new LerError('OPTION_INVALID', {}, 'coarseAccuracy must be a non-negative number of metres.');
-  }
-  const report = opts.report ?? null;
-  const invalid = opts.invalid ?? 'reject';
-  if (invalid !== 'reject' && invalid !== 'skip') throw new LerError('OPTION_INVALID', { pointer: '/invalid' }, 'invalid must be "reject" or "skip".');
-  if (invalid === 'skip' && report === null) throw new LerError('OPTION_INVALID', { pointer: '/report' }, 'Skipping invalid features needs a report to list them in.');
   const extent = resolveExtent(opts.extent);
   const fixedCrs = opts.crs === undefined ? undefined : normaliseCrs(opts.crs);
   const parser = opts.parser ?? null;

@@ -29,6 +29,18 @@ export interface ReportSummary {
   unlisted: number;
 }
 
+/** A problem as a report lists it, from the error that found it. */
+export function problemOf(error: LerError, severity: Severity): Problem {
+  return {
+    featureIndex: error.featureIndex ?? null,
+    featureId: error.featureId ?? null,
+    pointer: error.pointer ?? null,
+    code: error.code,
+    severity,
+    message: error.message
+  };
+}
+
 export class RuleReport {
   features = 0;
   errors = 0;
@@ -47,14 +59,7 @@ export class RuleReport {
   ) {}
 
   add(error: LerError, severity: Severity = ruleOf(error.code)?.severity ?? 'error'): void {
-    this.addProblem({
-      featureIndex: error.featureIndex ?? null,
-      featureId: error.featureId ?? null,
-      pointer: error.pointer ?? null,
-      code: error.code,
-      severity,
-      message: error.message
-    });
+    this.addProblem(problemOf(error, severity));
   }
 
   /** Adds a problem already written down (e.g. by a worker thread that parsed the feature). */
