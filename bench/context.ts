@@ -1,5 +1,6 @@
 import type { BatchReport, BatchWorkload } from './phase-batch.js';
 import type { IngestReport } from './phase-ingest.js';
+import type { HttpReport } from './phase-http.js';
 /**
  * What the benchmark's phases share: options, the generated network and dig areas, the engine's
  * index and answers, and the report they fill in.
@@ -110,6 +111,7 @@ export interface BenchReport {
   batches?: BatchReport;
   /** Uploads: the network from GeoJSON files to queryable, in the engine (with and without its store) and PostGIS. */
   ingest?: IngestReport;
+  http?: HttpReport;
   /** Differences found, with distances, for the reader to debug. */
   problems: string[];
   notes: string[];

@@ -28,6 +28,7 @@ import { SHAPES, type Dig } from './digs.js';
 import { OWNERS, ownerFeatures } from './network.js';
 import { loadNetwork, queryBatch, startPostgis, type Dig as PgDig, type Row } from './peers/postgis.js';
 import { seconds, settle } from './stats.js';
+import { runHttp } from './phase-http.js';
 
 /** Digs whose answers are compared across the restart (and with the bench's index and PostGIS). */
 const CHECK_DIGS = 50;
@@ -370,6 +371,10 @@ export async function runIngest(ctx: BenchContext, setup: IngestSetup = {}): Pro
     log(`  restart from the store: ${restart.seconds.toFixed(3)} s; ${restartDiffs} changed answers, ${stored.mainDiffs} differ from the bench's index`);
     if (restartDiffs > 0) report.problems.push(`Uploads: ${restartDiffs} of ${restart.after.length} answers changed across the restart from the store.`);
     if (stored.mainDiffs > 0) report.problems.push(`Uploads: ${stored.mainDiffs} of ${restart.after.length} answers of the uploaded network differ from the bench's index.`);
+
+    log('dig requests over HTTP: the service on the stored network, autocannon on loopback');
+    settle(pause);
+    report.http = await bothCores(() => runHttp(ctx, dataDir));
 
     log('  engine without store');
     const memoryOnly = await bothCores(() => memoryRun(ctx, files, owners, pause, workerFile));

@@ -88,6 +88,16 @@ export function judgeTargets(r: BenchReport): TargetResult[] {
     out.push({ name: 'batches: memory added per worker under 50 MB (RSS)', measured: mib(added), pass: added < 50 * 1024 * 1024 });
   }
   out.push(...ingestTargets(r));
+  const h = r.http;
+  if (h && 'rows' in h && h.rows.length > 0) {
+    const slowest = h.rows.reduce((a, b) => (b.perSecond < a.perSecond ? b : a));
+    const worstP99 = h.rows.reduce((a, b) => (b.p99Ms > a.p99Ms ? b : a));
+    out.push({
+      name: 'HTTP: at least 3,000 dig requests/s with p99 under 50 ms (loopback, autocannon, whole network)',
+      measured: `lowest ${int(slowest.perSecond)}/s (${slowest.shape}), highest p99 ${worstP99.p99Ms} ms (${worstP99.shape})`,
+      pass: slowest.perSecond >= 3000 && worstP99.p99Ms < 50
+    });
+  }
   return out;
 }
 
@@ -285,6 +295,7 @@ export function renderMarkdown(r: BenchReport): string {
 
   if (r.batches) out.push(...renderBatches(r));
   out.push(...renderIngest(r));
+  out.push(...renderHttp(r));
 
   out.push('## Targets', '');
   out.push(table(['target', 'measured', 'result'], judgeTargets(r).map((t) => [t.name, t.measured, verdict(t.pass)])), '');
@@ -490,6 +501,35 @@ function renderIngest(r: BenchReport): string[] {
     `Start-up: \`new SqliteStore\` + \`new Engine({ workers: 2, store })\` until the snapshot is set and answers (each owner's stored buffers ` +
       `read, nothing parsed) in ${secs(g.restart.seconds)}; the owners merged into one index ${secs(g.restart.mergeSeconds)} later. ${g.restart.digs} dig areas x b = ${g.restart.infoZones.join(', ')}: ${g.restart.diffs} answers ` +
       `(features, zones, distances) changed across the restart; ${g.restart.mainDiffs} differ from the bench's index built from the generated features.`,
+    ''
+  );
+  return out;
+}
+
+/** Dig requests over HTTP with autocannon, beside PostGIS's single prepared query for the same digs. */
+function renderHttp(r: BenchReport): string[] {
+  const out: string[] = ['## Dig requests over HTTP', ''];
+  const h = r.http;
+  if (!h) return [...out, 'Not run.', ''];
+  if ('unavailable' in h) return [...out, `Not run: ${h.unavailable}.`, ''];
+  out.push(
+    `The built service (\`node dist/src/server.js\`, one process, 1 worker thread) on the store the upload phase filled (${int(h.features)} features), ` +
+      `started in ${secs(h.startSeconds)}; autocannon in the bench's process on loopback, ${h.rows[0]?.connections ?? 0} connections, each ` +
+      'cycling through 500 of the bench\'s digs of the shape as `POST /v1/dig-requests` (EPSG:25832, b = 2 m, bearer key of a contractor): every ' +
+      'answer a whole package (conflicts with their clipped geometry and precautions), stored and written to the audit log (SQLite, synchronous = FULL) ' +
+      'before it is sent. Rate limits off, the overload guard off. Both on the same 2 cores. PostGIS: the same digs, one prepared statement each over ' +
+      'its Unix socket (answers only, nothing stored), from the peers table.',
+    ''
+  );
+  const pgSingle = (shape: string): string => {
+    const row = r.rows.find((x) => x.shape === shape && x.b === 2);
+    return row?.postgis ? `${(row.postgis.single.p50 / 1000).toFixed(2)} / ${(row.postgis.single.p99 / 1000).toFixed(2)}` : '-';
+  };
+  out.push(
+    table(
+      ['dig shape', 'requests in ' + `${h.rows[0]?.seconds ?? 0} s`, 'dig requests/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx / errors', 'PostGIS single p50 / p99 ms'],
+      h.rows.map((x) => [x.shape, int(x.requests), int(x.perSecond), String(x.p50Ms), String(x.p99Ms), String(x.maxMs), `${x.non2xx} / ${x.errors}`, pgSingle(x.shape)])
+    ),
     ''
   );
   return out;

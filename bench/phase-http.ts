@@ -1,0 +1,135 @@
+/**
+ * Dig requests over HTTP: the built service (`dist/src/server.js`) started as its own process on
+ * the store the upload phase filled (the whole bench network), and autocannon on loopback sending
+ * `POST /v1/dig-requests` with the bench's building-sized and 500 x 500 m digs. Each request is a
+ * whole package: every conflict with its geometry, precautions, the package stored and audited.
+ * PostGIS's single prepared query for the same digs is in the peers table.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { SqliteStore } from '../src/store/sqlite.js';
+import { hashToken, newToken } from '../src/store/tokens.js';
+import type { BenchContext } from './context.js';
+import type { DigShape } from './digs.js';
+
+const SHAPES: readonly DigShape[] = ['building', 'square'];
+const CONNECTIONS = 16;
+const DURATION_S = 10;
+const WARM_UP_S = 3;
+const INFO_ZONE = 2;
+/** Distinct dig requests each connection cycles through. */
+const REQUESTS_PER_SHAPE = 500;
+
+export interface HttpRow {
+  shape: DigShape;
+  connections: number;
+  seconds: number;
+  requests: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  non2xx: number;
+  errors: number;
+}
+
+export type HttpReport = { rows: HttpRow[]; startSeconds: number; features: number } | { unavailable: string };
+
+/** Starts the service on `dataDir` and resolves with its URL once it listens. */
+async function startService(dataDir: string): Promise<{ child: ChildProcess; url: string; startSeconds: number }> {
+  const server = fileURLToPath(new URL('../dist/src/server.js', import.meta.url));
+  if (!existsSync(server)) throw new Error('dist/src/server.js is missing: npm run build');
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [server], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LER_DATA_DIR: dataDir,
+      LER_DEMO: '0',
+      LER_WORKERS: '1',
+      LER_LOG_LEVEL: 'warn',
+      LER_ADMIN_TOKEN: newToken(),
+      LER_RATE_LIMIT_MAX: String(Number.MAX_SAFE_INTEGER),
+      LER_MAX_EVENT_LOOP_DELAY_MS: '0'
+    },
+    stdio: ['ignore', 'pipe', 'pipe']
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the service did not start in 120 s: ${out.slice(-500)}`)), 120_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening at (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the service exited (${String(code)}): ${out.slice(-500)}`));
+    });
+  });
+  return { child, url, startSeconds: (performance.now() - t0) / 1000 };
+}
+
+function run(opts: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+export async function runHttp(ctx: BenchContext, dataDir: string): Promise<HttpReport> {
+  const { opts } = ctx;
+  if (opts.smoke) return { unavailable: 'not run in a smoke run' };
+  const token = newToken();
+  const store = new SqliteStore({ dataDir });
+  try {
+    store.putApiKey({ hash: hashToken(token), role: 'contractor', owner: null, name: 'bench' });
+  } finally {
+    store.close();
+  }
+  let service: Awaited<ReturnType<typeof startService>>;
+  try {
+    service = await startService(dataDir);
+  } catch (error) {
+    return { unavailable: (error as Error).message };
+  }
+  const { child, url, startSeconds } = service;
+  opts.log(`  service at ${url}, started in ${startSeconds.toFixed(1)} s`);
+  try {
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const rows: HttpRow[] = [];
+    for (const shape of SHAPES) {
+      const digs = (ctx.byShape.get(shape) ?? []).slice(0, REQUESTS_PER_SHAPE);
+      const requests = digs.map((d) => ({ method: 'POST' as const, path: '/v1/dig-requests', headers, body: JSON.stringify({ geometry: d.geometry, crs: 'EPSG:25832', infoZone: INFO_ZONE }) }));
+      // Warm-up (and the service's background merge into one index) before the timed run.
+      await run({ url, connections: CONNECTIONS, duration: WARM_UP_S, requests });
+      const r = await run({ url, connections: CONNECTIONS, duration: DURATION_S, requests });
+      const row: HttpRow = {
+        shape,
+        connections: CONNECTIONS,
+        seconds: DURATION_S,
+        requests: r.requests.total,
+        perSecond: r.requests.average,
+        p50Ms: r.latency.p50,
+        p99Ms: r.latency.p99,
+        maxMs: r.latency.max,
+        non2xx: r.non2xx,
+        errors: r.errors + r.timeouts
+      };
+      rows.push(row);
+      opts.log(`  ${shape}: ${row.perSecond.toFixed(0)} dig requests/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, ${row.non2xx} non-2xx, ${row.errors} errors`);
+      if (row.non2xx > 0 || row.errors > 0) ctx.report.problems.push(`HTTP: ${row.non2xx} non-2xx answers and ${row.errors} errors on ${shape} dig requests.`);
+    }
+    return { rows, startSeconds, features: ctx.index.featureCount };
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+}
