@@ -90,8 +90,11 @@ export interface PackageContext {
 
 const DAY = 86_400_000;
 
-/** Answers a dig request and stores the package under its requester; audited. */
-export function createPackage(ctx: PackageContext, requester: string, body: DigRequestBody): ServicePackage {
+/**
+ * Answers a dig request and stores the package under its requester, audited; resolves once both are
+ * durable, with the package and its JSON (written once, stored and sent as it is).
+ */
+export async function createPackage(ctx: PackageContext, requester: string, body: DigRequestBody): Promise<{ pkg: ServicePackage; json: string }> {
   const now = (ctx.now ?? (() => new Date()))();
   const infoZone = checkInfoZone(body.infoZone);
   if (infoZone > ctx.limits.maxInfoZone) {
@@ -171,8 +174,8 @@ export function createPackage(ctx: PackageContext, requester: string, body: DigR
   };
   // Stored as the engine stores its own packages (id, digArea, infoZone, crs, networkVersions), so
   // engine.rebuildPackage can answer it again from the same versions.
-  ctx.store.saveDigRequest(pkg.id, requester, pkg);
-  ctx.store.audit({
+  const json = JSON.stringify(pkg);
+  await ctx.store.recordDigRequest(pkg.id, requester, json, {
     actor: requester,
     action: 'dig-request.create',
     owner: null,
@@ -187,7 +190,7 @@ export function createPackage(ctx: PackageContext, requester: string, body: DigR
       owners: owners.map((o) => ({ owner: o.owner, status: o.status, conflicts: o.conflicts.length }))
     }
   });
-  return pkg;
+  return { pkg, json };
 }
 
 function packageConflict(c: Conflict, matrix: PrecautionMatrix, workType: string, contact: string | null): PackageConflict {

@@ -56,13 +56,26 @@ export function workTypesOf(matrix: PrecautionMatrix): string[] {
   return [...set];
 }
 
-/** The precautions for one line, with `{distance}` and `{contact}` filled in. */
+const filled = new WeakMap<PrecautionMatrix, Map<string, Precaution[]>>();
+
+/**
+ * The precautions for one line, with `{distance}` and `{contact}` filled in. Lines of the same class,
+ * margin and owner share one list: treat it as read-only.
+ */
 export function precautionsFor(matrix: PrecautionMatrix, fareklasse: string | null, margin: number, workType: string, contact: string | null): Precaution[] {
-  const r = matrix.rows[fareklasse ?? 'ukendt'] ?? matrix.rows.ukendt ?? {};
-  const list = r[workType] ?? [];
-  const distance = (Math.ceil(Math.max(margin, matrix.minHandDig) * 100) / 100).toFixed(2);
-  const who = contact ?? 'see the owner\'s contact in the package';
-  return list.map((p) => ({ code: p.code, text: p.text.replaceAll('{distance}', distance).replaceAll('{contact}', who) }));
+  let memo = filled.get(matrix);
+  if (memo === undefined) filled.set(matrix, (memo = new Map()));
+  const key = `${fareklasse ?? ''}\u0000${margin}\u0000${workType}\u0000${contact ?? ''}\u0000${contact === null ? 0 : 1}`;
+  let list = memo.get(key);
+  if (list === undefined) {
+    const r = matrix.rows[fareklasse ?? 'ukendt'] ?? matrix.rows.ukendt ?? {};
+    const distance = (Math.ceil(Math.max(margin, matrix.minHandDig) * 100) / 100).toFixed(2);
+    const who = contact ?? 'see the owner\'s contact in the package';
+    list = (r[workType] ?? []).map((p) => ({ code: p.code, text: p.text.replaceAll('{distance}', distance).replaceAll('{contact}', who) }));
+    if (memo.size >= 10_000) memo.clear();
+    memo.set(key, list);
+  }
+  return list;
 }
 
 /** Reads and checks a matrix file; throws an Error that names what is wrong. */

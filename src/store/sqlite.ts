@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LerError } from '../errors.js';
 import type { SnapshotBuffers } from '../index/network-index.js';
+import { GroupCommit } from './group-commit.js';
+import { journalWriter, type JournalRecord } from './journal.js';
 import { MIGRATIONS } from './migrations.js';
 import type { ApiKeyRecord, AuditEvent, NetworkVersionRecord, OwnerProfile, ServiceStore } from './store.js';
 
@@ -17,7 +19,11 @@ export interface SqliteStoreOptions {
   dataDir?: string;
   /** Versions kept per owner, the current one included; default 5. */
   history?: number;
+  /** The writer thread's module (workers/store-writer); for tests. */
+  writerFile?: string;
 }
+
+const CACHE_MS = 5000;
 
 const PIECE = 64 * 1024 * 1024;
 const PARTS = ['columns', 'chunks', 'tree'] as const;
@@ -29,6 +35,12 @@ export class SqliteStore implements ServiceStore {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly keep: number;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly commits: GroupCommit;
+  private readonly journal: (records: readonly JournalRecord[]) => void;
+  /** Lookups on every request, kept a few seconds: another process may change the same file. */
+  private readonly keys = new Memo<ApiKeyRecord>(CACHE_MS);
+  private readonly profiles = new Memo<OwnerProfile | null>(CACHE_MS);
 
   constructor(opts: SqliteStoreOptions = {}) {
     const dir = opts.dataDir ?? process.env.LER_DATA_DIR ?? './data';
@@ -41,25 +53,35 @@ export class SqliteStore implements ServiceStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.schemaVersion = this.migrate();
+    this.journal = journalWriter(this.db);
+    this.commits = new GroupCommit(this.path, this.journal, opts.writerFile);
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (s === undefined) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
   }
 
   /** Runs the migrations not yet applied, each in its own transaction; returns the schema version. */
   private migrate(): number {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
-    const done = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => Number(r.version)));
+    const done = new Set((this.stmt('SELECT version FROM schema_migrations').all() as Row[]).map((r) => Number(r.version)));
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;
       this.db.transaction(() => {
         this.db.exec(m.sql);
-        this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, new Date().toISOString());
+        this.stmt('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, new Date().toISOString());
       })();
     }
     return Math.max(0, ...MIGRATIONS.map((m) => m.version));
   }
 
   currentVersions(): NetworkVersionRecord[] {
-    const rows = this.db
-      .prepare(
+    const rows = this.stmt(
         `SELECT v.owner, v.version, v.features, v.bytes, v.created_at FROM network_versions v
          JOIN (SELECT owner, max(version) AS version FROM network_versions GROUP BY owner) c ON c.owner = v.owner AND c.version = v.version
          ORDER BY v.owner`
@@ -69,15 +91,14 @@ export class SqliteStore implements ServiceStore {
   }
 
   history(owner: string): NetworkVersionRecord[] {
-    const rows = this.db.prepare('SELECT owner, version, features, bytes, created_at FROM network_versions WHERE owner = ? ORDER BY version DESC').all(owner) as Row[];
+    const rows = this.stmt('SELECT owner, version, features, bytes, created_at FROM network_versions WHERE owner = ? ORDER BY version DESC').all(owner) as Row[];
     return rows.map(versionOf);
   }
 
   loadSnapshot(owner: string, version: number): SnapshotBuffers {
     const out: Partial<Record<(typeof PARTS)[number], SharedArrayBuffer>> = {};
     for (const part of PARTS) {
-      const pieces = this.db
-        .prepare('SELECT data FROM snapshot_pieces WHERE owner = ? AND version = ? AND part = ? ORDER BY seq')
+      const pieces = this.stmt('SELECT data FROM snapshot_pieces WHERE owner = ? AND version = ? AND part = ? ORDER BY seq')
         .all(owner, version, part) as { data: Buffer }[];
       if (pieces.length === 0) throw new LerError('STORE_CORRUPT', {}, `No ${part} stored for ${owner} version ${version}.`);
       const size = pieces.reduce((s, p) => s + p.data.length, 0);
@@ -95,10 +116,11 @@ export class SqliteStore implements ServiceStore {
 
   saveVersion(owner: string, version: number, buffers: SnapshotBuffers, features: number): NetworkVersionRecord {
     const createdAt = new Date().toISOString();
+    this.profiles.delete(owner);
     let bytes = 0;
-    const insertPiece = this.db.prepare('INSERT INTO snapshot_pieces (owner, version, part, seq, data) VALUES (?, ?, ?, ?, ?)');
+    const insertPiece = this.stmt('INSERT INTO snapshot_pieces (owner, version, part, seq, data) VALUES (?, ?, ?, ?, ?)');
     this.db.transaction(() => {
-      this.db.prepare('INSERT INTO owners (owner, created_at) VALUES (?, ?) ON CONFLICT (owner) DO NOTHING').run(owner, createdAt);
+      this.stmt('INSERT INTO owners (owner, created_at) VALUES (?, ?) ON CONFLICT (owner) DO NOTHING').run(owner, createdAt);
       for (const part of PARTS) {
         const all = new Uint8Array(buffers[part]);
         bytes += all.length;
@@ -106,71 +128,86 @@ export class SqliteStore implements ServiceStore {
           insertPiece.run(owner, version, part, seq, Buffer.from(all.subarray(at, Math.min(all.length, at + PIECE))));
         }
       }
-      this.db.prepare('INSERT INTO network_versions (owner, version, features, bytes, created_at) VALUES (?, ?, ?, ?, ?)').run(owner, version, features, bytes, createdAt);
+      this.stmt('INSERT INTO network_versions (owner, version, features, bytes, created_at) VALUES (?, ?, ?, ?, ?)').run(owner, version, features, bytes, createdAt);
       // History: the newest `keep` versions stay.
-      const old = this.db.prepare('SELECT version FROM network_versions WHERE owner = ? ORDER BY version DESC LIMIT -1 OFFSET ?').all(owner, this.keep) as Row[];
+      const old = this.stmt('SELECT version FROM network_versions WHERE owner = ? ORDER BY version DESC LIMIT -1 OFFSET ?').all(owner, this.keep) as Row[];
       for (const r of old) {
-        this.db.prepare('DELETE FROM snapshot_pieces WHERE owner = ? AND version = ?').run(owner, r.version);
-        this.db.prepare('DELETE FROM network_versions WHERE owner = ? AND version = ?').run(owner, r.version);
+        this.stmt('DELETE FROM snapshot_pieces WHERE owner = ? AND version = ?').run(owner, r.version);
+        this.stmt('DELETE FROM network_versions WHERE owner = ? AND version = ?').run(owner, r.version);
       }
     })();
     return { owner, version, features, bytes, createdAt };
   }
 
   removeOwner(owner: string): void {
+    this.profiles.delete(owner);
     this.db.transaction(() => {
-      for (const table of ['snapshot_pieces', 'network_versions', 'interest_areas', 'owners']) this.db.prepare(`DELETE FROM ${table} WHERE owner = ?`).run(owner);
+      for (const table of ['snapshot_pieces', 'network_versions', 'interest_areas', 'owners']) this.stmt(`DELETE FROM ${table} WHERE owner = ?`).run(owner);
     })();
   }
 
   putInterestAreas(owner: string, areas: unknown): void {
+    this.profiles.delete(owner);
     // An owner without an uploaded network may still register where it has lines.
-    this.db.prepare('INSERT INTO owners (owner, created_at) VALUES (?, ?) ON CONFLICT (owner) DO NOTHING').run(owner, new Date().toISOString());
-    this.db
-      .prepare('INSERT INTO interest_areas (owner, body, updated_at) VALUES (?, ?, ?) ON CONFLICT (owner) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at')
+    this.stmt('INSERT INTO owners (owner, created_at) VALUES (?, ?) ON CONFLICT (owner) DO NOTHING').run(owner, new Date().toISOString());
+    this.stmt('INSERT INTO interest_areas (owner, body, updated_at) VALUES (?, ?, ?) ON CONFLICT (owner) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at')
       .run(owner, JSON.stringify(areas), new Date().toISOString());
   }
 
   interestAreas(owner: string): unknown {
-    const row = this.db.prepare('SELECT body FROM interest_areas WHERE owner = ?').get(owner) as Row | undefined;
+    const row = this.stmt('SELECT body FROM interest_areas WHERE owner = ?').get(owner) as Row | undefined;
     return row ? (JSON.parse(String(row.body)) as unknown) : null;
   }
 
+  recordDigRequest(id: string, requester: string, body: string, event: Omit<AuditEvent, 'at'>): Promise<void> {
+    const at = new Date().toISOString();
+    return this.commits.write([
+      { kind: 'digRequest', id, requester, body, createdAt: at },
+      { kind: 'audit', at, actor: event.actor, action: event.action, owner: event.owner, detail: JSON.stringify(event.detail) }
+    ]);
+  }
+
+  /** Transactions the writer thread has committed, and the records in them. */
+  get groupCommits(): { commits: number; records: number } {
+    return { commits: this.commits.commits, records: this.commits.records };
+  }
+
   saveDigRequest(id: string, requester: string, body: unknown): void {
-    this.db.prepare('INSERT INTO dig_requests (id, requester, body, created_at) VALUES (?, ?, ?, ?)').run(id, requester, JSON.stringify(body), new Date().toISOString());
+    this.stmt('INSERT INTO dig_requests (id, requester, body, created_at) VALUES (?, ?, ?, ?)').run(id, requester, JSON.stringify(body), new Date().toISOString());
   }
 
   digRequest(id: string): { requester: string; body: unknown; createdAt: string } | null {
-    const row = this.db.prepare('SELECT requester, body, created_at FROM dig_requests WHERE id = ?').get(id) as Row | undefined;
+    const row = this.stmt('SELECT requester, body, created_at FROM dig_requests WHERE id = ?').get(id) as Row | undefined;
     return row ? { requester: String(row.requester), body: JSON.parse(String(row.body)) as unknown, createdAt: String(row.created_at) } : null;
   }
 
   putApiKey(key: Omit<ApiKeyRecord, 'createdAt'>): void {
     if (!/^[0-9a-f]{64}$/.test(key.hash)) throw new LerError('OPTION_INVALID', { pointer: '/hash' }, 'An API key is stored as the hex SHA-256 of its token.');
-    this.db.prepare('INSERT INTO api_keys (hash, role, owner, name, created_at) VALUES (?, ?, ?, ?, ?)').run(key.hash, key.role, key.owner, key.name, new Date().toISOString());
+    this.stmt('INSERT INTO api_keys (hash, role, owner, name, created_at) VALUES (?, ?, ?, ?, ?)').run(key.hash, key.role, key.owner, key.name, new Date().toISOString());
   }
 
   findApiKey(hash: string): ApiKeyRecord | null {
-    const row = this.db.prepare('SELECT hash, role, owner, name, created_at FROM api_keys WHERE hash = ?').get(hash) as Row | undefined;
+    const known = this.keys.get(hash);
+    if (known !== undefined) return known;
+    const row = this.stmt('SELECT hash, role, owner, name, created_at FROM api_keys WHERE hash = ?').get(hash) as Row | undefined;
     if (!row) return null;
-    return { hash: String(row.hash), role: row.role as ApiKeyRecord['role'], owner: (row.owner as string | null) ?? null, name: (row.name as string | null) ?? null, createdAt: String(row.created_at) };
+    return this.keys.set(hash, { hash: String(row.hash), role: row.role as ApiKeyRecord['role'], owner: (row.owner as string | null) ?? null, name: (row.name as string | null) ?? null, createdAt: String(row.created_at) });
   }
 
   audit(event: Omit<AuditEvent, 'at'>): void {
-    this.db
-      .prepare('INSERT INTO audit_log (at, actor, action, owner, detail) VALUES (?, ?, ?, ?, ?)')
+    this.stmt('INSERT INTO audit_log (at, actor, action, owner, detail) VALUES (?, ?, ?, ?, ?)')
       .run(new Date().toISOString(), event.actor, event.action, event.owner, JSON.stringify(event.detail));
   }
 
   auditLog(limit = 100): AuditEvent[] {
-    const rows = this.db.prepare('SELECT at, actor, action, owner, detail FROM audit_log ORDER BY id DESC LIMIT ?').all(limit) as Row[];
+    const rows = this.stmt('SELECT at, actor, action, owner, detail FROM audit_log ORDER BY id DESC LIMIT ?').all(limit) as Row[];
     return rows.map((r) => ({ at: String(r.at), actor: String(r.actor), action: String(r.action), owner: (r.owner as string | null) ?? null, detail: JSON.parse(String(r.detail)) as Record<string, unknown> }));
   }
 
   putOwnerProfile(profile: OwnerProfile): void {
+    this.profiles.delete(profile.owner);
     const now = new Date().toISOString();
-    this.db
-      .prepare(
+    this.stmt(
         `INSERT INTO owners (owner, name, contact, requires_marking, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (owner) DO UPDATE SET name = excluded.name, contact = excluded.contact, requires_marking = excluded.requires_marking, updated_at = excluded.updated_at`
       )
@@ -178,29 +215,59 @@ export class SqliteStore implements ServiceStore {
   }
 
   ownerProfile(owner: string): OwnerProfile | null {
-    const row = this.db.prepare('SELECT owner, name, contact, requires_marking FROM owners WHERE owner = ?').get(owner) as Row | undefined;
-    return row ? profileOf(row) : null;
+    const known = this.profiles.get(owner);
+    if (known !== undefined) return known;
+    const row = this.stmt('SELECT owner, name, contact, requires_marking FROM owners WHERE owner = ?').get(owner) as Row | undefined;
+    return this.profiles.set(owner, row ? profileOf(row) : null);
   }
 
   ownerProfiles(): OwnerProfile[] {
-    return (this.db.prepare('SELECT owner, name, contact, requires_marking FROM owners ORDER BY owner').all() as Row[]).map(profileOf);
+    return (this.stmt('SELECT owner, name, contact, requires_marking FROM owners ORDER BY owner').all() as Row[]).map(profileOf);
   }
 
   interestAreaOwners(): string[] {
-    return (this.db.prepare('SELECT owner FROM interest_areas ORDER BY owner').all() as Row[]).map((r) => String(r.owner));
+    return (this.stmt('SELECT owner FROM interest_areas ORDER BY owner').all() as Row[]).map((r) => String(r.owner));
   }
 
   listApiKeys(): ApiKeyRecord[] {
-    const rows = this.db.prepare('SELECT hash, role, owner, name, created_at FROM api_keys ORDER BY created_at, hash').all() as Row[];
+    const rows = this.stmt('SELECT hash, role, owner, name, created_at FROM api_keys ORDER BY created_at, hash').all() as Row[];
     return rows.map((row) => ({ hash: String(row.hash), role: row.role as ApiKeyRecord['role'], owner: (row.owner as string | null) ?? null, name: (row.name as string | null) ?? null, createdAt: String(row.created_at) }));
   }
 
   deleteApiKey(hash: string): boolean {
-    return this.db.prepare('DELETE FROM api_keys WHERE hash = ?').run(hash).changes > 0;
+    this.keys.delete(hash);
+    return this.stmt('DELETE FROM api_keys WHERE hash = ?').run(hash).changes > 0;
   }
 
   close(): void {
+    this.commits.close();
     if (this.db.open) this.db.close();
+  }
+}
+
+/** Values kept for `ms` milliseconds. */
+class Memo<T> {
+  private readonly entries = new Map<string, { value: T; until: number }>();
+  constructor(private readonly ms: number) {}
+
+  get(key: string): T | undefined {
+    const e = this.entries.get(key);
+    if (e === undefined) return undefined;
+    if (e.until < Date.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return e.value;
+  }
+
+  set(key: string, value: T): T {
+    if (this.entries.size >= 10_000) this.entries.clear();
+    this.entries.set(key, { value, until: Date.now() + this.ms });
+    return value;
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
   }
 }
 

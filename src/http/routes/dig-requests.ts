@@ -8,7 +8,7 @@ import { LerError } from '../../errors.js';
 import { mayRead, type Principal } from '../auth.js';
 import { BEARER, ID_PARAM, principal, problems, type ServiceContext } from '../context.js';
 import { createPackage, STATUS, type DigRequestBody, type ServicePackage } from '../dig-package.js';
-import { packageGeoJson, packageSvg } from '../package-views.js';
+import { packageGeoJson, packagePngAsync, packageSvg } from '../package-views.js';
 import { WORK_TYPES } from '../precautions.js';
 
 const ACCESS = { access: { roles: ['contractor', 'admin'] } } as const;
@@ -102,15 +102,16 @@ export function digRequestRoutes(ctx: ServiceContext) {
         }
       },
       async (request, reply) => {
-        let pkg: ServicePackage;
+        let answer: Awaited<ReturnType<typeof createPackage>>;
         try {
-          pkg = createPackage({ ...ctx, limits: ctx.config.limits }, principal(request).id, request.body);
+          answer = await createPackage({ ...ctx, limits: ctx.config.limits }, principal(request).id, request.body);
         } catch (error) {
           ctx.metrics.digRequests.inc({ result: 'rejected' });
           throw error;
         }
         ctx.metrics.digRequests.inc({ result: 'ok' });
-        return reply.code(201).header('location', `/v1/dig-requests/${pkg.id}`).send(pkg);
+        // The package's JSON as stored, sent as it is.
+        return reply.code(201).header('location', `/v1/dig-requests/${answer.pkg.id}`).type('application/json; charset=utf-8').send(answer.json);
       }
     );
 
@@ -131,10 +132,19 @@ export function digRequestRoutes(ctx: ServiceContext) {
 
     app.get<{ Params: { id: string } }>(
       '/v1/dig-requests/:id/map.svg',
-      { config: ACCESS, schema: { tags: ['dig requests'], summary: 'A plain map of the package (SVG)', security: BEARER, params: ID_PARAM, produces: ['image/svg+xml'], response: problems(401, 403, 404) } },
+      { config: ACCESS, schema: { tags: ['dig requests'], summary: 'The package map: an A4 landscape sheet with the dig area, information zone, lines by fareklasse, scale, legend and owners (SVG)', security: BEARER, params: ID_PARAM, produces: ['image/svg+xml'], response: problems(401, 403, 404) } },
       async (request, reply) => {
         const pkg = stored(request.params.id, principal(request));
-        return reply.type('image/svg+xml; charset=utf-8').send(packageSvg(pkg));
+        return reply.type('image/svg+xml; charset=utf-8').header('content-disposition', `inline; filename="dig-request-${pkg.id}.svg"`).send(packageSvg(pkg));
+      }
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/v1/dig-requests/:id/map.png',
+      { config: ACCESS, schema: { tags: ['dig requests'], summary: 'The package map as a PNG, A4 landscape at 150 dpi', security: BEARER, params: ID_PARAM, produces: ['image/png'], response: problems(401, 403, 404) } },
+      async (request, reply) => {
+        const pkg = stored(request.params.id, principal(request));
+        return reply.type('image/png').header('content-disposition', `inline; filename="dig-request-${pkg.id}.png"`).send(await packagePngAsync(pkg));
       }
     );
   };
