@@ -81,6 +81,22 @@ describe('ler import', () => {
     expect(storeState(data, 'dk-el')?.version).toBe(1);
   });
 
+  it('rejects UTM coordinates read as lon/lat (no crs member, no --crs) and says to give --crs', async () => {
+    const path = tmp.file('el-bare.geojson');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(path, JSON.stringify({ type: 'FeatureCollection', features: el.features }));
+    const dir = tmp.file('data-bare');
+    const [bare, declared] = await Promise.all([
+      runCli(['import', 'dk-el', path, '--data-dir', dir, '--workers', '0', '--quiet']),
+      runCli(['import', 'dk-el', path, '--data-dir', tmp.file('data-bare-crs'), '--workers', '0', '--quiet', '--crs', CRS])
+    ]);
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toMatch(/^ler import: UPLOAD_REJECTED: .*COORDINATE_OUT_OF_EXTENT.* Check the CRS: give --crs EPSG:25832 for UTM metres; lon\/lat \(EPSG:4326\) is the default\.$/m);
+    expect(storeState(dir, 'dk-el')).toBeNull();
+    expect(declared.code, declared.stderr).toBe(0);
+    expect(declared.stdout).toBe(`dk-el: version 1, ${el.features.length} features\n`);
+  });
+
   it('keeps the valid features with --skip-invalid and says how many it skipped', async () => {
     const features = structuredClone(el.features);
     features[4].properties = { ...features[4].properties, fareklasse: 'lidt farlig' };

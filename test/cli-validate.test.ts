@@ -78,7 +78,10 @@ describe('ler validate', () => {
     const bare = JSON.stringify({ type: 'FeatureCollection', features: clean.slice(0, 5) });
     const lonLat = await runCli(['validate', '-'], { input: bare });
     expect(lonLat.code).toBe(1);
-    expect(lonLat.stdout).toContain('COORDINATE_OUT_OF_EXTENT');
+    expect(lonLat.stdout).toMatch(/^error {3}COORDINATE_OUT_OF_EXTENT \(5\): /m);
+    // Every feature invalid is a finding of the report, not a file that could not be read; stderr says what to do.
+    expect(lonLat.stdout).toMatch(/^-: 5 features: 5 errors in 5 features, \d+ warnings?\.$/m);
+    expect(lonLat.stderr.trim().split('\n').at(-1)).toBe('ler validate: Check the CRS: give --crs EPSG:25832 for UTM metres; lon/lat (EPSG:4326) is the default.');
     const utm = await runCli(['validate', '--crs', 'EPSG:25832', '-'], { input: bare });
     expect(utm.code).toBe(0);
     expect(utm.stdout).toContain('5 features: 0 errors');

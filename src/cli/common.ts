@@ -110,9 +110,19 @@ export const CRS_OPTION = { crs: { type: 'string' } } as const;
 /** What to do about some errors, beyond what the code says. */
 const HINTS: Partial<Record<string, string>> = {
   NETWORK_EMPTY: 'Import a network first: ler import <owner> <network.geojson>.',
-  COORDINATE_OUT_OF_EXTENT: 'Give --crs EPSG:25832 if the coordinates are UTM metres.',
+  COORDINATE_OUT_OF_EXTENT: 'Check the CRS: give --crs EPSG:25832 for UTM metres; lon/lat (EPSG:4326) is the default.',
   CRS_DECLARED_LATE: 'Give --crs.'
 };
+
+/** What to do about the codes a report or a batch's failed areas hold, one sentence each (none for most codes). */
+export function hintsFor(codes: Iterable<string>): string[] {
+  const hints = new Set<string>();
+  for (const code of codes) {
+    const hint = HINTS[code];
+    if (hint !== undefined) hints.add(hint);
+  }
+  return [...hints];
+}
 
 /** One line for any error: a LerError's code and message (which names feature, id and pointer). */
 export function describeError(error: unknown): string {

@@ -5,7 +5,7 @@
  */
 import type { Engine } from '../../engine.js';
 import { LerError } from '../../errors.js';
-import { CRS_OPTION, DATA_DIR_OPTION, EXIT, Failure, UsageError, dataDir, describeError, num, positionals, str, workers, type CommandSpec, type Io, type ParsedArgs } from '../common.js';
+import { CRS_OPTION, DATA_DIR_OPTION, EXIT, Failure, UsageError, dataDir, describeError, hintsFor, num, positionals, str, workers, type CommandSpec, type Io, type ParsedArgs } from '../common.js';
 import { openSource, type CountedSource } from '../input.js';
 import { uploadRemote, type RemoteAnswer } from '../remote.js';
 import { Progress } from '../progress.js';
@@ -21,7 +21,7 @@ class Interrupted extends Error {
 
 export const importCommand: CommandSpec = {
   name: 'import',
-  summary: "replace an owner's network in the local store from a GeoJSON file",
+  summary: "replace an owner's network from a GeoJSON file, locally or at a service",
   options: {
     ...DATA_DIR_OPTION,
     ...CRS_OPTION,
@@ -113,7 +113,8 @@ Examples:
         const summary = report.summary();
         const text = formatReport(summary, { all: args.values.all === true });
         if (text) io.stderr.write(`${text}\n`);
-        io.stderr.write(`ler import: ${describeError(error)}\nNothing was stored: ${owner} ${before > 0 ? `stays at version ${before}` : 'has no network'}.\n`);
+        const hints = hintsFor(Object.keys(summary.byCode)).filter((h) => !describeError(error).includes(h));
+        io.stderr.write(`ler import: ${describeError(error)}${hints.length > 0 ? ` ${hints.join(' ')}` : ''}\nNothing was stored: ${owner} ${before > 0 ? `stays at version ${before}` : 'has no network'}.\n`);
         return EXIT.failed;
       }
       if (timer !== null) clearInterval(timer);
@@ -188,6 +189,16 @@ async function importRemote(args: ParsedArgs, io: Io, owner: string, url: string
     if (text) io.stderr.write(`${text}\n`);
   }
   const place = body.pointer ? ` (at ${body.pointer})` : '';
-  io.stderr.write(`ler import: ${body.code ?? `HTTP ${status}`}: ${body.title ?? ''}${body.detail ? ` ${body.detail}` : ''}${place}\n`);
+  const hints = [...hintsFor([...(body.code !== undefined ? [body.code] : []), ...Object.keys(report?.byCode ?? {})]), ...remoteAdvice(status)];
+  io.stderr.write(`ler import: ${body.code ?? `HTTP ${status}`}: ${body.title ?? ''}${body.detail ? ` ${body.detail}` : ''}${place}${hints.length > 0 ? ` ${hints.join(' ')}` : ''}\n`);
   return EXIT.failed;
+}
+
+/** What to do about an answer of the service, by its status. */
+function remoteAdvice(status: number): string[] {
+  if (status === 401) return ['Give a valid key with --token (or LER_TOKEN): an owner key for this owner, or admin.'];
+  if (status === 403) return ["Give this owner's own key (ler keys create --role owner --owner <owner> on the service's store), or an admin key."];
+  if (status === 413) return ['The file is larger than the service takes (LER_UPLOAD_LIMIT_BYTES): raise the limit there.'];
+  if (status === 429 || status === 503) return ['Try again later.'];
+  return [];
 }

@@ -1,6 +1,6 @@
 /** `ler validate`: the published rules over a file, without uploading it. */
 import { LerError } from '../../errors.js';
-import { CRS_OPTION, EXIT, describeError, oneOf, positionals, str, write, type CommandSpec } from '../common.js';
+import { CRS_OPTION, EXIT, describeError, hintsFor, oneOf, positionals, str, write, type CommandSpec } from '../common.js';
 import { openSource } from '../input.js';
 import { Progress } from '../progress.js';
 import { LISTED_PER_CODE, countsLine, formatReport } from '../report.js';
@@ -44,8 +44,9 @@ Examples:
     try {
       await buildFromStream(source.chunks, { owner: 'validate', report, invalid: 'skip', ...(crs !== undefined ? { crs } : {}) });
     } catch (error) {
-      // The file cannot be read on (framing, CRS, I/O): what was found before still counts.
-      fatal = error;
+      // The file cannot be read on (framing, CRS, I/O): what was found before still counts. A file
+      // read to its end whose every feature is invalid is no such failure: the report says it all.
+      if (!(error instanceof LerError && error.code === 'UPLOAD_REJECTED')) fatal = error;
     } finally {
       if (timer !== null) clearInterval(timer);
       progress?.finish(fatal === null ? { done: source.bytes, total: source.size, extra: `${report.features} features` } : undefined);
@@ -63,6 +64,8 @@ Examples:
       io.stderr.write(`ler validate: ${describeError(fatal)}\n`);
       return EXIT.failed;
     }
+    const hints = hintsFor(Object.keys(summary.byCode));
+    if (summary.errors > 0 && hints.length > 0) io.stderr.write(`ler validate: ${hints.join(' ')}\n`);
     return summary.errors > 0 ? EXIT.failed : EXIT.ok;
   }
 };
