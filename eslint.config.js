@@ -15,5 +15,17 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use an `as const` object instead of enum.' }],
       eqeqeq: ['error', 'smart']
     }
+  },
+  {
+    // The map page runs in the browser.
+    files: ['web/src/**/*.ts'],
+    languageOptions: {
+      globals: {
+        window: 'readonly', document: 'readonly', location: 'readonly', history: 'readonly', sessionStorage: 'readonly',
+        fetch: 'readonly', Response: 'readonly', Blob: 'readonly', File: 'readonly', URL: 'readonly', URLSearchParams: 'readonly',
+        XMLHttpRequest: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', requestAnimationFrame: 'readonly',
+        HTMLElement: 'readonly', Node: 'readonly'
+      }
+    }
   }
 );

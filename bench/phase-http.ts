@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { SqliteStore } from '../src/store/sqlite.js';
@@ -34,6 +34,12 @@ export interface HttpRow {
   maxMs: number;
   non2xx: number;
   errors: number;
+  /** CPU milliseconds per request: the service's main thread, the whole service (all its threads), autocannon. */
+  mainCpuMs: number;
+  serviceCpuMs: number;
+  clientCpuMs: number;
+  /** Mean answer size, bytes. */
+  bytesPerRequest: number;
 }
 
 export type HttpReport = { rows: HttpRow[]; startSeconds: number; features: number } | { unavailable: string };
@@ -78,6 +84,18 @@ async function startService(dataDir: string): Promise<{ child: ChildProcess; url
   return { child, url, startSeconds: (performance.now() - t0) / 1000 };
 }
 
+/** CPU time (ms) of a process, or of one of its threads, from /proc; NaN where there is none. */
+function cpuMs(pid: number, tid?: number): number {
+  try {
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 function run(opts: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
@@ -110,7 +128,11 @@ export async function runHttp(ctx: BenchContext, dataDir: string): Promise<HttpR
       const requests = digs.map((d) => ({ method: 'POST' as const, path: '/v1/dig-requests', headers, body: JSON.stringify({ geometry: d.geometry, crs: 'EPSG:25832', infoZone: INFO_ZONE }) }));
       // Warm-up (and the service's background merge into one index) before the timed run.
       await run({ url, connections: CONNECTIONS, duration: WARM_UP_S, requests });
+      const pid = child.pid ?? -1;
+      const [main0, all0, client0] = [cpuMs(pid, pid), cpuMs(pid), process.cpuUsage()];
       const r = await run({ url, connections: CONNECTIONS, duration: DURATION_S, requests });
+      const [main1, all1, client1] = [cpuMs(pid, pid), cpuMs(pid), process.cpuUsage(client0)];
+      const n = Math.max(1, r.requests.total);
       const row: HttpRow = {
         shape,
         connections: CONNECTIONS,
@@ -121,10 +143,14 @@ export async function runHttp(ctx: BenchContext, dataDir: string): Promise<HttpR
         p99Ms: r.latency.p99,
         maxMs: r.latency.max,
         non2xx: r.non2xx,
-        errors: r.errors + r.timeouts
+        errors: r.errors + r.timeouts,
+        mainCpuMs: (main1 - main0) / n,
+        serviceCpuMs: (all1 - all0) / n,
+        clientCpuMs: (client1.user + client1.system) / 1000 / n,
+        bytesPerRequest: r.throughput.total / n
       };
       rows.push(row);
-      opts.log(`  ${shape}: ${row.perSecond.toFixed(0)} dig requests/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, ${row.non2xx} non-2xx, ${row.errors} errors`);
+      opts.log(`  ${shape}: ${row.perSecond.toFixed(0)} dig requests/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, ${row.non2xx} non-2xx, ${row.errors} errors; CPU per request: main thread ${row.mainCpuMs.toFixed(3)} ms, service ${row.serviceCpuMs.toFixed(3)} ms, autocannon ${row.clientCpuMs.toFixed(3)} ms; ${row.bytesPerRequest.toFixed(0)} bytes`);
       if (row.non2xx > 0 || row.errors > 0) ctx.report.problems.push(`HTTP: ${row.non2xx} non-2xx answers and ${row.errors} errors on ${shape} dig requests.`);
     }
     return { rows, startSeconds, features: ctx.index.featureCount };

@@ -516,8 +516,10 @@ function renderHttp(r: BenchReport): string[] {
     `The built service (\`node dist/src/server.js\`, one process, 1 worker thread) on the store the upload phase filled (${int(h.features)} features), ` +
       `started in ${secs(h.startSeconds)}; autocannon in the bench's process on loopback, ${h.rows[0]?.connections ?? 0} connections, each ` +
       'cycling through 500 of the bench\'s digs of the shape as `POST /v1/dig-requests` (EPSG:25832, b = 2 m, bearer key of a contractor): every ' +
-      'answer a whole package (conflicts with their clipped geometry and precautions), stored and written to the audit log (SQLite, synchronous = FULL) ' +
-      'before it is sent. Rate limits off, the overload guard off. Both on the same 2 cores. PostGIS: the same digs, one prepared statement each over ' +
+      'answer a whole package (conflicts with their clipped geometry and precautions), stored with its audit entry (SQLite, synchronous = FULL, ' +
+      'written by group commit in the service\'s writer thread) before it is sent. Rate limits off, the overload guard off. Both on the same 2 cores. ' +
+      'CPU per request from /proc: the service\'s main thread (it parses, queries, builds and sends every package: 1,000 ms over this is its ceiling ' +
+      'in requests/s), the whole service (writer and pool threads too) and autocannon. PostGIS: the same digs, one prepared statement each over ' +
       'its Unix socket (answers only, nothing stored), from the peers table.',
     ''
   );
@@ -527,8 +529,19 @@ function renderHttp(r: BenchReport): string[] {
   };
   out.push(
     table(
-      ['dig shape', 'requests in ' + `${h.rows[0]?.seconds ?? 0} s`, 'dig requests/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx / errors', 'PostGIS single p50 / p99 ms'],
-      h.rows.map((x) => [x.shape, int(x.requests), int(x.perSecond), String(x.p50Ms), String(x.p99Ms), String(x.maxMs), `${x.non2xx} / ${x.errors}`, pgSingle(x.shape)])
+      ['dig shape', 'requests in ' + `${h.rows[0]?.seconds ?? 0} s`, 'dig requests/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx / errors', 'answer KB', 'CPU ms per request: main thread / service / autocannon', 'PostGIS single p50 / p99 ms'],
+      h.rows.map((x) => [
+        x.shape,
+        int(x.requests),
+        int(x.perSecond),
+        String(x.p50Ms),
+        String(x.p99Ms),
+        String(x.maxMs),
+        `${x.non2xx} / ${x.errors}`,
+        x.bytesPerRequest === undefined ? '-' : (x.bytesPerRequest / 1000).toFixed(1),
+        x.mainCpuMs === undefined ? '-' : `${x.mainCpuMs.toFixed(3)} / ${x.serviceCpuMs.toFixed(3)} / ${x.clientCpuMs.toFixed(3)}`,
+        pgSingle(x.shape)
+      ])
     ),
     ''
   );

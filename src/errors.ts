@@ -78,7 +78,11 @@ export const ErrorCodes = {
   BATCH_UNKNOWN: { status: 404, message: 'No batch has this id (batches are kept in memory, for a while, and are lost when the service restarts).' },
   BATCH_QUEUE_FULL: { status: 503, message: 'Too many batches are running or waiting: retry after as long as Retry-After says.' },
   BATCH_TOO_LARGE: { status: 413, message: 'The batch has more areas (or route stretches) than the service keeps results for: split it.' },
-  KEY_UNKNOWN: { status: 404, message: 'No API key has this id.' }
+  BATCH_CANCELLED: { status: 409, message: 'The batch was cancelled by its requester (or an admin) before it ended.' },
+  KEY_UNKNOWN: { status: 404, message: 'No API key has this id.' },
+  WEB_NOT_BUILT: { status: 503, message: 'The map page has not been built: run `npm run build` (it writes dist/web), or set LER_WEB_DIR to where it was built.' },
+  MAP_REFERENCE_UNSET: { status: 404, message: 'No reference layer is configured: set LER_MAP_REFERENCE to a GeoJSON file of lines (e.g. roads).' },
+  MAP_VIEW_TOO_LARGE: { status: 422, message: 'The map view is too large to draw the network in: zoom in.' }
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

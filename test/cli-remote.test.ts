@@ -163,7 +163,7 @@ describe('ler check --url', () => {
     expect(viaService.stdout).toBe(local.stdout);
   });
 
-  it('stops on Ctrl-C while the service streams: exit 130 at once, the summaries so far as whole lines', async () => {
+  it('stops on Ctrl-C while the service streams: exit 130 at once, the summaries so far as whole lines, the batch cancelled there', async () => {
     const local = await runCli(['check', tmp.file('areas.geojson'), ...LOCAL, '--quiet']);
     const first = local.stdout.split('\n').slice(0, 2);
     const stalling = await stallingService(first);
@@ -184,9 +184,10 @@ describe('ler check --url', () => {
       expect(performance.now() - signalled).toBeLessThan(2000);
       expect(r.code).toBe(130);
       expect(r.stdout).toBe(`${first.join('\n')}\n`);
-      expect(r.stderr.trim().split('\n').at(-1)).toBe('ler check: interrupted after 2 areas; the output is incomplete. The batch runs on at the service until it ends (the service has no way to cancel it).');
+      expect(r.stderr.trim().split('\n').at(-1)).toBe('ler check: interrupted after 2 areas; the output is incomplete. The batch is cancelled at the service.');
       expect(stalling.requests.slice(0, 2)).toEqual(['POST /v1/batches', 'GET /v1/batches/b-stalling']);
       expect(stalling.requests).toContain('GET /v1/batches/b-stalling/results');
+      expect(stalling.requests.at(-1)).toBe('DELETE /v1/batches/b-stalling');
     } finally {
       await stalling.close();
     }

@@ -128,6 +128,45 @@ describe('batch limits', () => {
     }
   });
 
+  it('cancels a waiting batch at once and a running one within moments, for its requester or an admin only', async () => {
+    const t = await testApp(dir.sub('cancel'), {
+      workers: 1,
+      config: { limits: { maxBatchAreas: 100_000, maxBatchesRunning: 1, maxBatchesQueued: 1 } },
+      prepare: (engine) => engine.putNetwork('el', network('el', 0), { crs: UTM })
+    });
+    try {
+      const planner = await t.key('planner');
+      const other = await t.key('planner');
+      const post = (n: number) => t.as(planner, { method: 'POST', url: '/v1/batches', payload: { areas: areas(n), crs: UTM } });
+      const running = (await post(100_000)).json() as BatchView;
+      const waiting = (await post(10)).json() as BatchView;
+      expect(waiting.status).toBe('queued');
+      const del = (who: string, id: string) => t.as(who, { method: 'DELETE', url: `/v1/batches/${id}` });
+      expect(problemOf(await del(other, running.id)).code).toBe('BATCH_UNKNOWN');
+      expect(problemOf(await del(planner, 'no-such-batch')).code).toBe('BATCH_UNKNOWN');
+      const w = await del(planner, waiting.id);
+      expect(w.statusCode).toBe(200);
+      expect(w.json()).toMatchObject({ id: waiting.id, status: 'cancelled', results: 0, error: { code: 'BATCH_CANCELLED' } });
+      const r = await del(ADMIN_TOKEN, running.id);
+      expect(r.statusCode).toBe(200);
+      let view = r.json() as BatchView;
+      for (let i = 0; i < 200 && view.status === 'running'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        view = (await t.as(planner, { method: 'GET', url: `/v1/batches/${running.id}` })).json() as BatchView;
+      }
+      expect(view).toMatchObject({ status: 'cancelled', error: { code: 'BATCH_CANCELLED' } });
+      expect(view.results).toBeLessThan(100_000);
+      // A cancelled batch with no results answers its results with its code; a finished one is left as it is.
+      expect(problemOf(await t.as(planner, { method: 'GET', url: `/v1/batches/${waiting.id}/results` })).code).toBe('BATCH_CANCELLED');
+      const done = (await post(5)).json() as BatchView;
+      expect(ndjson((await t.as(planner, { method: 'GET', url: `/v1/batches/${done.id}/results` })).body)).toHaveLength(5);
+      expect((await del(planner, done.id)).json()).toMatchObject({ status: 'done', results: 5 });
+      expect(t.store.auditLog(10).filter((e) => e.action === 'batch.cancel').map((e) => e.detail.id)).toEqual([done.id, running.id, waiting.id]);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('needs a network to check against', async () => {
     const t = await testApp(dir.sub('empty'));
     try {

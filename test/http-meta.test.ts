@@ -31,12 +31,13 @@ describe('the service\'s own routes', () => {
         'POST /v1/keys', 'GET /v1/keys', 'DELETE /v1/keys/{id}', 'GET /v1/owners',
         'GET /v1/owners/{owner}/network', 'PUT /v1/owners/{owner}/network', 'PATCH /v1/owners/{owner}/network',
         'GET /v1/owners/{owner}/interest-areas', 'PUT /v1/owners/{owner}/interest-areas', 'GET /v1/owners/{owner}/profile', 'PUT /v1/owners/{owner}/profile',
-        'POST /v1/dig-requests', 'GET /v1/dig-requests/{id}', 'GET /v1/dig-requests/{id}/package.geojson', 'GET /v1/dig-requests/{id}/map.svg',
-        'POST /v1/batches', 'GET /v1/batches/{id}', 'GET /v1/batches/{id}/results'
+        'POST /v1/dig-requests', 'GET /v1/dig-requests/{id}', 'GET /v1/dig-requests/{id}/package.geojson', 'GET /v1/dig-requests/{id}/map.svg', 'GET /v1/dig-requests/{id}/map.png',
+        'POST /v1/batches', 'GET /v1/batches/{id}', 'DELETE /v1/batches/{id}', 'GET /v1/batches/{id}/results',
+        'GET /v1/map/config', 'GET /v1/map/reference.geojson', 'GET /v1/me', 'GET /v1/owners/{owner}/network/features'
       ].sort()
     );
     for (const [name, op] of operations) {
-      const isPublic = /\/healthz|\/metrics|\/openapi|\/v1\/rules|\/v1\/errors/.test(name);
+      const isPublic = /\/healthz|\/metrics|\/openapi|\/v1\/rules|\/v1\/errors|\/v1\/map/.test(name);
       expect(op.security, name).toEqual(isPublic ? undefined : [{ bearer: [] }]);
       for (const [status, response] of Object.entries(op.responses)) {
         if (Number(status) >= 400) expect(Object.keys(response.content ?? {}), `${name} ${status}`).toEqual(['application/problem+json']);

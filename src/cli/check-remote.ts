@@ -1,8 +1,7 @@
 /**
  * A planner's batch run by a service: POST /v1/batches, progress from GET /v1/batches/{id} while
- * GET /v1/batches/{id}/results streams the summaries (NDJSON) as they are made. The service has
- * no route to cancel a batch: when the command is stopped, it stops reading and the batch runs to
- * its end there.
+ * GET /v1/batches/{id}/results streams the summaries (NDJSON) as they are made. When the command
+ * is stopped, it cancels the batch at the service (DELETE /v1/batches/{id}).
  */
 import type { AreaSummary } from '../batch/summary.js';
 import type { BatchInput, CheckOptions } from './batch-input.js';
@@ -41,7 +40,8 @@ async function batchBody(batch: BatchInput, opts: CheckOptions): Promise<Record<
 /**
  * Runs the batch at the service, handing each summary to `onSummary` in the order the service
  * streams them (input order, as the local check). Rejects with a Failure when the service refuses
- * the batch or the batch fails there, with the signal's reason when stopped.
+ * the batch or the batch fails there, with the signal's reason when stopped (after cancelling the
+ * batch at the service).
  */
 export async function checkRemote(
   client: ServiceClient,
@@ -49,7 +49,9 @@ export async function checkRemote(
   opts: CheckOptions,
   onSummary: (s: AreaSummary) => Promise<void>,
   progress: Progress | null,
-  signal: AbortSignal
+  signal: AbortSignal,
+  /** Set when the command is stopped: whether the service cancelled the batch. */
+  outcome: { cancelledAtService: boolean } = { cancelledAtService: false }
 ): Promise<void> {
   const submitted = await client.json<BatchView>('POST', 'v1/batches', await batchBody(batch, opts));
   const path = `v1/batches/${encodeURIComponent(submitted.id)}`;
@@ -73,6 +75,7 @@ export async function checkRemote(
   } finally {
     stop.abort();
     await polling;
+    if (signal.aborted) outcome.cancelledAtService = await client.sendAfterStop('DELETE', path);
   }
 }
 

@@ -92,6 +92,20 @@ export class ServiceClient {
     }
   }
 
+  /**
+   * A request that goes out even after the command was stopped (to clean up at the service, e.g.
+   * cancel a batch), given `ms` milliseconds; true when the service answered 2xx.
+   */
+  async sendAfterStop(method: string, path: string, ms = 3000): Promise<boolean> {
+    try {
+      const res = await fetch(this.address(path), { method, headers: { authorization: `Bearer ${this.token}` }, signal: AbortSignal.timeout(ms) });
+      await res.body?.cancel().catch(() => undefined);
+      return res.ok;
+    } catch {
+      return false;
+    }
+  }
+
   /** A JSON answer of a 2xx status; a problem otherwise. */
   async json<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await this.send(method, path, body === undefined ? undefined : JSON.stringify(body));

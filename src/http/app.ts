@@ -29,9 +29,11 @@ import { PROBLEM_TYPE, ProblemError, toProblem } from './problem.js';
 import { batchRoutes } from './routes/batches.js';
 import { digRequestRoutes } from './routes/dig-requests.js';
 import { keyRoutes } from './routes/keys.js';
+import { mapRoutes } from './routes/map.js';
 import { metaRoutes } from './routes/meta.js';
 import { ownerRoutes } from './routes/owners.js';
 import { uploadRoutes } from './routes/upload.js';
+import { webRoutes } from './routes/web.js';
 
 export type ConfigOverrides = Partial<Omit<ServiceConfig, 'limits' | 'rateLimit' | 'pressure'>> & {
   limits?: Partial<ServiceLimits>;
@@ -128,6 +130,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         { name: 'owners', description: 'Utilities: networks, interest areas, profiles' },
         { name: 'batches', description: 'Planners: many areas or a route at once' },
         { name: 'keys', description: 'Admin: API keys' },
+        { name: 'map', description: 'The map page: its configuration and reference layer' },
         { name: 'service', description: 'Health, metrics, rules, errors' }
       ]
     },
@@ -193,6 +196,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(uploadRoutes(ctx));
   await app.register(digRequestRoutes(ctx));
   await app.register(batchRoutes(ctx));
+  await app.register(mapRoutes(ctx));
+  await app.register(webRoutes(ctx));
 
   // Batches end before the server waits for its last requests (a results stream would hold it open).
   app.addHook('preClose', async () => {

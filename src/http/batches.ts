@@ -40,9 +40,13 @@ interface Batch {
   progress: BatchProgress | null;
   error: BatchView['error'];
   controller: AbortController;
+  /** Cancelled by its requester or an admin (not by the service stopping). */
+  cancelled: boolean;
   /** Readers waiting for the next result or the end. */
   waiters: Set<() => void>;
 }
+
+const CANCELLED = { code: 'BATCH_CANCELLED', message: 'Cancelled by its requester before it ended.' };
 
 export class BatchManager {
   private readonly batches = new Map<string, Batch>();
@@ -77,6 +81,7 @@ export class BatchManager {
       progress: null,
       error: null,
       controller: new AbortController(),
+      cancelled: false,
       waiters: new Set()
     };
     this.batches.set(batch.id, batch);
@@ -103,6 +108,26 @@ export class BatchManager {
       if (b.status === 'failed' || b.status === 'cancelled') throw new Error(`Batch ${b.id} ${b.status}${b.error ? `: ${b.error.code}` : ''}.`);
       await new Promise<void>((resolve) => b.waiters.add(resolve));
     }
+  }
+
+  /**
+   * Cancels a batch its requester (or an admin: `requester` null) may see: a waiting one at once, a
+   * running one within its current task. A batch that has ended is left as it is. Undefined when
+   * there is no such batch.
+   */
+  cancel(id: string, requester: string | null): BatchView | undefined {
+    const b = this.find(id, requester);
+    if (b === undefined) return undefined;
+    if (b.status === 'queued') {
+      this.queue.splice(this.queue.indexOf(b), 1);
+      b.cancelled = true;
+      b.input = null;
+      this.finish(b, 'cancelled', CANCELLED);
+    } else if (b.status === 'running') {
+      b.cancelled = true;
+      b.controller.abort();
+    }
+    return this.view(b);
   }
 
   /** Whether a batch exists and the requester may see it (for answering before streaming). */
@@ -160,7 +185,8 @@ export class BatchManager {
       }
       this.finish(b, 'done', null);
     } catch (error) {
-      if (error instanceof LerError) this.finish(b, 'failed', error.pointer !== undefined ? { code: error.code, message: error.message, pointer: error.pointer } : { code: error.code, message: error.message });
+      if (b.cancelled) this.finish(b, 'cancelled', CANCELLED);
+      else if (error instanceof LerError) this.finish(b, 'failed', error.pointer !== undefined ? { code: error.code, message: error.message, pointer: error.pointer } : { code: error.code, message: error.message });
       else if (b.controller.signal.aborted) this.finish(b, 'cancelled', { code: 'ENGINE_CLOSED', message: 'The service stopped before the batch ended.' });
       else this.finish(b, 'failed', { code: 'INTERNAL_ERROR', message: 'The batch failed unexpectedly.' });
     } finally {

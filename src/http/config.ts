@@ -3,6 +3,7 @@
  * request can run into is here, with the name of the variable that sets it; a value that is not
  * what its variable needs stops the service at start with a message naming the variable.
  */
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 export interface ServiceLimits {
@@ -56,6 +57,14 @@ export interface ServiceConfig {
   pressure: { maxEventLoopDelayMs: number; maxHeapUsedBytes: number; maxRssBytes: number; retryAfterSeconds: number };
   /** How long a shutdown waits for requests in flight before it stops anyway. */
   shutdownTimeoutMs: number;
+  /** The map page's base map: an XYZ tile URL template ({z}, {x}, {y}, optionally {s}); null: a plain background. */
+  mapTiles: string | null;
+  /** Attribution shown on the map for the tiles. */
+  mapAttribution: string | null;
+  /** A GeoJSON file of reference lines (roads) drawn grey under everything; null: none (the demo's roads when the demo is loaded). */
+  mapReference: string | null;
+  /** Directory of the built map page; null: dist/web in the package. */
+  webDir: string | null;
 }
 
 export const DEFAULT_LIMITS: ServiceLimits = {
@@ -90,7 +99,11 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   limits: DEFAULT_LIMITS,
   rateLimit: { max: 600, windowMs: 60_000 },
   pressure: { maxEventLoopDelayMs: 1000, maxHeapUsedBytes: 0, maxRssBytes: 0, retryAfterSeconds: 10 },
-  shutdownTimeoutMs: 10_000
+  shutdownTimeoutMs: 10_000,
+  mapTiles: null,
+  mapAttribution: null,
+  mapReference: null,
+  webDir: null
 };
 
 type Env = Record<string, string | undefined>;
@@ -140,7 +153,11 @@ export function environmentVariables(): EnvVariable[] {
     { name: 'LER_MAX_HEAP_BYTES', description: 'heap use beyond which requests get 503 (0: off)', default: String(d.pressure.maxHeapUsedBytes) },
     { name: 'LER_MAX_RSS_BYTES', description: 'resident memory beyond which requests get 503 (0: off)', default: String(d.pressure.maxRssBytes) },
     { name: 'LER_RETRY_AFTER_S', description: 'Retry-After of a 503 under pressure, seconds', default: String(d.pressure.retryAfterSeconds) },
-    { name: 'LER_SHUTDOWN_TIMEOUT_MS', description: 'how long a shutdown waits for requests in flight', default: String(d.shutdownTimeoutMs) }
+    { name: 'LER_SHUTDOWN_TIMEOUT_MS', description: 'how long a shutdown waits for requests in flight', default: String(d.shutdownTimeoutMs) },
+    { name: 'LER_MAP_TILES', description: 'base map of the map page: an XYZ tile URL template with {z}, {x}, {y} (e.g. a national orthophoto service); unset: a plain background', default: '(unset)' },
+    { name: 'LER_MAP_ATTRIBUTION', description: 'attribution shown on the map for the tiles', default: '(unset)' },
+    { name: 'LER_MAP_REFERENCE', description: 'GeoJSON file of reference lines (e.g. roads; lon/lat or a crs member) drawn grey under everything', default: 'the demo\'s roads when the demo is loaded' },
+    { name: 'LER_WEB_DIR', description: 'directory of the built map page', default: 'dist/web' }
   ];
 }
 
@@ -168,7 +185,11 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
       maxRssBytes: int(env, 'LER_MAX_RSS_BYTES', d.pressure.maxRssBytes, 0, Number.MAX_SAFE_INTEGER),
       retryAfterSeconds: int(env, 'LER_RETRY_AFTER_S', d.pressure.retryAfterSeconds, 1, 86_400)
     },
-    shutdownTimeoutMs: int(env, 'LER_SHUTDOWN_TIMEOUT_MS', d.shutdownTimeoutMs, 0, 3_600_000)
+    shutdownTimeoutMs: int(env, 'LER_SHUTDOWN_TIMEOUT_MS', d.shutdownTimeoutMs, 0, 3_600_000),
+    mapTiles: tileTemplate(env, 'LER_MAP_TILES'),
+    mapAttribution: str(env, 'LER_MAP_ATTRIBUTION') ?? null,
+    mapReference: file(env, 'LER_MAP_REFERENCE'),
+    webDir: str(env, 'LER_WEB_DIR') ?? null
   };
 }
 
@@ -204,6 +225,22 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
   if (['0', 'false', 'no', 'off'].includes(v)) return false;
   throw new Error(`${name} must be 1 or 0 (true or false), got ${JSON.stringify(v)}.`);
+}
+
+function tileTemplate(env: Env, name: string): string | null {
+  const v = str(env, name);
+  if (v === undefined) return null;
+  if (!/^https?:\/\/[^\s"'<>]+$/.test(v) || !['{z}', '{x}', '{y}'].every((p) => v.includes(p))) {
+    throw new Error(`${name} must be an http(s) tile URL template with {z}, {x} and {y} (e.g. https://tiles.example/{z}/{x}/{y}.png), got ${JSON.stringify(v)}.`);
+  }
+  return v;
+}
+
+function file(env: Env, name: string): string | null {
+  const v = str(env, name);
+  if (v === undefined) return null;
+  if (!existsSync(v) || !statSync(v).isFile()) throw new Error(`${name} must name a GeoJSON file, got ${JSON.stringify(v)}: there is no such file.`);
+  return v;
 }
 
 function adminToken(env: Env): string | null {

@@ -36,7 +36,7 @@ export interface StallingService {
 
 /**
  * Accepts any batch, reports it running, streams `lines` results and then sends nothing more
- * (the connection stays open), as a service with a long batch does.
+ * (the connection stays open), as a service with a long batch does; takes its cancellation.
  */
 export async function stallingService(lines: string[]): Promise<StallingService> {
   const requests: string[] = [];
@@ -49,6 +49,8 @@ export async function stallingService(lines: string[]): Promise<StallingService>
         res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ id, status: 'queued', results: 0, progress: null, error: null }));
       } else if (req.method === 'GET' && req.url === `/v1/batches/${id}`) {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id, status: 'running', results: lines.length, progress: { done: lines.length, failed: 0, total: 1000 }, error: null }));
+      } else if (req.method === 'DELETE' && req.url === `/v1/batches/${id}`) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id, status: 'cancelled', results: lines.length, progress: null, error: { code: 'BATCH_CANCELLED', message: 'Cancelled.' } }));
       } else if (req.method === 'GET' && req.url === `/v1/batches/${id}/results`) {
         res.writeHead(200, { 'content-type': 'application/x-ndjson' });
         res.write(lines.map((l) => `${l}\n`).join(''));

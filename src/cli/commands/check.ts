@@ -59,7 +59,7 @@ Options:
 Exit status: 0 every area checked; 1 some areas failed (their summaries say
 why), the input is unusable or the service refused the batch; 2 wrong command
 line; 130 interrupted (the output so far is whole lines; a batch at a service
-runs on there, as the service has no way to cancel it).
+is cancelled there).
 
 Examples:
   ler check --info-zone 2 buildings.geojson > answers.ndjson
@@ -94,11 +94,12 @@ Examples:
     const started = performance.now();
     const summaries = new BatchOutput(output.out, format, batch.crs, batch.geometryOf);
     let closed: Error | null = null;
+    const outcome = { cancelledAtService: false };
     try {
       if (target !== null) {
         const { checkRemote } = await import('../check-remote.js');
         const client = new ServiceClient(target.url, target.token, 'planner', controller.signal);
-        await checkRemote(client, batch, options, (s) => summaries.add(s), progress, controller.signal);
+        await checkRemote(client, batch, options, (s) => summaries.add(s), progress, controller.signal, outcome);
       } else {
         await checkLocal(args, io, threads, batch, options, summaries, progress, controller.signal);
       }
@@ -107,7 +108,7 @@ Examples:
       if (output.error !== null) throw output.error;
       if (controller.signal.aborted) {
         progress?.finish();
-        const remote = target !== null ? ' The batch runs on at the service until it ends (the service has no way to cancel it).' : '';
+        const remote = target === null ? '' : outcome.cancelledAtService ? ' The batch is cancelled at the service.' : ' The service could not be told to cancel the batch: it runs on there until it ends.';
         io.stderr.write(`ler check: interrupted after ${summaries.areas} areas; the output is incomplete.${remote}\n`);
         return EXIT.interrupted;
       }

@@ -113,6 +113,18 @@ export function batchRoutes(ctx: ServiceContext) {
       }
     );
 
+    app.delete<{ Params: { id: string } }>(
+      '/v1/batches/:id',
+      { config: ACCESS, schema: { tags: ['batches'], summary: 'Cancel a batch (a waiting one at once, a running one within moments); its results so far stay readable', security: BEARER, params: ID_PARAM, response: { 200: VIEW, ...problems(401, 403, 404) } } },
+      async (request) => {
+        const who = principal(request);
+        const view = ctx.batches.cancel(request.params.id, scope(who));
+        if (view === undefined) throw new LerError('BATCH_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(request.params.id)}.`);
+        ctx.store.audit({ actor: who.id, action: 'batch.cancel', owner: null, detail: { id: view.id, status: view.status, results: view.results } });
+        return view;
+      }
+    );
+
     app.get<{ Params: { id: string } }>(
       '/v1/batches/:id/results',
       {
