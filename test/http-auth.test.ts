@@ -96,7 +96,7 @@ describe('the role matrix', () => {
       ok: 201,
       allowed: ['adminToken', 'adminKey', 'contractor1', 'contractor2']
     },
-    ...['', '/package.geojson', '/map.svg'].map(
+    ...['', '/package.geojson', '/map.svg', '/map.png'].map(
       (suffix): Route => ({ name: `GET dig request${suffix}`, request: async () => ({ method: 'GET', url: `/v1/dig-requests/${digId}${suffix}` }), ok: 200, allowed: ['adminToken', 'adminKey', 'contractor1'], denied: { contractor2: 404 } })
     ),
     {
@@ -107,7 +107,19 @@ describe('the role matrix', () => {
     },
     ...['', '/results'].map(
       (suffix): Route => ({ name: `GET batch${suffix}`, request: async () => ({ method: 'GET', url: `/v1/batches/${batchId}${suffix}` }), ok: 200, allowed: ['adminToken', 'adminKey', 'planner1'], denied: { planner2: 404 } })
-    )
+    ),
+    {
+      name: 'DELETE /v1/batches/{id}',
+      request: async () => {
+        const made = await t.as(tokens.planner1, { method: 'POST', url: '/v1/batches', payload: { areas: { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: rect(585040, 6138990, 585060, 6139010), properties: {} }] }, crs: UTM } });
+        return { method: 'DELETE', url: `/v1/batches/${(made.json() as { id: string }).id}` };
+      },
+      ok: 200,
+      allowed: ['adminToken', 'adminKey', 'planner1'],
+      denied: { planner2: 404 }
+    },
+    { name: 'GET network features', request: async () => ({ method: 'GET', url: '/v1/owners/own-a/network/features?bbox=10.34,55.39,10.35,55.395' }), ok: 200, allowed: owners },
+    { name: 'GET /v1/me', request: async () => ({ method: 'GET', url: '/v1/me' }), ok: 200, allowed: EVERYONE }
   ];
 
   it.each(routes.map((r) => [r.name, r] as const))('%s: allowed and denied by role and resource', async (_name, route) => {

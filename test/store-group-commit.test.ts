@@ -42,6 +42,18 @@ describe('dig requests written by group commit', () => {
     store.close();
   });
 
+  it('stores a package given as UTF-8 bytes as the text it encodes', async () => {
+    const d = dir();
+    const store = new SqliteStore({ dataDir: d });
+    const body = { id: 'bytes', owners: [{ name: 'Ærø Fjernvarme A.m.b.a.', status: 'udtaget til påvisning - ledningsoplysninger udleveret' }] };
+    await store.recordDigRequest('bytes', 'c', Buffer.from(JSON.stringify(body)), event('bytes'));
+    expect(store.digRequest('bytes')?.body).toEqual(body);
+    store.close();
+    const db = new Database(join(d, 'ler.sqlite'), { readonly: true });
+    expect(db.prepare("SELECT typeof(body) AS t, body FROM dig_requests WHERE id = 'bytes'").get()).toEqual({ t: 'text', body: JSON.stringify(body) });
+    db.close();
+  });
+
   it('fails only the request whose record is refused, and goes on without the writer thread', async () => {
     const d = dir();
     const store = new SqliteStore({ dataDir: d });

@@ -92,9 +92,9 @@ const DAY = 86_400_000;
 
 /**
  * Answers a dig request and stores the package under its requester, audited; resolves once both are
- * durable, with the package and its JSON (written once, stored and sent as it is).
+ * durable, with the package and its JSON in UTF-8 (written and encoded once, stored and sent as it is).
  */
-export async function createPackage(ctx: PackageContext, requester: string, body: DigRequestBody): Promise<{ pkg: ServicePackage; json: string }> {
+export async function createPackage(ctx: PackageContext, requester: string, body: DigRequestBody): Promise<{ pkg: ServicePackage; json: Buffer }> {
   const now = (ctx.now ?? (() => new Date()))();
   const infoZone = checkInfoZone(body.infoZone);
   if (infoZone > ctx.limits.maxInfoZone) {
@@ -174,7 +174,7 @@ export async function createPackage(ctx: PackageContext, requester: string, body
   };
   // Stored as the engine stores its own packages (id, digArea, infoZone, crs, networkVersions), so
   // engine.rebuildPackage can answer it again from the same versions.
-  const json = JSON.stringify(pkg);
+  const json = Buffer.from(JSON.stringify(pkg));
   await ctx.store.recordDigRequest(pkg.id, requester, json, {
     actor: requester,
     action: 'dig-request.create',

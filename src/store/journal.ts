@@ -6,12 +6,13 @@
 import type Database from 'better-sqlite3';
 
 export type JournalRecord =
-  | { kind: 'digRequest'; id: string; requester: string; body: string; createdAt: string }
+  | { kind: 'digRequest'; id: string; requester: string; /** JSON, as text or UTF-8 bytes */ body: string | Uint8Array; createdAt: string }
   | { kind: 'audit'; at: string; actor: string; action: string; owner: string | null; detail: string };
 
 /** A function that writes records in one transaction; durable when it returns (the database's `synchronous` setting). */
 export function journalWriter(db: Database.Database): (records: readonly JournalRecord[]) => void {
-  const digRequest = db.prepare('INSERT INTO dig_requests (id, requester, body, created_at) VALUES (?, ?, ?, ?)');
+  // Bytes are stored as the text they encode (UTF-8, the database's encoding).
+  const digRequest = db.prepare('INSERT INTO dig_requests (id, requester, body, created_at) VALUES (?, ?, CAST(? AS TEXT), ?)');
   const audit = db.prepare('INSERT INTO audit_log (at, actor, action, owner, detail) VALUES (?, ?, ?, ?, ?)');
   return db.transaction((records: readonly JournalRecord[]) => {
     for (const r of records) {

@@ -159,7 +159,7 @@ export class SqliteStore implements ServiceStore {
     return row ? (JSON.parse(String(row.body)) as unknown) : null;
   }
 
-  recordDigRequest(id: string, requester: string, body: string, event: Omit<AuditEvent, 'at'>): Promise<void> {
+  recordDigRequest(id: string, requester: string, body: string | Uint8Array, event: Omit<AuditEvent, 'at'>): Promise<void> {
     const at = new Date().toISOString();
     return this.commits.write([
       { kind: 'digRequest', id, requester, body, createdAt: at },

@@ -51,10 +51,11 @@ export interface Store {
 
   saveDigRequest(id: string, requester: string, body: unknown): void;
   /**
-   * Stores a dig request's package (already JSON) and its audit entry in one transaction; resolves
-   * once both are durable. Requests arriving together may share one transaction and one sync.
+   * Stores a dig request's package (already JSON: text, or its UTF-8 bytes) and its audit entry in one
+   * transaction; resolves once both are durable. Requests arriving together may share one
+   * transaction and one sync.
    */
-  recordDigRequest(id: string, requester: string, body: string, event: Omit<AuditEvent, 'at'>): Promise<void>;
+  recordDigRequest(id: string, requester: string, body: string | Uint8Array, event: Omit<AuditEvent, 'at'>): Promise<void>;
   digRequest(id: string): { requester: string; body: unknown; createdAt: string } | null;
 
   putApiKey(key: Omit<ApiKeyRecord, 'createdAt'>): void;
