@@ -54,14 +54,16 @@ describe('dig requests written by group commit', () => {
     db.close();
   });
 
-  it('fails only the request whose record is refused, and goes on without the writer thread', async () => {
+  it('fails only the request whose record is refused; the rest of its group is written, and the writer goes on', async () => {
     const d = dir();
     const store = new SqliteStore({ dataDir: d });
     await store.recordDigRequest('first', 'c', '{}', event('first'));
     const results = await Promise.allSettled(['a', 'b', 'first', 'c', 'd'].map((id) => store.recordDigRequest(id, 'c', '{}', event(id))));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect(String((results[2] as PromiseRejectedResult).reason)).toMatch(/UNIQUE/);
+    const before = store.groupCommits.commits;
     await store.recordDigRequest('e', 'c', '{}', event('e'));
+    expect(store.groupCommits.commits).toBe(before + 1);
     expect(readBack(d)).toEqual({ digs: ['a', 'b', 'c', 'd', 'e', 'first'], audits: ['a', 'b', 'c', 'd', 'e', 'first'] });
     store.close();
   });

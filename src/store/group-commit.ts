@@ -1,15 +1,17 @@
 /**
  * Group commit for the store's small, frequent writes (dig requests and their audit entries).
- * Records go to a writer thread with its own connection; whatever arrives while one transaction is
- * being synced is written in the next one, so a burst of requests shares one sync and the main
- * thread never waits for the disk. A write resolves once its transaction is durable.
+ * Each request's records go at once to a writer thread with its own connection; the thread writes
+ * whatever arrived while it was syncing the last transaction in the next one, so a burst of
+ * requests shares one sync and the main thread never waits for the disk. A write resolves once
+ * its transaction is durable.
  *
- * Without a writer thread (it could not start, or a transaction of its failed) records are written
- * on the caller's connection, one transaction each: slower, never lost.
+ * Without a writer thread (it could not start, or it died) records are written on the caller's
+ * connection, one transaction each: slower, never lost.
  */
 import { fileURLToPath } from 'node:url';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { JournalRecord } from './journal.js';
+import type { JournalRecord, WriterEntry, WriterReply } from './journal.js';
 
 interface Waiter {
   records: readonly JournalRecord[];
@@ -24,10 +26,14 @@ function defaultWorker(): string {
 }
 
 export class GroupCommit {
-  private thread: Piscina<JournalRecord[], number> | null = null;
-  private queue: Waiter[] = [];
-  private inFlight = false;
+  /** The thread (started through piscina, which loads it from sources too) and the port to it. */
+  private thread: Piscina<MessagePort, boolean> | null = null;
+  private port: MessagePort | null = null;
+  private readonly waiting = new Map<number, Waiter>();
+  private seq = 0;
   private disabled = false;
+  /** The thread has taken its port: from then on a write sent may have been committed. */
+  private attached = false;
   /** Transactions the writer thread committed, and the records in them. */
   commits = 0;
   records = 0;
@@ -44,91 +50,104 @@ export class GroupCommit {
 
   /** Resolves once the records are durable. */
   write(records: readonly JournalRecord[]): Promise<void> {
-    if (this.disabled || this.start() === null) {
-      try {
-        this.inline(records);
-        return Promise.resolve();
-      } catch (error) {
-        return Promise.reject(error as Error);
-      }
-    }
+    const port = this.disabled ? null : (this.port ?? this.start());
+    if (port === null) return this.writeInline(records);
     return new Promise((resolve, reject) => {
-      this.queue.push({ records, resolve, reject });
-      this.pump();
+      const seq = ++this.seq;
+      this.waiting.set(seq, { records, resolve, reject });
+      if (this.waiting.size === 1) port.ref();
+      port.postMessage({ seq, records } satisfies WriterEntry);
     });
   }
 
-  /** Stops the writer thread. Writes still waiting are written inline; one being synced finishes first. */
+  /** Stops the writer thread; writes still waiting for it fail (the store is closing). */
   close(): void {
     this.disabled = true;
-    const waiting = this.queue;
-    this.queue = [];
-    this.writeInline(waiting);
-    const thread = this.thread;
-    this.thread = null;
-    if (thread !== null) void thread.close().catch(() => undefined);
+    this.stop(new Error('The store was closed before the write was durable.'));
   }
 
-  private start(): Piscina<JournalRecord[], number> | null {
-    if (this.thread !== null) return this.thread;
+  private start(): MessagePort | null {
     try {
-      this.thread = new Piscina<JournalRecord[], number>({
+      this.thread = new Piscina<MessagePort, boolean>({
         filename: this.workerFile,
         minThreads: 1,
         maxThreads: 1,
         idleTimeout: Number.POSITIVE_INFINITY,
+        // An idle piscina thread otherwise sleeps in Atomics.wait, and the port would never be read.
+        atomics: 'disabled',
         workerData: { path: this.path },
         execArgv: this.workerFile.endsWith('.ts') ? ['--import', 'tsx'] : []
       });
     } catch {
       this.disabled = true;
+      return null;
     }
-    return this.thread;
-  }
-
-  private pump(): void {
-    if (this.inFlight || this.queue.length === 0 || this.thread === null) return;
-    const waiters = this.queue;
-    this.queue = [];
-    this.inFlight = true;
-    this.thread.run(waiters.flatMap((w) => w.records)).then(
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', (reply: WriterReply) => this.settle(reply));
+    port1.on('close', () => this.lost(new Error('The store\'s writer thread stopped.')));
+    port1.unref();
+    this.port = port1;
+    this.thread.run(port2, { transferList: [port2] }).then(
       () => {
-        this.commits++;
-        for (const w of waiters) {
-          this.records += w.records.length;
-          w.resolve();
-        }
-        this.next();
+        this.attached = true;
       },
-      () => {
-        // The transaction rolled back, or the thread could not start: from here on records are
-        // written inline, these first, each alone, so one bad record fails only its own request.
-        this.disabled = true;
-        this.writeInline(waiters);
-        this.next();
-      }
+      (error: Error) => this.lost(error)
     );
+    return port1;
   }
 
-  private next(): void {
-    this.inFlight = false;
-    if (this.disabled) {
-      const waiting = this.queue;
-      this.queue = [];
-      this.writeInline(waiting);
-    } else {
-      this.pump();
+  private settle(reply: WriterReply): void {
+    if (reply.done.length > 0) this.commits++;
+    for (const seq of reply.done) {
+      const w = this.waiting.get(seq);
+      if (w === undefined) continue;
+      this.waiting.delete(seq);
+      this.records += w.records.length;
+      w.resolve();
     }
+    for (const { seq, error } of reply.failed) {
+      const w = this.waiting.get(seq);
+      if (w === undefined) continue;
+      this.waiting.delete(seq);
+      w.reject(new Error(error));
+    }
+    if (this.waiting.size === 0) this.port?.unref();
   }
 
-  private writeInline(waiters: readonly Waiter[]): void {
-    for (const w of waiters) {
-      try {
-        this.inline(w.records);
-        w.resolve();
-      } catch (error) {
-        w.reject(error as Error);
-      }
+  /**
+   * The writer thread could not start, or is gone. Writes it never took are written inline; what
+   * it had taken may or may not be durable, so those requests fail.
+   */
+  private lost(error: Error): void {
+    if (this.disabled && this.port === null) return;
+    this.disabled = true;
+    if (this.attached) {
+      this.stop(error);
+      return;
+    }
+    const never = [...this.waiting.values()];
+    this.waiting.clear();
+    this.stop(error);
+    for (const w of never) this.writeInline(w.records).then(w.resolve, w.reject);
+  }
+
+  private stop(error: Error): void {
+    const port = this.port;
+    const thread = this.thread;
+    this.port = null;
+    this.thread = null;
+    for (const w of this.waiting.values()) w.reject(error);
+    this.waiting.clear();
+    port?.close();
+    if (thread !== null) void thread.close({ force: true }).catch(() => undefined);
+  }
+
+  private writeInline(records: readonly JournalRecord[]): Promise<void> {
+    try {
+      this.inline(records);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error as Error);
     }
   }
 }

@@ -21,3 +21,15 @@ export function journalWriter(db: Database.Database): (records: readonly Journal
     }
   });
 }
+
+/** One request's records, as the store sends them to its writer thread. */
+export interface WriterEntry {
+  seq: number;
+  records: readonly JournalRecord[];
+}
+
+/** What the writer thread answers for each group it committed. */
+export interface WriterReply {
+  done: number[];
+  failed: { seq: number; error: string }[];
+}
