@@ -82,7 +82,7 @@ async function main(): Promise<void> {
 
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace(/\/\/(0\.0\.0\.0|127\.0\.0\.1|\[::\]|\[::1\])(?=:)/, '//localhost');
-  const lines = [`ler-engine listening at ${url} (docs: ${url}/docs, data: ${store.path})`, ...notes];
+  const lines = [`ler-engine listening at ${url} (map page: ${url}/, API docs: ${url}/docs, data: ${store.path})`, ...notes];
   if (contractorToken !== null) {
     lines.push(`Demo contractor token:\n  ${contractorToken}`);
     lines.push(
