@@ -3,6 +3,7 @@
  * dependency and no system fonts, so the image is the same on every machine.
  */
 import { createRequire } from 'node:module';
+import { crc32 } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import type * as Resvg from '@resvg/resvg-js';
 import type { ServicePackage } from './dig-package.js';
@@ -71,18 +72,3 @@ function withResolution(png: Buffer, dpi: number): Buffer {
   return Buffer.concat([png.subarray(0, ihdrEnd), chunk, png.subarray(ihdrEnd)]);
 }
 
-let table: Uint32Array | null = null;
-
-function crc32(bytes: Uint8Array): number {
-  if (table === null) {
-    table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (const b of bytes) crc = table[(crc ^ b) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
