@@ -4,7 +4,7 @@
  * valid features and see the network drawn.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, openBrowser, setupOnce, screenshot, signIn, startService, type Service, type Session } from './helpers/e2e-browser.js';
+import { ADMIN_TOKEN, openSignedIn, setupOnce, screenshot, signIn, startService, type Service, type Session } from './helpers/e2e-browser.js';
 import { problemOf } from './helpers/http-app.js';
 import { FAREKLASSE_COLOURS } from '../web/src/colours.js';
 
@@ -33,10 +33,7 @@ let session: Session;
 const setup = setupOnce(async () => {
   service = await startService('owner');
   const token = await service.key('owner', OWNER);
-  session = await openBrowser(service.url);
-  await session.page.goto(service.url);
-  await session.page.waitForSelector('body[data-ready="true"]');
-  await signIn(session.page, token);
+  session = await openSignedIn(service, token);
 });
 beforeAll(setup.run);
 

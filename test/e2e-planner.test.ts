@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS } from '../src/cli/formats.js';
 import { readDemoRoads } from '../src/http/demo.js';
 import { FAILED_COLOUR, FAREKLASSE_COLOURS, NO_CONFLICT_COLOUR } from '../web/src/colours.js';
-import { openBrowser, setupOnce, screenshot, signIn, startService, type Service, type Session } from './helpers/e2e-browser.js';
+import { openSignedIn, setupOnce, screenshot, startService, type Service, type Session } from './helpers/e2e-browser.js';
 
 interface Summary {
   index: number;
@@ -61,10 +61,7 @@ let token: string;
 const setup = setupOnce(async () => {
   service = await startService('planner');
   token = await service.key('planner');
-  session = await openBrowser(service.url);
-  await session.page.goto(service.url);
-  await session.page.waitForSelector('body[data-ready="true"]');
-  await signIn(session.page, token);
+  session = await openSignedIn(service, token);
 });
 beforeAll(setup.run);
 

@@ -119,6 +119,15 @@ export async function signIn(page: Page, token: string): Promise<void> {
   await page.waitForSelector('#who:not([hidden])');
 }
 
+/** A browser on the service's page, loaded and signed in with `token`. */
+export async function openSignedIn(service: Service, token: string): Promise<Session> {
+  const session = await openBrowser(service.url);
+  await session.page.goto(service.url);
+  await session.page.waitForSelector('body[data-ready="true"]');
+  await signIn(session.page, token);
+  return session;
+}
+
 /** Web Mercator world pixel of a lon/lat at a zoom (256-pixel tiles), as Leaflet places it. */
 export function worldPixel(lon: number, lat: number, zoom: number): [number, number] {
   const scale = 256 * 2 ** zoom;
