@@ -2,7 +2,7 @@
  * Answers of one dig as comparable sets: `${owner}\u0000${featureId}` -> zone (1 dig area,
  * 2 information zone), and the differences between two of them.
  */
-import type { NetworkIndex, PairResult } from '../src/index.js';
+import type { NetworkIndex, PairResult } from '../src/library.js';
 
 export type PairMap = Map<string, 1 | 2>;
 

@@ -1,11 +1,13 @@
 import type { BatchReport, BatchWorkload } from './phase-batch.js';
 import type { IngestReport } from './phase-ingest.js';
 import type { HttpReport } from './phase-http.js';
+import type { InterestReport } from './phase-interest.js';
 /**
  * What the benchmark's phases share: options, the generated network and dig areas, the engine's
  * index and answers, and the report they fill in.
  */
-import type { MemoryReport, NetworkIndex } from '../src/index.js';
+import type { MemoryReport, NetworkIndex } from '../src/library.js';
+import { AreaReader, type PreparedArea } from '../src/library.js';
 import { keyOf, showKey, type EngineAnswer, type PairDiff } from './compare.js';
 import type { Dig, DigShape } from './digs.js';
 import type { NetworkPlan } from './network.js';
@@ -112,6 +114,8 @@ export interface BenchReport {
   /** Uploads: the network from GeoJSON files to queryable, in the engine (with and without its store) and PostGIS. */
   ingest?: IngestReport;
   http?: HttpReport;
+  /** Owners' interest areas: the rbush registry against the flat scan, and replacing one owner. */
+  interest?: InterestReport;
   /** Differences found, with distances, for the reader to debug. */
   problems: string[];
   notes: string[];
@@ -146,7 +150,7 @@ export function rowOf(ctx: BenchContext, shape: DigShape, b: number): RowResult 
 export function describeDiffs(ctx: BenchContext, peer: string, b: number, diffs: PairDiff[], otherDistance?: (d: PairDiff) => number | undefined): string[] {
   return diffs.map((d) => {
     const dig = ctx.digs[d.dig];
-    const wide = ctx.index.queryPairs(dig.geometry, { infoZone: Math.min(100, b + 50), crs: 'EPSG:25832' });
+    const wide = ctx.index.pairsOf(preparedArea(dig.geometry), Math.min(100, b + 50));
     let engine = 'farther than b + 50 m';
     for (let k = 0; k < wide.count; k++) {
       const f = wide.feature[k];
@@ -161,4 +165,15 @@ export function describeDiffs(ctx: BenchContext, peer: string, b: number, diffs:
       `engine ${engine}${other === undefined ? '' : `; ${peer} distance ${other.toFixed(9)} m`}`
     );
   });
+}
+
+const areaReader = new AreaReader();
+
+/**
+ * A dig read for the index (EPSG:25832, no extent), without the validity checks: the bench's digs
+ * are valid by construction, and the timed loops measure the search as before. Valid until the
+ * next call.
+ */
+export function preparedArea(geometry: unknown): PreparedArea {
+  return areaReader.read(geometry, { crs: 'EPSG:25832', extent: null, validate: false }).prepared;
 }

@@ -1,7 +1,7 @@
 /**
  * The benchmark run, start to end, in-process: generate the network and the dig areas, build and
- * time the engine, then the naive peer, PostGIS, the chunk-size sweep and the uploads from files,
- * filling one report.
+ * time the engine, then the naive peer, the interest areas, PostGIS, the chunk-size sweep and the
+ * uploads from files, filling one report.
  * `bench/run.ts` is the command line over it; the smoke test calls it with a tiny network.
  */
 import { execFileSync } from 'node:child_process';
@@ -14,6 +14,7 @@ import { SHAPES, generateDigs, type Dig, type DigShape } from './digs.js';
 import { loadBuildings, loadRoads, OWNERS, planNetwork } from './network.js';
 import { buildEngine, sweepChunkSize, timeEngine, timeFromColumns } from './phase-engine.js';
 import { runNaive } from './phase-naive.js';
+import { runInterest } from './phase-interest.js';
 import { runPostgis } from './phase-postgis.js';
 import { runIngest } from './phase-ingest.js';
 import { makeWorkloads, timeBatches } from './phase-batch.js';
@@ -207,6 +208,9 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
   fullGc();
 
   runNaive(ctx);
+  fullGc();
+  // Its own synthetic owners and digs: independent of the network, on the pinned core.
+  runInterest(ctx);
   fullGc();
   const startElsewhere = onOtherCpus(opts.pin && machine.pinned.startsWith('Node pinned'));
   await runPostgis(ctx, startElsewhere);

@@ -2,10 +2,10 @@
  * The engine's side of the benchmark: build owner by owner from GeoJSON, merge, rebuild from
  * columns, measure memory, then time each dig shape and information zone width.
  */
-import { NetworkIndex } from '../src/index.js';
+import { buildNetwork, NetworkIndex } from '../src/library.js';
 import type { AreaGeometry, Feature } from '../src/types.js';
 import { copyAnswer, keyOf, type EngineAnswer } from './compare.js';
-import { answerKey, type BenchContext, type RowResult } from './context.js';
+import { answerKey, preparedArea, type BenchContext, type RowResult } from './context.js';
 import { SHAPES } from './digs.js';
 import { OWNERS, ownerFeatures, type NetworkPlan } from './network.js';
 import { measure, seconds, settle, sink, type Latency } from './stats.js';
@@ -32,7 +32,7 @@ export function buildEngine(plan: NetworkPlan, chunkSize: number, log: (s: strin
     let features: Feature[] | null = [...ownerFeatures(plan, owner)];
     generateSeconds += seconds(t0);
     t0 = performance.now();
-    parts.push(NetworkIndex.build(features, { owner: owner.id, crs: 'EPSG:25832', chunkSize }));
+    parts.push(buildNetwork(features, { owner: owner.id, crs: 'EPSG:25832', chunkSize }));
     const s = seconds(t0);
     buildSeconds += s;
     log(`  ${owner.id}: ${features.length} features built in ${s.toFixed(2)} s`);
@@ -58,7 +58,7 @@ export function timeFromColumns(ctx: BenchContext): void {
 }
 
 function sameAnswer(ctx: BenchContext, area: AreaGeometry, b: number, a: EngineAnswer): boolean {
-  const conflicts = ctx.index.query(area, { ...OPTS, infoZone: b, geometry: true });
+  const conflicts = ctx.index.query(preparedArea(area), { ...OPTS, infoZone: b });
   if (conflicts.length !== a.feature.length) return false;
   const byKey = new Map(conflicts.map((c) => [`${c.owner}\u0000${String(c.featureId)}`, c]));
   for (let k = 0; k < a.feature.length; k++) {
@@ -82,7 +82,7 @@ export function timeEngine(ctx: BenchContext): void {
   for (let pass = 0; pass < 2; pass++) for (const shape of SHAPES) {
     for (const dig of ctx.byShape.get(shape) ?? []) {
       for (const b of opts.infoZones) {
-        sink.value += index.queryPairs(dig.geometry, { ...OPTS, infoZone: b }).count + index.countCandidates(dig.geometry, { ...OPTS, infoZone: b });
+        sink.value += index.pairsOf(preparedArea(dig.geometry), b).count + index.countCandidates(preparedArea(dig.geometry), b);
       }
     }
   }
@@ -91,22 +91,22 @@ export function timeEngine(ctx: BenchContext): void {
     const areas = digs.map((d) => d.geometry);
     for (const b of opts.infoZones) {
       const q = { ...OPTS, infoZone: b };
-      const answers = areas.map((a) => copyAnswer(index.queryPairs(a, q)));
+      const answers = areas.map((a) => copyAnswer(index.pairsOf(preparedArea(a), q.infoZone)));
       ctx.answers.set(answerKey(shape, b), answers);
       const reps = opts.reps;
       const pause = opts.smoke ? 0 : 300;
       // Each timing starts on a collected, quiet heap: the passes pay for the engine's own
       // garbage, not for the answers kept above or the objects of the timing before.
       settle(pause);
-      const exact = measure(areas, (a) => index.queryPairs(a, q).count, Infinity, reps);
+      const exact = measure(areas, (a) => index.pairsOf(preparedArea(a), q.infoZone).count, Infinity, reps);
       settle(pause);
-      const geometry = measure(areas, (a) => index.query(a, { ...q, geometry: true }).length, Infinity, reps);
+      const geometry = measure(areas, (a) => index.query(preparedArea(a), q).length, Infinity, reps);
       settle(pause);
-      const floor = measure(areas, (a) => index.countCandidates(a, q), Infinity, reps);
+      const floor = measure(areas, (a) => index.countCandidates(preparedArea(a), q.infoZone), Infinity, reps);
       let candidates = 0;
       let inconsistent = 0;
       areas.forEach((a, i) => {
-        candidates += index.countCandidates(a, q);
+        candidates += index.countCandidates(preparedArea(a), q.infoZone);
         if (!sameAnswer(ctx, a, b, answers[i])) inconsistent++;
       });
       const n = Math.max(1, digs.length);
@@ -147,13 +147,13 @@ export function sweepChunkSize(ctx: BenchContext): void {
         const reference = ctx.answers.get(answerKey(shape, b)) ?? [];
         let diffs = 0;
         areas.forEach((a, i) => {
-          const r = index.queryPairs(a, q);
+          const r = index.pairsOf(preparedArea(a), q.infoZone);
           const want = reference[i];
           if (r.count !== want.feature.length) diffs++;
           else for (let j = 0; j < r.count; j++) if (r.feature[j] !== want.feature[j] || r.zone[j] !== want.zone[j]) diffs++;
         });
-        const exact = measure(areas, (a) => index.queryPairs(a, q).count, Infinity, ctx.opts.reps);
-        const floor = measure(areas, (a) => index.countCandidates(a, q), Infinity, ctx.opts.reps);
+        const exact = measure(areas, (a) => index.pairsOf(preparedArea(a), q.infoZone).count, Infinity, ctx.opts.reps);
+        const floor = measure(areas, (a) => index.countCandidates(preparedArea(a), q.infoZone), Infinity, ctx.opts.reps);
         cells.push({ shape, b, exact, floor, diffs });
       }
     }

@@ -18,12 +18,12 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { Engine } from '../src/engine.js';
 import { splitFeatures } from '../src/ingest/split.js';
-import type { NetworkIndex, PairResult } from '../src/index.js';
+import type { NetworkIndex, PairResult } from '../src/library.js';
 import { marginOf } from '../src/model/margin.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import type { Feature } from '../src/types.js';
 import { diffPairs, keyOf, type PairDiff } from './compare.js';
-import { answerKey, type BenchContext } from './context.js';
+import { answerKey, preparedArea, type BenchContext } from './context.js';
 import { SHAPES, type Dig } from './digs.js';
 import { OWNERS, ownerFeatures } from './network.js';
 import { loadNetwork, queryBatch, startPostgis, type Dig as PgDig, type Row } from './peers/postgis.js';
@@ -214,7 +214,7 @@ function sameAnswer(a: Map<string, string>, b: Map<string, string>): boolean {
 function answersOf(index: NetworkIndex, digs: { dig: Dig }[], infoZones: number[]): Map<string, string>[] {
   const out: Map<string, string>[] = [];
   for (const { dig } of digs) {
-    for (const b of infoZones) out.push(answerOf(index, index.queryPairs(dig.geometry, { infoZone: b, crs: 'EPSG:25832' })));
+    for (const b of infoZones) out.push(answerOf(index, index.pairsOf(preparedArea(dig.geometry), b)));
   }
   return out;
 }

@@ -296,6 +296,7 @@ export function renderMarkdown(r: BenchReport): string {
   if (r.batches) out.push(...renderBatches(r));
   out.push(...renderIngest(r));
   out.push(...renderHttp(r));
+  out.push(...renderInterest(r));
 
   out.push('## Targets', '');
   out.push(table(['target', 'measured', 'result'], judgeTargets(r).map((t) => [t.name, t.measured, verdict(t.pass)])), '');
@@ -542,6 +543,56 @@ function renderHttp(r: BenchReport): string[] {
         x.mainCpuMs === undefined ? '-' : `${x.mainCpuMs.toFixed(3)} / ${x.serviceCpuMs.toFixed(3)} / ${x.clientCpuMs.toFixed(3)}`,
         pgSingle(x.shape)
       ])
+    ),
+    ''
+  );
+  return out;
+}
+
+/** Owners' interest areas: the rbush registry beside the flat scan on the same digs, and replacing one owner. */
+export function renderInterest(r: Pick<BenchReport, 'interest'>): string[] {
+  const out: string[] = ['## Interest areas: owners to contact (µs per dig, one core)', ''];
+  const g = r.interest;
+  if (!g) return [...out, 'Not run.', ''];
+  out.push(
+    `\`InterestRegistry.hits\` (src/package/interest.ts: one rbush over every interest area's box, searched with the dig's box grown ` +
+      'by b, then the exact kernel per candidate) beside the flat scan it replaces (every owner\'s every area through the same exact ' +
+      `test), on the same digs. Synthetic and seeded over Denmark (EPSG:25832): ${int(g.owners)} owners with ${int(g.areas)} areas ` +
+      `(${g.verticesPerArea.toFixed(1)} edges each), each regular owner 1-6 areas of 1-20 km in one cell of a 10 x 10 municipality-like grid, ` +
+      `plus ${g.countryWide} country-wide owners; the registry filled owner by owner in ${secs(g.buildSeconds)}. Digs around the first ` +
+      'owner\'s areas: buildings (rotated rectangles of 8-30 m) and 500 x 500 m squares; "1" = that owner alone. Min and mean of each ' +
+      'dig\'s best pass; "≠ flat" counts digs whose answers (owners, contacts, kinds of supply) differ.',
+    ''
+  );
+  out.push(
+    table(
+      ['owners', 'shape', 'b', 'digs', 'candidates/dig', 'owners hit/dig', 'registry min / mean', 'flat scan min / mean', 'flat / registry (mean)', '≠ flat'],
+      g.rows.map((x) => [
+        int(x.owners),
+        x.shape,
+        String(x.b),
+        int(x.digs),
+        x.candidatesPerDig.toFixed(1),
+        x.hitsPerDig.toFixed(1),
+        `${us(x.registry.min)} / ${us(x.registry.mean)}`,
+        `${us(x.flat.min)} / ${us(x.flat.mean)}`,
+        `${(x.flat.mean / x.registry.mean).toFixed(1)}x`,
+        String(x.diffs)
+      ])
+    ),
+    ''
+  );
+  const p = g.replace;
+  out.push(
+    table(
+      [`replace one owner among ${int(p.owners)}`, 'min / p50 / mean µs'],
+      [
+        [`registry \`set\` (old boxes removed, new inserted one by one; ${p.replaced} owners, ${p.areasPerOwner.toFixed(1)} areas each)`, `${us(p.registry.min)} / ${us(p.registry.p50)} / ${us(p.registry.mean)}`],
+        ['flat scan (one Map entry)', `${us(p.flat.min)} / ${us(p.flat.p50)} / ${us(p.flat.mean)}`],
+        ['the alternative: every box bulk-loaded into a new tree (`clear` + `load`)', `${us(p.rebuild.min)} / ${us(p.rebuild.p50)} / ${us(p.rebuild.mean)}`],
+        [`registry \`set\` of a country-wide owner (${p.countryWide.areas} areas)`, `${us(p.countryWide.registry.min)} / ${us(p.countryWide.registry.p50)} / ${us(p.countryWide.registry.mean)}`],
+        [`building digs, b = 2, once every replacement is in (≠ flat: ${p.afterDiffs})`, `${us(p.afterReplace.min)} / ${us(p.afterReplace.p50)} / ${us(p.afterReplace.mean)}`]
+      ]
     ),
     ''
   );

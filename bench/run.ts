@@ -15,6 +15,9 @@
  *   --reps N            timed passes over the digs, best per dig (default 3)
  *   --seed N, --no-pin, --out FILE (Markdown; default bench/RESULTS.md, smoke: bench/out/smoke.md)
  *   --render FILE.json  write the Markdown again from a run's JSON, without running anything
+ *   --only interest     run the interest-area phase alone (its own synthetic owners, no network, no
+ *                       PostGIS, not pinned: prefix `taskset -c 1` to pin); writes bench/out/interest.md
+ *                       and .json (with --smoke: interest-smoke.*), never RESULTS.md
  *
  * The same options may come from the environment as LER_BENCH_<NAME>, e.g. LER_BENCH_TILES=4,
  * LER_BENCH_POSTGIS=0, LER_BENCH_SMOKE=1.
@@ -24,7 +27,8 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchOptions, BenchReport } from './context.js';
 import { FULL_OPTIONS, SMOKE_OPTIONS, runBench } from './harness.js';
-import { renderMarkdown } from './report.js';
+import { measureInterest } from './phase-interest.js';
+import { renderInterest, renderMarkdown } from './report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -92,8 +96,34 @@ if (rendering !== undefined) {
   const target = args.get('out') ?? (saved.options.smoke ? join(HERE, 'out', 'smoke.md') : join(HERE, 'RESULTS.md'));
   writeFileSync(target, renderMarkdown(saved));
   console.log(`wrote ${target} from ${rendering}`);
+} else if (args.has('only')) {
+  runOnly(args.get('only') ?? '', opts);
 } else {
   await runAndWrite(opts, out);
+}
+
+/** One phase alone, written to bench/out/ only: a partial run never replaces RESULTS.md. */
+function runOnly(phase: string, options: Partial<BenchOptions>): void {
+  if (phase !== 'interest') throw new Error(`--only runs one phase alone: interest; got ${phase}.`);
+  const smoke = options.smoke === true;
+  const interest = measureInterest({
+    seed: options.seed ?? FULL_OPTIONS.seed,
+    smoke,
+    reps: options.reps ?? FULL_OPTIONS.reps,
+    log: (line) => console.log(line)
+  });
+  const markdown = renderInterest({ interest }).join('\n');
+  const name = smoke ? 'interest-smoke' : 'interest';
+  mkdirSync(join(HERE, 'out'), { recursive: true });
+  writeFileSync(join(HERE, 'out', `${name}.md`), markdown);
+  writeFileSync(join(HERE, 'out', `${name}.json`), JSON.stringify(interest, null, 2));
+  console.log(`\n${markdown}`);
+  console.log(`wrote bench/out/${name}.md and .json`);
+  const wrong = interest.rows.reduce((s, r) => s + r.diffs, interest.replace.afterDiffs);
+  if (wrong > 0) {
+    console.error(`${wrong} digs where the registry and the flat scan differ.`);
+    process.exitCode = 1;
+  }
 }
 
 async function runAndWrite(options: Partial<BenchOptions>, file: string): Promise<void> {
@@ -109,7 +139,8 @@ async function runAndWrite(options: Partial<BenchOptions>, file: string): Promis
   const wrong = report.rows.reduce(
     (s, r) => s + r.inconsistent + (r.postgis ? r.postgis.diffs + r.postgis.singleDiffs : 0) + (r.brute?.diffs ?? 0) + (r.naive?.diffs ?? 0),
     0
-  ) + (report.ingest ? report.ingest.restart.diffs + report.ingest.restart.mainDiffs + ('diffs' in report.ingest.postgis ? report.ingest.postgis.diffs : 0) : 0);
+  ) + (report.ingest ? report.ingest.restart.diffs + report.ingest.restart.mainDiffs + ('diffs' in report.ingest.postgis ? report.ingest.postgis.diffs : 0) : 0) +
+    (report.interest ? report.interest.rows.reduce((s, r) => s + r.diffs, report.interest.replace.afterDiffs) : 0);
   if (wrong > 0) {
     console.error(`${wrong} differing answers: see "Differences" in ${file}.`);
     process.exitCode = 1;

@@ -13,19 +13,23 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { declaredCrs, isInternal, normaliseCrs, resolveExtent, unprojectToLonLat } from './crs/index.js';
-import { GeomType } from './index/columns.js';
-import { readGeometry } from './input/geometry.js';
 import { CellCover } from './geometry/cell-cover.js';
 import { LerError } from './errors.js';
 import { NetworkIndex } from './index/network-index.js';
+import { applyChanges, buildNetwork } from './ingest/network-builder.js';
 import { QueryPool } from './pool.js';
-import { checkInfoZone } from './query/dig-area.js';
-import { DEFAULT_MAX_SIDE, DEFAULT_MAX_VERTICES, openBatchInput, type AreaLimits, type RouteInput } from './batch/areas.js';
+import { AreaReader, checkInfoZone, readArea, type ReadArea } from './query/area-reader.js';
+import { DEFAULT_MAX_SIDE, DEFAULT_MAX_VERTICES, openBatchInput, type BatchAreaLimits, type RouteInput } from './batch/areas.js';
 import { DEFAULT_WINDOW, runBatch, type BatchProgress } from './batch/run.js';
 import type { AreaSummary } from './batch/summary.js';
-import type { Store } from './store/store.js';
+import type { AuditInput, Store } from './store/store.js';
 import { buildFromStream, type StreamBuildOptions } from './ingest/upload.js';
-import type { BuildOptions, Conflict, Extent, FeatureCollection, MultiPolygon, QueryOptions } from './types.js';
+import { assemblePackage, auditDetail } from './package/assemble.js';
+import { InterestRegistry, type InterestArea } from './package/interest.js';
+import { DEFAULT_PRECAUTIONS, workTypesOf, type PrecautionMatrix } from './package/precautions.js';
+import { checkDigTerms, DEFAULT_DIG_LIMITS, type DigLimits } from './package/terms.js';
+import type { DigRequestInput, Package } from './package/types.js';
+import type { BuildOptions, Conflict, CrsName, Extent, FeatureCollection, MultiPolygon, QueryOptions } from './types.js';
 import { Snapshot, type OwnerPart } from './snapshot.js';
 
 export interface EngineOptions {
@@ -45,6 +49,27 @@ export interface EngineOptions {
    * (default 250); until then single digs answer from the owners' indexes side by side.
    */
   compactDelay?: number;
+  /** The precaution matrix packages take their precautions from; default DEFAULT_PRECAUTIONS. */
+  precautions?: PrecautionMatrix;
+  /** What a dig request may be (area, vertices, zone, period) and how long a package is valid. */
+  digLimits?: Partial<DigLimits>;
+  /** Dig and interest areas outside it are refused; default Denmark's; null: none (planar test data). */
+  extent?: Extent | null;
+  /** The clock of packages (tests). */
+  now?: () => Date;
+}
+
+/** Who made a change, and what the audit log is to say of it besides the version. */
+export interface ChangeAudit {
+  actor: string;
+  /** More for the entry, read when it is written (e.g. the bytes an upload streamed). */
+  detail?: Record<string, unknown> | (() => Record<string, unknown>);
+}
+
+/** A dig request answered: the package, and its JSON in UTF-8 as stored (to send as it is). */
+export interface DigAnswer {
+  pkg: Package;
+  json: Buffer;
 }
 
 const DEFAULT_COMPACT_DELAY = 250;
@@ -80,31 +105,6 @@ export interface BatchOptions {
 
 export type { AreaSummary, BatchProgress };
 
-/** The answer to a dig request, by owner, with the network versions it was built from. */
-export interface DigPackage {
-  id: string;
-  createdAt: string;
-  digArea: unknown;
-  infoZone: number;
-  crs: string;
-  /** The extent the dig area was checked against, when not Denmark's (`null`: none). */
-  extent?: Extent | null;
-  /** Every owner's network version the dig was checked against, hit or not. */
-  networkVersions: Record<string, number>;
-  /** The owners hit, each with its conflicts (geometry in the request's CRS). */
-  owners: { owner: string; networkVersion: number; conflicts: Conflict[] }[];
-}
-
-function packageOwners(conflicts: Conflict[], versions: Record<string, number>): DigPackage['owners'] {
-  const byOwner = new Map<string, Conflict[]>();
-  for (const c of conflicts) {
-    const list = byOwner.get(c.owner);
-    if (list) list.push(c);
-    else byOwner.set(c.owner, [c]);
-  }
-  return [...byOwner].map(([owner, list]) => ({ owner, networkVersion: versions[owner], conflicts: list }));
-}
-
 export class Engine {
   private readonly networks = new Map<string, OwnerNetwork>();
   private current: Snapshot | null = null;
@@ -114,7 +114,14 @@ export class Engine {
   private readonly chunkSize: number | undefined;
   private pool: QueryPool | null;
   private readonly store: Store | null;
-  private readonly interest = new Map<string, unknown>();
+  /** Every owner's interest areas: the only copy the service has. */
+  private readonly interest = new InterestRegistry();
+  /** Dig areas are read into the same buffers request after request (reading is synchronous). */
+  private readonly reader = new AreaReader();
+  private readonly precautions: PrecautionMatrix;
+  private readonly digLimits: DigLimits;
+  private readonly extent: Extent | null | undefined;
+  private readonly now: () => Date;
   private readonly workerFile: string | URL | undefined;
   private closed = false;
   /** Uploads being read: compaction waits for them. */
@@ -132,6 +139,10 @@ export class Engine {
     this.workerFile = opts.workerFile;
     this.compactDelay = opts.compactDelay ?? DEFAULT_COMPACT_DELAY;
     this.store = opts.store ?? null;
+    this.precautions = opts.precautions ?? DEFAULT_PRECAUTIONS;
+    this.digLimits = { ...DEFAULT_DIG_LIMITS, ...opts.digLimits };
+    this.extent = opts.extent;
+    this.now = opts.now ?? ((): Date => new Date());
     if (this.store !== null) this.restore(this.store);
     this.pool = workers > 0 ? new QueryPool({ threads: workers, workerFile: opts.workerFile }) : null;
   }
@@ -149,6 +160,10 @@ export class Engine {
       next.set(v.owner, { owner: v.owner, version: v.version, features: index.featureCount, index });
     }
     if (next.size > 0) this.swap(next);
+    for (const owner of store.interestAreaOwners()) {
+      const areas = store.interestAreas(owner);
+      if (areas !== null) this.interest.set(owner, this.readInterestAreas(areas, { crs: declaredCrs(areas) ?? 'EPSG:4326' }), areas);
+    }
   }
 
   /**
@@ -187,8 +202,9 @@ export class Engine {
    * that owner) and swaps in a new snapshot. Throws a LerError, leaving everything as it was,
    * when the input is invalid.
    */
-  putNetwork(owner: string, input: FeatureCollection | NetworkIndex | unknown, opts: Omit<BuildOptions, 'owner'> = {}): Snapshot {
-    return this.putNetworks([{ owner, input, opts }]);
+  putNetwork(owner: string, input: FeatureCollection | NetworkIndex | unknown, opts: Omit<BuildOptions, 'owner'> & { audit?: ChangeAudit } = {}): Snapshot {
+    const { audit, ...build } = opts;
+    return this.putNetworks([{ owner, input, opts: build, audit }]);
   }
 
   /**
@@ -196,36 +212,34 @@ export class Engine {
    * sequence), parsed as they arrive with bounded memory: stored, then swapped in, only when every
    * feature has passed (or, with `invalid: 'skip'` and a report, the valid ones).
    */
-  async putNetworkStream(owner: string, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array, opts: Omit<StreamBuildOptions, 'owner'> = {}): Promise<Snapshot> {
+  async putNetworkStream(owner: string, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array, opts: Omit<StreamBuildOptions, 'owner'> & { audit?: ChangeAudit } = {}): Promise<Snapshot> {
     this.checkOpen();
+    const { audit, ...build } = opts;
     this.uploads++;
     let index: NetworkIndex;
     try {
-      ({ index } = await buildFromStream(source, { chunkSize: this.chunkSize, parser: this.pool, ...opts, owner }));
+      ({ index } = await buildFromStream(source, { chunkSize: this.chunkSize, parser: this.pool, ...build, owner }));
     } finally {
       if (--this.uploads === 0) this.scheduleCompaction();
     }
-    return this.putNetworks([{ owner, input: index }]);
+    return this.putNetworks([{ owner, input: index, audit }]);
   }
 
   /** Several owners' networks replaced in one swap (one merge). */
-  putNetworks(items: readonly { owner: string; input: FeatureCollection | NetworkIndex | unknown; opts?: Omit<BuildOptions, 'owner'> }[]): Snapshot {
+  putNetworks(items: readonly { owner: string; input: FeatureCollection | NetworkIndex | unknown; opts?: Omit<BuildOptions, 'owner'>; audit?: ChangeAudit }[]): Snapshot {
     this.checkOpen();
-    const built = items.map(({ owner, input, opts }) => {
-      const index = input instanceof NetworkIndex ? input : NetworkIndex.build(input, { chunkSize: this.chunkSize, ...opts, owner });
+    const built = items.map(({ owner, input, opts, audit }) => {
+      const index = input instanceof NetworkIndex ? input : buildNetwork(input, { chunkSize: this.chunkSize, ...opts, owner });
       if (index.owners.length !== 1 || index.owners[0] !== owner) {
         throw new LerError('OWNER_INVALID', {}, `The index given for ${JSON.stringify(owner)} holds ${JSON.stringify(index.owners)}.`);
       }
-      return { owner, index };
+      return { owner, index, audit };
     });
     const next = new Map(this.networks);
-    for (const { owner, index } of built) {
+    for (const { owner, index, audit } of built) {
       const version = (next.get(owner)?.version ?? 0) + 1;
-      // Durable before visible: the version is committed to the store, then swapped in.
-      if (this.store !== null) {
-        this.store.saveVersion(owner, version, index.buffers, index.featureCount);
-        this.store.audit({ actor: owner, action: 'network.replace', owner, detail: { version, features: index.featureCount } });
-      }
+      // Durable before visible: the version and its audit entry are committed together, then swapped in.
+      this.store?.saveVersion(owner, version, index.buffers, index.featureCount, auditEntry(audit, 'network.replace', owner, { version, features: index.featureCount }));
       next.set(owner, { owner, version, features: index.featureCount, index });
     }
     return this.swap(next);
@@ -235,15 +249,13 @@ export class Engine {
    * Applies a change set to an owner's network (upsert features by id, delete ids) as a new
    * version, stored before it is visible. Throws a LerError, changing nothing, when it is invalid.
    */
-  patchNetwork(owner: string, changes: { upsert?: unknown; delete?: unknown }, opts: Omit<BuildOptions, 'owner'> = {}): Snapshot {
+  patchNetwork(owner: string, changes: { upsert?: unknown; delete?: unknown }, opts: Omit<BuildOptions, 'owner'> & { audit?: ChangeAudit } = {}): Snapshot {
     this.checkOpen();
+    const { audit, ...build } = opts;
     const current = this.networks.get(owner) ?? null;
-    const index = NetworkIndex.applyChanges(current?.index ?? null, changes, { chunkSize: this.chunkSize, ...opts, owner });
+    const index = applyChanges(current?.index ?? null, changes, { chunkSize: this.chunkSize, ...build, owner });
     const version = (current?.version ?? 0) + 1;
-    if (this.store !== null) {
-      this.store.saveVersion(owner, version, index.buffers, index.featureCount);
-      this.store.audit({ actor: owner, action: 'network.patch', owner, detail: { version, features: index.featureCount } });
-    }
+    this.store?.saveVersion(owner, version, index.buffers, index.featureCount, auditEntry(audit, 'network.patch', owner, { version, features: index.featureCount }));
     const next = new Map(this.networks);
     next.set(owner, { owner, version, features: index.featureCount, index });
     return this.swap(next);
@@ -252,32 +264,54 @@ export class Engine {
   /**
    * Registers an owner's interest areas (replacing the previous ones): a FeatureCollection of
    * Polygon or MultiPolygon features, each with `properties.forsyningsart` and
-   * `properties.contact`. Checked whole; throws a LerError naming the feature and attribute.
+   * `properties.contact`, read by the same reader as dig areas. Checked whole; throws a LerError
+   * naming the feature and attribute.
    */
-  putInterestAreas(owner: string, areas: unknown, opts: { crs?: string; extent?: Extent | null } = {}): void {
+  putInterestAreas(owner: string, areas: unknown, opts: { crs?: string; audit?: ChangeAudit } = {}): { areas: number; crs: CrsName } {
     this.checkOpen();
-    const crs = normaliseCrs(opts.crs ?? declaredCrs(areas));
-    const extent = resolveExtent(opts.extent);
-    const fc = areas as { type?: unknown; features?: unknown };
+    let crs: CrsName;
+    try {
+      crs = normaliseCrs(opts.crs ?? declaredCrs(areas));
+    } catch (error) {
+      throw new LerError('CRS_UNSUPPORTED', { pointer: '/crs' }, (error as LerError).message);
+    }
+    const prepared = this.readInterestAreas(areas, { crs });
+    const fc = areas as FeatureCollection;
+    const stored = { ...fc, crs: { type: 'name', properties: { name: crs } } };
+    this.store?.putInterestAreas(owner, stored, auditEntry(opts.audit, 'interest-areas.replace', owner, { areas: fc.features.length, crs }));
+    this.interest.set(owner, prepared, stored);
+    return { areas: fc.features.length, crs };
+  }
+
+  /** An owner's registered interest areas (as given, with their CRS declared), or null. */
+  interestAreas(owner: string): unknown {
+    return this.interest.source(owner);
+  }
+
+  /** The kinds of work dig requests may name (the precaution matrix's columns). */
+  get workTypes(): string[] {
+    return workTypesOf(this.precautions);
+  }
+
+  /** Owners with registered interest areas, sorted. */
+  get interestAreaOwners(): string[] {
+    return this.interest.owners;
+  }
+
+  /** Reads and checks interest areas into prepared areas, each kept (not in the reader's buffers). */
+  private readInterestAreas(areas: unknown, opts: { crs: string }): InterestArea[] {
+    const fc = areas as { type?: unknown; features?: unknown } | null;
     if (!fc || typeof fc !== 'object' || fc.type !== 'FeatureCollection' || !Array.isArray(fc.features)) throw new LerError('FEATURE_COLLECTION_INVALID');
-    const sink = { beginPart(): void {}, vertex(): void {} };
-    fc.features.forEach((feature: unknown, i: number) => {
+    return fc.features.map((feature: unknown, i: number) => {
       const f = feature as { type?: unknown; geometry?: unknown; properties?: Record<string, unknown> | null } | null;
       if (!f || typeof f !== 'object' || f.type !== 'Feature') throw new LerError('FEATURE_NOT_OBJECT', { featureIndex: i });
       for (const name of ['forsyningsart', 'contact']) {
         const value = f.properties?.[name];
         if (value === undefined || value === null || value === '') throw new LerError('ATTRIBUTE_REQUIRED', { featureIndex: i, pointer: `/properties/${name}` }, `An interest area needs ${name}.`);
       }
-      readGeometry(f.geometry, [GeomType.Polygon, GeomType.MultiPolygon], sink, { crs, extent, where: { featureIndex: i }, pointer: '/geometry' });
+      const read = readArea(f.geometry, { crs: opts.crs, extent: this.extent, kind: 'member', where: { featureIndex: i }, pointer: '/geometry' });
+      return { area: read.prepared, contact: String(f.properties?.contact), forsyningsart: String(f.properties?.forsyningsart) };
     });
-    this.store?.putInterestAreas(owner, { ...fc, crs: { type: 'name', properties: { name: crs } } });
-    this.store?.audit({ actor: owner, action: 'interest-areas.replace', owner, detail: { areas: fc.features.length } });
-    this.interest.set(owner, fc);
-  }
-
-  /** An owner's registered interest areas, or null. */
-  interestAreas(owner: string): unknown {
-    return this.interest.get(owner) ?? this.store?.interestAreas(owner) ?? null;
   }
 
   /**
@@ -317,37 +351,52 @@ export class Engine {
   }
 
   /**
-   * A contractor's dig request: every conflict of the dig area, by owner, with the network version
-   * of every owner it was checked against (stored when the engine has a store, so that the
-   * package can be rebuilt later to the same answer).
+   * A contractor's dig request, the only road to a package: the area read and checked once, the
+   * live snapshot queried with it, the owners' interest areas near it found, the package assembled
+   * and, with a store, recorded with its audit entry in one transaction before it is answered.
+   * Throws a LerError with a pointer into the request when the request is invalid.
    */
-  digRequest(area: unknown, opts: QueryOptions & { requester?: string } = {}): DigPackage {
-    const snapshot = this.live();
-    const { requester = 'anonymous', ...query } = opts;
-    const conflicts = snapshot.query(area, query);
-    const networkVersions = Object.fromEntries([...snapshot.networks.values()].map((n) => [n.owner, n.version]));
-    const pkg: DigPackage = {
+  async digRequest(input: DigRequestInput, opts: { requester?: string; extent?: Extent | null } = {}): Promise<DigAnswer> {
+    const snapshot = this.openSnapshot();
+    const now = this.now();
+    const request: DigRequestInput = input !== null && typeof input === 'object' ? input : {};
+    const terms = checkDigTerms(request, this.digLimits, this.precautions, now);
+    const extent = opts.extent !== undefined ? opts.extent : this.extent;
+    const area = this.readDigArea(request.geometry, request.crs, extent);
+    const conflicts = snapshot === null ? [] : snapshot.query(area.prepared, { infoZone: terms.infoZone, crs: area.crs });
+    const networkVersions: Record<string, number> = {};
+    if (snapshot !== null) for (const n of snapshot.networks.values()) networkVersions[n.owner] = n.version;
+    const pkg = assemblePackage({
       id: randomUUID(),
-      createdAt: new Date().toISOString(),
-      digArea: area,
-      infoZone: query.infoZone ?? 0,
-      crs: normaliseCrs(query.crs),
-      ...(query.extent !== undefined ? { extent: query.extent } : {}),
+      createdAt: now.toISOString(),
+      terms,
+      digArea: request.geometry,
+      crs: area.crs,
+      areaM2: area.areaM2,
+      ...(extent !== undefined ? { extent } : {}),
+      conflicts,
+      hits: this.interest.hits(area.prepared, terms.infoZone),
+      snapshotVersion: snapshot?.version ?? null,
       networkVersions,
-      owners: packageOwners(conflicts, networkVersions)
-    };
-    this.store?.saveDigRequest(pkg.id, requester, pkg);
-    return pkg;
+      profile: (owner) => this.store?.ownerProfile(owner) ?? null,
+      precautions: this.precautions
+    });
+    // Written and encoded once: the same bytes are stored and sent.
+    const json = Buffer.from(JSON.stringify(pkg));
+    const requester = opts.requester ?? 'anonymous';
+    await this.store?.recordDigRequest(pkg.id, requester, json, { actor: requester, action: 'dig-request.create', owner: null, detail: auditDetail(pkg, area.bbox) });
+    return { pkg, json };
   }
 
   /**
-   * A stored dig request's package built again from the network versions it recorded (kept in the
-   * store's history): the same answer however the networks changed since.
+   * A stored dig request's package built again, by the same road, from the network versions it
+   * recorded (kept in the store's history): the same answer however the networks changed since.
    */
-  rebuildPackage(id: string): DigPackage {
+  rebuildPackage(id: string): Package {
+    this.checkOpen();
     const stored = this.store?.digRequest(id) ?? null;
     if (stored === null) throw new LerError('DIG_REQUEST_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(id)}.`);
-    const pkg = stored.body as DigPackage;
+    const pkg = stored.body as Package;
     const indexes = Object.entries(pkg.networkVersions).map(([owner, version]) => {
       const live = this.networks.get(owner);
       if (live?.version === version) return live.index;
@@ -356,18 +405,47 @@ export class Engine {
       }
       return NetworkIndex.from((this.store as Store).loadSnapshot(owner, version));
     });
-    if (indexes.length === 0) return pkg;
-    const index = indexes.length === 1 ? indexes[0] : NetworkIndex.merge(indexes, this.chunkSize !== undefined ? { chunkSize: this.chunkSize } : {});
-    const conflicts = index.query(pkg.digArea, { infoZone: pkg.infoZone, crs: pkg.crs, ...(pkg.extent !== undefined ? { extent: pkg.extent } : {}) });
-    return { ...pkg, owners: packageOwners(conflicts, pkg.networkVersions) };
+    const area = this.readDigArea(pkg.digArea, pkg.crs, pkg.extent !== undefined ? pkg.extent : this.extent);
+    let conflicts: Conflict[] = [];
+    if (indexes.length > 0) {
+      const index = indexes.length === 1 ? indexes[0] : NetworkIndex.merge(indexes, this.chunkSize !== undefined ? { chunkSize: this.chunkSize } : {});
+      conflicts = index.query(area.prepared, { infoZone: pkg.infoZone, crs: area.crs });
+    }
+    return assemblePackage({
+      id: pkg.id,
+      createdAt: pkg.createdAt,
+      terms: { infoZone: pkg.infoZone, workType: pkg.workType, purpose: pkg.purpose, period: pkg.period, validUntil: pkg.validUntil },
+      digArea: pkg.digArea,
+      crs: pkg.crs,
+      areaM2: pkg.areaM2,
+      ...(pkg.extent !== undefined ? { extent: pkg.extent } : {}),
+      conflicts,
+      hits: this.interest.hits(area.prepared, pkg.infoZone),
+      snapshotVersion: pkg.snapshotVersion,
+      networkVersions: pkg.networkVersions,
+      profile: (owner) => this.store?.ownerProfile(owner) ?? null,
+      precautions: this.precautions
+    });
+  }
+
+  /** A dig request's area, read once with every check and this engine's limits. */
+  private readDigArea(geometry: unknown, crs: unknown, extent: Extent | null | undefined): ReadArea {
+    let name: CrsName;
+    try {
+      name = normaliseCrs(crs);
+    } catch {
+      throw new LerError('CRS_UNSUPPORTED', { pointer: '/crs' }, `Got ${JSON.stringify(crs)}.`);
+    }
+    const limits = this.digLimits;
+    return this.reader.read(geometry, { crs: name, extent, kind: 'dig', pointer: '/geometry', limits: { maxVertices: limits.maxDigVertices, maxAreaM2: limits.maxDigAreaM2 } });
   }
 
   /** Removes an owner's network; returns the new snapshot (null when no network is left). */
-  removeNetwork(owner: string): Snapshot | null {
+  removeNetwork(owner: string, opts: { audit?: ChangeAudit } = {}): Snapshot | null {
     this.checkOpen();
     if (!this.networks.has(owner)) return this.current;
-    this.store?.removeOwner(owner);
-    this.store?.audit({ actor: owner, action: 'network.remove', owner, detail: {} });
+    this.store?.removeOwner(owner, auditEntry(opts.audit, 'network.remove', owner, {}));
+    this.interest.delete(owner);
     const next = new Map(this.networks);
     next.delete(owner);
     return this.swap(next);
@@ -433,9 +511,16 @@ export class Engine {
     return running;
   }
 
-  /** A single dig, answered inline on the live snapshot (see NetworkIndex.query). */
+  /**
+   * A single dig's conflicts, answered inline on the live snapshot, without a package or a record:
+   * the area read as the kernel takes it (rings even-odd, as PostGIS takes an invalid polygon),
+   * without the shape checks and limits of a dig request (`digRequest`).
+   */
   query(area: unknown, opts: QueryOptions = {}): Conflict[] {
-    return this.live().query(area, opts);
+    const snapshot = this.live();
+    const infoZone = checkInfoZone(opts.infoZone);
+    const read = this.reader.read(area, { crs: opts.crs, extent: opts.extent !== undefined ? opts.extent : this.extent, kind: 'dig', validate: false });
+    return snapshot.query(read.prepared, { infoZone, crs: read.crs, geometry: opts.geometry });
   }
 
   /**
@@ -448,7 +533,7 @@ export class Engine {
   async *checkBatch(input: unknown, opts: BatchOptions = {}): AsyncGenerator<AreaSummary> {
     this.checkOpen();
     const infoZone = checkInfoZone(opts.infoZone);
-    const limits: AreaLimits = {
+    const limits: BatchAreaLimits = {
       crs: normaliseCrs(opts.crs),
       extent: resolveExtent(opts.extent),
       maxSide: positive(opts.maxSide, DEFAULT_MAX_SIDE, 'maxSide'),
@@ -489,6 +574,12 @@ export class Engine {
     await this.pool?.close();
   }
 
+  /** The live snapshot, null before any network is loaded (a dig then meets interest areas only). */
+  private openSnapshot(): Snapshot | null {
+    this.checkOpen();
+    return this.current;
+  }
+
   private live(): Snapshot {
     this.checkOpen();
     if (this.current === null) throw new LerError('NETWORK_EMPTY');
@@ -498,6 +589,12 @@ export class Engine {
   private checkOpen(): void {
     if (this.closed) throw new LerError('ENGINE_CLOSED');
   }
+}
+
+/** The audit entry of a change, with what the caller adds to the engine's own detail. */
+function auditEntry(audit: ChangeAudit | undefined, action: string, owner: string, detail: Record<string, unknown>): AuditInput {
+  const more = typeof audit?.detail === 'function' ? audit.detail() : (audit?.detail ?? {});
+  return { actor: audit?.actor ?? owner, action, owner, detail: { ...more, ...detail } };
 }
 
 /** Largest value a batch's size options take: beyond, a window or task would hold too much at once. */

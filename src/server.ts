@@ -10,7 +10,7 @@ import { buildApp } from './http/app.js';
 import { newToken, hashToken } from './http/auth.js';
 import { loadConfig, type ServiceConfig } from './http/config.js';
 import { DEMO_DIG_AREA, loadDemo } from './http/demo.js';
-import { loadPrecautions } from './http/precautions.js';
+import { loadPrecautions } from './package/precautions.js';
 import { Engine } from './engine.js';
 import { SqliteStore } from './store/sqlite.js';
 
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   }
   const precautions = config.precautionsFile === null ? undefined : loadPrecautions(config.precautionsFile);
   const store = new SqliteStore({ dataDir: config.dataDir, history: config.history });
-  const engine = new Engine({ store, ...(config.workers !== undefined ? { workers: config.workers } : {}) });
+  const engine = new Engine({ store, digLimits: config.limits, ...(precautions !== undefined ? { precautions } : {}), ...(config.workers !== undefined ? { workers: config.workers } : {}) });
 
   const notes: string[] = [];
   let demo = false;
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     store.putApiKey({ hash: hashToken(contractorToken), role: 'contractor', owner: null, name: DEMO_CONTRACTOR });
   }
 
-  const app = await buildApp({ store, engine, precautions, config: { ...config, adminToken }, logger: { level: config.logLevel } });
+  const app = await buildApp({ store, engine, config: { ...config, adminToken }, logger: { level: config.logLevel } });
   let closing: Promise<void> | null = null;
   const shutdown = (signal: string): void => {
     if (closing !== null) {

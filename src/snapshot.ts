@@ -7,7 +7,8 @@
  */
 import type { BatchSnapshot } from './batch/run.js';
 import { byOwnerZoneDistance, NetworkIndex, type SnapshotBuffers } from './index/network-index.js';
-import type { Conflict, QueryOptions } from './types.js';
+import type { PreparedArea } from './geometry/index.js';
+import type { Conflict, CrsName } from './types.js';
 
 /** One owner's network as a snapshot lists it. */
 export interface NetworkInfo {
@@ -100,7 +101,7 @@ export class Snapshot implements BatchSnapshot {
   }
 
   /** A single dig over every owner's network: as NetworkIndex.query, merged or not. */
-  query(area: unknown, opts: QueryOptions = {}): Conflict[] {
+  query(area: PreparedArea, opts: { infoZone?: number; crs?: CrsName; geometry?: boolean } = {}): Conflict[] {
     if (this.merged !== null) return this.merged.index.query(area, opts);
     const out: Conflict[] = [];
     if (this.base !== null) {

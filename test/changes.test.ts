@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { Engine, NetworkIndex } from '../src/index.js';
+import { Engine, NetworkIndex } from '../src/library.js';
 import type { Feature, Polygon } from '../src/types.js';
 import { PLANAR } from './helpers/compare.js';
 import { Random, randomDigArea, randomGeometry, randomWorld } from './helpers/random.js';
+import { buildNetwork, queryArea } from './helpers/query.js';
 
 const GRID = { size: 300, half: 0.3 };
 
-function answers(index: { query: NetworkIndex['query'] }, areas: Polygon[]): string[][] {
+const Q = { ...PLANAR, infoZone: 2, geometry: false } as const;
+
+/** An engine's answers, or an index's (asked with the same areas, read the same way). */
+function answers(target: Engine | NetworkIndex, areas: Polygon[]): string[][] {
   return areas.map((a) =>
-    index
-      .query(a, { ...PLANAR, infoZone: 2, geometry: false })
+    (target instanceof Engine ? target.query(a, Q) : queryArea(target, a, Q))
       .map((c) => `${c.owner}|${String(c.featureId)}|${c.zone}|${c.distance}|${c.lengthInside}`)
       .sort()
   );
@@ -34,8 +37,8 @@ describe('change sets', () => {
       expect(snapshot.networks.get(owner)).toMatchObject({ version: 2, features: 300 + 5 - 7 });
       const expected = [...moved, ...base.slice(10).filter((f) => !removed.includes(f.id as string | number)), ...fresh];
       const rebuilt = NetworkIndex.merge([
-        NetworkIndex.build(expected, { owner, ...PLANAR }),
-        NetworkIndex.build(world.owners[1].features, { owner: world.owners[1].owner, ...PLANAR })
+        buildNetwork(expected, { owner, ...PLANAR }),
+        buildNetwork(world.owners[1].features, { owner: world.owners[1].owner, ...PLANAR })
       ]);
       const got = answers(engine, areas);
       expect(got).toEqual(answers(rebuilt, areas));

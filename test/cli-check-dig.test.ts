@@ -102,16 +102,19 @@ describe('ler check', () => {
   });
 
   it('reports a bad area in its own row and exits 1; the others are answered', async () => {
-    const bad = areaFeatures(areas.slice(0, 3));
+    const bad = areaFeatures(areas.slice(0, 4));
     bad[1].geometry = { type: 'Polygon', coordinates: [[[X0, Y0], [X0 + 5, Y0], [X0 + 5, Y0 + 5], [X0, Y0 + 7]]] };
+    // A bow tie: refused as a dig request refuses it.
+    bad[3].geometry = { type: 'Polygon', coordinates: [[[X0, Y0], [X0 + 10, Y0 + 10], [X0 + 10, Y0], [X0, Y0 + 10], [X0, Y0]]] };
     writeCollection(tmp.file('bad-areas.geojson'), bad);
     const r = await runCli(['check', tmp.file('bad-areas.geojson'), '--data-dir', data, '--workers', '0', '--info-zone', String(INFO_ZONE), '--format', 'csv']);
     expect(r.code).toBe(1);
     const rows = r.stdout.trimEnd().split('\r\n');
-    expect(rows).toHaveLength(4);
+    expect(rows).toHaveLength(5);
     expect(rows[2]).toMatch(/^1,a1,failed,RING_NOT_CLOSED,/);
+    expect(rows[4]).toMatch(/^3,a3,failed,POLYGON_SELF_INTERSECTS,/);
     expect(rows[1]).toMatch(/^0,a0,ok,,,/);
-    expect(r.stderr).toMatch(/checked 3 areas .*: 1 failed/);
+    expect(r.stderr).toMatch(/checked 4 areas .*: 2 failed/);
   });
 
   it('checks a route (a LineString) as a corridor, stretch by stretch', async () => {
@@ -161,14 +164,19 @@ describe('ler dig', () => {
     const pkg = JSON.parse(readFileSync(`${outDir}/package.json`, 'utf8')) as { id: string; crs: string; networkVersions: Record<string, number>; owners: { owner: string; conflicts: Conflict[] }[] };
     expect(pkg.crs).toBe(CRS);
     expect(pkg.networkVersions).toEqual({ 'owner-a': 1, 'owner-b': 1 });
-    const got = pkg.owners.flatMap((o) => o.conflicts);
+    const got = pkg.owners.flatMap((o) => o.conflicts.map((c) => ({ ...c, owner: o.owner })));
     expect(got.map(key).sort()).toEqual(conflicts.map(key).sort());
     expect(got.map((c) => c.geometry)).toEqual(conflicts.map((c) => c.geometry));
 
     const geo = JSON.parse(readFileSync(`${outDir}/package.geojson`, 'utf8')) as { type: string; features: Feature[] };
     expect(geo.type).toBe('FeatureCollection');
-    expect(geo.features).toHaveLength(conflicts.length);
-    expect(geo.features.map((f) => f.geometry)).toEqual(conflicts.map((c) => c.geometry));
+    // The dig area first, then every conflict.
+    expect(geo.features).toHaveLength(conflicts.length + 1);
+    expect(geo.features[0]).toMatchObject({ geometry: area, properties: { kind: 'digArea', digRequest: pkg.id } });
+    expect(geo.features.slice(1).map((f) => f.geometry)).toEqual(conflicts.map((c) => c.geometry));
+    // And the package map, as the service draws it.
+    expect(readFileSync(`${outDir}/map.svg`, 'utf8')).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(readFileSync(`${outDir}/map.png`).subarray(1, 4).toString('latin1')).toBe('PNG');
 
     // The table: one row per owner hit with its counts, then the total.
     const rows = r.stdout.split('\n');
@@ -188,11 +196,11 @@ describe('ler dig', () => {
     const outDir = tmp.file('pkg-lonlat');
     const r = await runCli(['dig', tmp.file('dig-lonlat.geojson'), '--crs', 'EPSG:4326', '--data-dir', data, '--out-dir', outDir, '--format', 'json']);
     expect(r.code).toBe(0);
-    const pkg = JSON.parse(r.stdout) as { crs: string; owners: { conflicts: Conflict[] }[] };
+    const pkg = JSON.parse(r.stdout) as { crs: string; owners: { owner: string; conflicts: Conflict[] }[] };
     expect(pkg.crs).toBe('EPSG:4326');
     const want = engine.query(lonLat, { crs: 'EPSG:4326', infoZone: 0, geometry: false });
     expect(want.length).toBeGreaterThan(0);
-    expect(pkg.owners.flatMap((o) => o.conflicts).map((c) => `${c.owner}|${String(c.featureId)}|${c.zone}`).sort()).toEqual(want.map((c) => `${c.owner}|${String(c.featureId)}|${c.zone}`).sort());
+    expect(pkg.owners.flatMap((o) => o.conflicts.map((c) => `${o.owner}|${String(c.featureId)}|${c.zone}`)).sort()).toEqual(want.map((c) => `${c.owner}|${String(c.featureId)}|${c.zone}`).sort());
     const geo = JSON.parse(readFileSync(`${outDir}/package.geojson`, 'utf8')) as { crs?: unknown; features: Feature[] };
     expect(geo.crs).toBeUndefined();
     const [lon, lat] = JSON.stringify(geo.features[0].geometry.coordinates).match(/-?\d+\.\d+/g)?.map(Number) ?? [];

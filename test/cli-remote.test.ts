@@ -11,6 +11,7 @@ import { unprojectToLonLat } from '../src/crs/index.js';
 import { Engine } from '../src/engine.js';
 import type { Feature, MultiPolygon, Polygon } from '../src/types.js';
 import { mapGeometry } from './helpers/random.js';
+import { shapeProblem } from './helpers/query.js';
 import { CRS, X0, Y0, areaFeatures, collectionText, digAreas, networks, writeCollection } from './helpers/cli-data.js';
 import { finished, hasTerminalCodes, runCli, startCli, tempDir } from './helpers/cli-run.js';
 import { closedPort, listeningApp, stallingService, type ListeningApp } from './helpers/cli-service.js';
@@ -203,11 +204,17 @@ describe('--crs in and out', () => {
       .map((l) => ((JSON.parse(l) as AreaSummary).conflicts ?? []).map((c) => `${c.owner}|${String(c.featureId)}|${c.zone}`).sort());
 
   it('answers lon/lat areas (the default) as the engine does, locally and at the service; GeoJSON comes back in lon/lat', async () => {
-    const lonLat = areas.map((a) => mapGeometry(a, (x, y) => unprojectToLonLat(x, y)) as Polygon | MultiPolygon);
+    // Parts that touch at a corner may cross after the round trip to degrees: such an area is
+    // refused as a dig request would be, so the comparison takes the areas still valid in lon/lat.
+    const all = areas.map((a) => mapGeometry(a, (x, y) => unprojectToLonLat(x, y)) as Polygon | MultiPolygon);
+    const kept = areas.map((_, i) => i).filter((i) => shapeProblem(all[i], { crs: 'EPSG:4326' }) === null);
+    expect(kept.length).toBeGreaterThan(areas.length * 0.8);
+    const lonLat = kept.map((i) => all[i]);
+    writeCollection(tmp.file('areas-kept.geojson'), areaFeatures(kept.map((i) => areas[i])));
     writeFileSync(tmp.file('areas-lonlat.geojson'), JSON.stringify({ type: 'FeatureCollection', features: areaFeatures(lonLat) }));
     const nd = ['--info-zone', '2', '--conflicts', '--quiet'];
     const [utm, local, viaService, geoLocal, geoService] = await Promise.all([
-      runCli(['check', tmp.file('areas.geojson'), ...nd, ...LOCAL]),
+      runCli(['check', tmp.file('areas-kept.geojson'), ...nd, ...LOCAL]),
       runCli(['check', tmp.file('areas-lonlat.geojson'), ...nd, ...LOCAL]),
       runCli(['check', tmp.file('areas-lonlat.geojson'), ...nd, ...remote]),
       runCli(['check', tmp.file('areas-lonlat.geojson'), '--format', 'geojson', '--quiet', ...LOCAL]),
@@ -223,11 +230,11 @@ describe('--crs in and out', () => {
     } finally {
       await engine.close();
     }
-    expect(want.filter((s) => s.length > 0).length).toBeGreaterThan(areas.length / 4);
+    expect(want.filter((s) => s.length > 0).length).toBeGreaterThan(lonLat.length / 4);
     expect(conflictSets(local.stdout)).toEqual(want);
     // And nearly as their EPSG:25832 originals: only features at an exact zone limit may differ after the round trip.
     const utmSets = conflictSets(utm.stdout);
-    expect(want.filter((s, i) => JSON.stringify(s) === JSON.stringify(utmSets[i])).length).toBeGreaterThan(areas.length * 0.75);
+    expect(want.filter((s, i) => JSON.stringify(s) === JSON.stringify(utmSets[i])).length).toBeGreaterThan(lonLat.length * 0.75);
     expect(viaService.stdout).toBe(local.stdout);
     expect(geoService.stdout).toBe(geoLocal.stdout);
     const fc = JSON.parse(geoService.stdout) as { crs?: unknown; features: Feature[] };

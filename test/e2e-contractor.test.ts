@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/http/config.js';
 import { DEMO_DIG_AREA } from '../src/http/demo.js';
-import { WORK_TYPES } from '../src/http/precautions.js';
+import { WORK_TYPES } from '../src/package/precautions.js';
 import { contentSecurityPolicy } from '../src/http/routes/web.js';
 import { problemSentence } from '../web/src/problem.js';
 import { FAREKLASSE_COLOURS } from '../web/src/colours.js';

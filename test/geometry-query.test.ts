@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from './helpers/shapes.js';
 import { PreparedArea } from '../src/geometry/index.js';
-import { NetworkIndex } from '../src/index.js';
 import type { Feature, Polygon } from '../src/types.js';
+import { buildNetwork, pairsOfArea } from './helpers/query.js';
 
 const X = 527_000;
 const Y = 6_254_000;
@@ -92,10 +92,10 @@ describe('exact query over chunks', () => {
       coordsById.set(id, coords);
       features.push(line(id, coords));
     }
-    const index = NetworkIndex.build(features, { owner: 'dk-el', ...planar, chunkSize: 4 });
+    const index = buildNetwork(features, { owner: 'dk-el', ...planar, chunkSize: 4 });
     const area = prepare(dig);
     for (const infoZone of [0, 2]) {
-      const pairs = index.queryPairs(dig, { ...planar, infoZone });
+      const pairs = pairsOfArea(index, dig, { ...planar, infoZone });
       const got = new Map<string, { distance: number; length: number }>();
       for (let i = 0; i < pairs.count; i++) got.set(String(index.featureId(pairs.feature[i])), { distance: pairs.distance[i], length: pairs.lengthInside[i] });
       for (const [id, coords] of coordsById) {
@@ -127,12 +127,12 @@ describe('exact query over chunks', () => {
       properties: { featureType: 'Gaskomponent', fareklasse: 'farlig', driftsstatus: 'i drift' }
     };
     const coords = Array.from({ length: 40 }, (_, i) => [-5 + i * 4, 80]);
-    const index = NetworkIndex.build([polygon, line('l', coords)], { owner: 'dk-el', ...planar });
+    const index = buildNetwork([polygon, line('l', coords)], { owner: 'dk-el', ...planar });
     const cols = index.columns;
     // The situation under test: the polygon's vertex count equals the polygon chunk marker.
     expect(cols.partVertices[cols.featureParts[1]] - cols.partVertices[cols.featureParts[0]]).toBe(255);
     const dig: Polygon = { type: 'Polygon', coordinates: [[[0, 0], [100, 0], [100, 100], [0, 100], [0, 0]].map(([x, y]) => [X + x, Y + y])] };
-    const pairs = index.queryPairs(dig, planar);
+    const pairs = pairsOfArea(index, dig, planar);
     expect(pairs.count).toBe(2);
     expect(pairs.lengthInside[1]).toBeCloseTo(100, 9);
   });

@@ -6,8 +6,9 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { NetworkIndex } from '../src/index.js';
+import { NetworkIndex } from '../src/library.js';
 import type { Conflict, Feature, Geometry, MultiPolygon, Polygon } from '../src/types.js';
+import { buildNetwork, queryArea } from './helpers/query.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/golden/', import.meta.url));
 const UPDATE = process.env.LER_UPDATE_GOLDEN === '1';
@@ -62,9 +63,9 @@ function summarise(c: Conflict): GoldenConflict {
 
 function run(input: GoldenInput): { conflicts: GoldenConflict[] } {
   const opts = { crs: 'EPSG:25832', ...(input.coarseAccuracy !== undefined ? { coarseAccuracy: input.coarseAccuracy } : {}) };
-  const indexes = input.networks.map(({ owner, features }) => NetworkIndex.build({ type: 'FeatureCollection', features }, { owner, ...opts }));
+  const indexes = input.networks.map(({ owner, features }) => buildNetwork({ type: 'FeatureCollection', features }, { owner, ...opts }));
   const index = indexes.length === 1 ? indexes[0] : NetworkIndex.merge(indexes);
-  const conflicts = index.query(input.digArea, { crs: 'EPSG:25832', infoZone: input.infoZone }).map(summarise);
+  const conflicts = queryArea(index, input.digArea, { crs: 'EPSG:25832', infoZone: input.infoZone }).map(summarise);
   conflicts.sort((a, b) => (a.owner === b.owner ? String(a.featureId).localeCompare(String(b.featureId)) : a.owner.localeCompare(b.owner)));
   return { conflicts };
 }

@@ -1,11 +1,12 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Engine, NetworkIndex, RuleReport, SqliteStore } from '../src/index.js';
+import { Engine, RuleReport, SqliteStore } from '../src/library.js';
 import { DEFAULT_CONFIG, environmentVariables, loadConfig } from '../src/http/config.js';
 import { DEMO_DIG_AREA, demoOwners, demoRoadsFile, loadDemo, offsetLine, readDemoRoads } from '../src/http/demo.js';
-import { checkMatrix, loadPrecautions, precautionsFor, DEFAULT_PRECAUTIONS } from '../src/http/precautions.js';
+import { checkMatrix, loadPrecautions, precautionsFor, DEFAULT_PRECAUTIONS } from '../src/package/precautions.js';
 import { dataDir } from './helpers/http-app.js';
+import { buildNetwork } from './helpers/query.js';
 
 const dir = dataDir('demo');
 afterAll(() => dir.remove());
@@ -26,7 +27,7 @@ describe('the demo network', () => {
     expect(owners.map((o) => o.forsyningsart).sort()).toEqual(['afløb', 'el', 'fjernvarme/fjernkøling', 'gas', 'telekommunikation', 'vand']);
     for (const o of owners) {
       const report = new RuleReport();
-      NetworkIndex.build({ type: 'FeatureCollection', features: o.features }, { owner: o.owner, crs: 'EPSG:25832', report });
+      buildNetwork({ type: 'FeatureCollection', features: o.features }, { owner: o.owner, crs: 'EPSG:25832', report });
       expect(report.summary(), o.owner).toMatchObject({ errors: 0, warnings: 0 });
       expect(o.features.length, o.owner).toBeGreaterThan(100);
     }

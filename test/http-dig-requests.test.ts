@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DIG_AREA, loadDemo } from '../src/http/demo.js';
-import { STATUS, type ServicePackage } from '../src/http/dig-package.js';
-import { DEFAULT_PRECAUTIONS } from '../src/http/precautions.js';
+import { STATUS, type Package } from '../src/package/types.js';
+import { DEFAULT_PRECAUTIONS } from '../src/package/precautions.js';
 import { ADMIN_TOKEN, cable, dataDir, problemOf, rect, testApp, type TestApp } from './helpers/http-app.js';
 
 const dir = dataDir('dig');
@@ -17,7 +17,7 @@ describe('dig requests over the demo network', () => {
   let t: TestApp;
   let contractor: string;
   let other: string;
-  let pkg: ServicePackage;
+  let pkg: Package;
 
   beforeAll(async () => {
     t = await testApp(dir.sub('demo'), { prepare: (engine, store) => loadDemo(engine, store) });
@@ -25,7 +25,7 @@ describe('dig requests over the demo network', () => {
     other = await t.key('contractor');
     const res = await t.as(contractor, { method: 'POST', url: '/v1/dig-requests', payload: { geometry: DEMO_DIG_AREA, infoZone: 2, workType: 'excavation', purpose: 'new service pipe', period: { from: FROM, to: TO } } });
     expect(res.statusCode, res.body).toBe(201);
-    pkg = res.json() as ServicePackage;
+    pkg = res.json() as Package;
     expect(res.headers.location).toBe(`/v1/dig-requests/${pkg.id}`);
   });
   afterAll(async () => t.close());
@@ -127,7 +127,7 @@ describe('dig requests over the demo network', () => {
   it('takes EPSG:25832 and answers in it', async () => {
     const res = await t.as(contractor, { method: 'POST', url: '/v1/dig-requests', payload: { geometry: rect(585160, 6139405, 585190, 6139430), crs: UTM } });
     expect(res.statusCode, res.body).toBe(201);
-    const body = res.json() as ServicePackage;
+    const body = res.json() as Package;
     const line = body.owners[0].conflicts[0].geometry as { coordinates: number[][] };
     expect(line.coordinates[0][0]).toBeGreaterThan(585_000);
     expect(body.areaM2).toBe(750);
@@ -158,7 +158,7 @@ describe('statuses and interest areas', () => {
   it('says "ingen ledninger" for an owner whose interest area is hit but whose lines are not, and delivers without marking when the owner does not mark', async () => {
     const res = await t.as(contractor, { method: 'POST', url: '/v1/dig-requests', payload: { geometry: dig, crs: UTM, infoZone: 2 } });
     expect(res.statusCode, res.body).toBe(201);
-    const owners = (res.json() as ServicePackage).owners;
+    const owners = (res.json() as Package).owners;
     expect(owners.map((o) => [o.owner, o.status, o.conflicts.length])).toEqual([
       ['near', STATUS.delivered, 1],
       ['far', STATUS.none, 0]
@@ -170,7 +170,7 @@ describe('statuses and interest areas', () => {
     const put = await t.as(ADMIN_TOKEN, { method: 'PUT', url: '/v1/owners/near/profile', payload: { name: 'Near El', contact: 'near@example.invalid', requiresMarking: true } });
     expect(put.statusCode).toBe(200);
     const res = await t.as(contractor, { method: 'POST', url: '/v1/dig-requests', payload: { geometry: dig, crs: UTM, infoZone: 5 } });
-    const owners = (res.json() as ServicePackage).owners;
+    const owners = (res.json() as Package).owners;
     expect(owners.map((o) => [o.owner, o.status])).toEqual([
       ['near', STATUS.marking],
       ['edge', STATUS.manual],
@@ -181,10 +181,10 @@ describe('statuses and interest areas', () => {
   it('puts a line between m(F) and m(F) + b in the information zone', async () => {
     // n1 runs along y = 6139000; a dig area 3 m north of it, b = 5: margin 0.5 < 3 <= 5.5.
     const res = await t.as(contractor, { method: 'POST', url: '/v1/dig-requests', payload: { geometry: rect(585040, 6139003, 585060, 6139010), crs: UTM, infoZone: 5 } });
-    const c = (res.json() as ServicePackage).owners.find((o) => o.owner === 'near')?.conflicts[0];
+    const c = (res.json() as Package).owners.find((o) => o.owner === 'near')?.conflicts[0];
     expect(c).toMatchObject({ featureId: 'n1', zone: 'infoZone', distance: 3, lengthInside: 0 });
     const none = await t.as(contractor, { method: 'POST', url: '/v1/dig-requests', payload: { geometry: rect(585040, 6139003, 585060, 6139010), crs: UTM, infoZone: 2 } });
-    expect((none.json() as ServicePackage).owners.find((o) => o.owner === 'near')).toBeUndefined();
+    expect((none.json() as Package).owners.find((o) => o.owner === 'near')).toBeUndefined();
   });
 
   it('answers from interest areas alone before any network is loaded', async () => {
@@ -269,7 +269,7 @@ describe('dig areas the service refuses', () => {
       expect(problemOf(await send({ geometry: rect(585000, 6138998, 585005, 6139002), crs: UTM, workType: 'drilling' })).code).toBe('WORK_TYPE_UNKNOWN');
       const ok = await send({ geometry: rect(585000, 6138998, 585005, 6139002), crs: UTM });
       expect(ok.statusCode, ok.body).toBe(201);
-      expect((ok.json() as ServicePackage).owners[0].conflicts[0].precautions).toEqual([{ code: 'CALL_US', text: 'Call +45 12 34 56 78 within 2.00 m.' }]);
+      expect((ok.json() as Package).owners[0].conflicts[0].precautions).toEqual([{ code: 'CALL_US', text: 'Call +45 12 34 56 78 within 2.00 m.' }]);
     } finally {
       await strict.close();
     }

@@ -8,6 +8,7 @@ afterAll(() => dir.remove());
 const UTM = 'EPSG:25832';
 
 interface Operation {
+  operationId?: string;
   security?: unknown[];
   requestBody?: { content: Record<string, unknown> };
   responses: Record<string, { content?: Record<string, unknown> }>;
@@ -38,7 +39,9 @@ describe('the service\'s own routes', () => {
     );
     for (const [name, op] of operations) {
       const isPublic = /\/healthz|\/metrics|\/openapi|\/v1\/rules|\/v1\/errors|\/v1\/map/.test(name);
-      expect(op.security, name).toEqual(isPublic ? undefined : [{ bearer: [] }]);
+      // Public routes say so (`security: []`); the rest take a bearer key.
+      expect(op.security, name).toEqual(isPublic ? [] : [{ bearer: [] }]);
+      expect(op.operationId, name).toMatch(/^[a-z][A-Za-z]+$/);
       for (const [status, response] of Object.entries(op.responses)) {
         if (Number(status) >= 400) expect(Object.keys(response.content ?? {}), `${name} ${status}`).toEqual(['application/problem+json']);
       }

@@ -8,8 +8,8 @@
 import proj4 from 'proj4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DIG_AREA, loadDemo } from '../src/http/demo.js';
-import { STATUS, type PackageConflict, type PackageOwner, type ServicePackage } from '../src/http/dig-package.js';
-import { FAREKLASSE_COLOURS, packagePng, packageSvg } from '../src/http/package-views.js';
+import { STATUS, type PackageConflict, type PackageOwner, type Package } from '../src/package/types.js';
+import { FAREKLASSE_COLOURS, packagePng, packageSvg } from '../src/package/views.js';
 import type { Geometry, Position } from '../src/types.js';
 import { ADMIN_TOKEN, dataDir, problemOf, rect, testApp, type TestApp } from './helpers/http-app.js';
 import { countColour, decodePng, inked, pngChunks, pngSize, type DecodedPng } from './helpers/png.js';
@@ -157,7 +157,7 @@ function bboxOf(points: readonly (readonly number[])[]): [number, number, number
 }
 
 /** The dig area's vertices in EPSG:25832 metres, projected here with proj4 itself. */
-function digAreaMetres(pkg: ServicePackage): number[][] {
+function digAreaMetres(pkg: Package): number[][] {
   const g = pkg.digArea as { type: string; coordinates: number[][][] | number[][][][] };
   const rings = g.type === 'Polygon' ? (g.coordinates as number[][][]) : (g.coordinates as number[][][][]).flat();
   return rings.flat().map((p) => (pkg.crs === 'EPSG:4326' ? toUtm.forward([p[0], p[1]]) : p));
@@ -174,7 +174,7 @@ interface Sheet {
 }
 
 /** Reads a sheet and checks what every package map must show. */
-function checkSheet(svg: string, pkg: ServicePackage): Sheet {
+function checkSheet(svg: string, pkg: Package): Sheet {
   expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
   const root = parseXml(svg);
   expect(root.name).toBe('svg');
@@ -340,7 +340,7 @@ interface Synthetic {
 }
 
 /** A package in EPSG:25832 with straight lines, a point and a polygon component per owner. */
-function synthetic(opts: Synthetic): ServicePackage {
+function synthetic(opts: Synthetic): Package {
   const next = random(opts.owners * 1000 + opts.linesPerOwner);
   const box = opts.lineBox ?? [X0 - 5, Y0 - 5, X0 + 85, Y0 + 65];
   const at = (): Position => [Math.round((box[0] + next() * (box[2] - box[0])) * 100) / 100, Math.round((box[1] + next() * (box[3] - box[1])) * 100) / 100];
@@ -386,7 +386,7 @@ function synthetic(opts: Synthetic): ServicePackage {
 }
 
 /** The same package with every position in lon/lat. */
-function toLonLat(pkg: ServicePackage): ServicePackage {
+function toLonLat(pkg: Package): Package {
   const map = (c: unknown): unknown => (typeof (c as unknown[])[0] === 'number' ? toUtm.inverse(c as [number, number]) : (c as unknown[]).map(map));
   const area = pkg.digArea as { type: string; coordinates: unknown };
   return {
@@ -423,8 +423,8 @@ describe('the package map over the demo network', () => {
   let t: TestApp;
   let contractor: string;
   let other: string;
-  let small: ServicePackage;
-  let large: ServicePackage;
+  let small: Package;
+  let large: Package;
 
   beforeAll(async () => {
     t = await testApp(dir.sub('demo'), { prepare: (engine, store) => loadDemo(engine, store) });
@@ -432,10 +432,10 @@ describe('the package map over the demo network', () => {
     other = await t.key('contractor');
     const a = await t.as(contractor, { method: 'POST', url: '/v1/dig-requests', payload: { geometry: DEMO_DIG_AREA, infoZone: 2 } });
     expect(a.statusCode, a.body).toBe(201);
-    small = a.json() as ServicePackage;
+    small = a.json() as Package;
     const b = await t.as(contractor, { method: 'POST', url: '/v1/dig-requests', payload: { geometry: rect(585000, 6139250, 585400, 6139600), crs: 'EPSG:25832', infoZone: 10, workType: 'excavation' } });
     expect(b.statusCode, b.body).toBe(201);
-    large = b.json() as ServicePackage;
+    large = b.json() as Package;
   });
   afterAll(async () => t.close());
 

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../src/engine.js';
 import { ADMIN_TOKEN, cable, dataDir, problemOf, rect, testApp, type TestApp } from './helpers/http-app.js';
 
 const dir = dataDir('uploads');
@@ -139,7 +140,9 @@ describe('whole-network uploads', () => {
 
   it('writes every upload to the audit log, refused ones too', async () => {
     const log = (await t.as(ADMIN_TOKEN, { method: 'GET', url: '/v1/audit?limit=200' })).json() as { actor: string; action: string; owner: string; detail: Record<string, unknown> }[];
-    const mine = log.filter((e) => e.owner === 'dk-el' && e.action.startsWith('network.replace') && /^[0-9a-f]{16}$/.test(e.actor));
+    const mine = log.filter((e) => e.owner === 'dk-el' && e.action.startsWith('network.replace'));
+    // One entry per version, written with it, by the key that uploaded it.
+    expect(mine.every((e) => /^[0-9a-f]{16}$/.test(e.actor))).toBe(true);
     expect(mine.filter((e) => e.action === 'network.replace').map((e) => e.detail.version).sort()).toEqual([1, 2, 3, 4, 5]);
     const first = mine.find((e) => e.action === 'network.replace' && e.detail.version === 1);
     expect(first?.detail).toMatchObject({ features: 21, warnings: 1, crs: UTM, contentType: 'application/geo+json' });
@@ -213,6 +216,23 @@ describe('interest areas and profiles', () => {
     const contractor = await t.key('contractor');
     const dig = await t.as(contractor, { method: 'POST', url: '/v1/dig-requests', payload: { geometry: rect(585400, 6139400, 585410, 6139410), crs: UTM } });
     expect(dig.json()).toMatchObject({ owners: [{ owner: 'dk-vand', status: 'udtaget til manuel behandling', contact: 'vagt@vand.example.invalid' }] });
+    // Audited once, by the key that registered them; the refused attempt changed nothing.
+    const log = (await t.as(ADMIN_TOKEN, { method: 'GET', url: '/v1/audit?limit=50' })).json() as { actor: string; action: string; owner: string; detail: Record<string, unknown> }[];
+    const entries = log.filter((e) => e.owner === 'dk-vand' && e.action.startsWith('interest-areas'));
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ action: 'interest-areas.replace', detail: { areas: 1, crs: UTM } });
+    expect(entries[0].actor).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('keeps the interest areas over a restart, in the one registry dig requests ask', async () => {
+    const again = new Engine({ store: t.store, workers: 0 });
+    try {
+      expect(again.interestAreaOwners).toEqual(['dk-vand']);
+      const { pkg } = await again.digRequest({ geometry: rect(585400, 6139400, 585410, 6139410), crs: UTM });
+      expect(pkg.owners.map((o) => o.owner)).toEqual(['dk-vand']);
+    } finally {
+      await again.close();
+    }
   });
 
   it('keeps a profile that dig requests use', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Engine, marginOf } from '../src/index.js';
+import { Engine, marginOf } from '../src/library.js';
 import { CellCover } from '../src/geometry/cell-cover.js';
 import { PreparedArea } from '../src/geometry/index.js';
 import { findSelfIntersection } from '../src/rules/simple-polygon.js';
@@ -79,7 +79,7 @@ describe('registered interest areas', () => {
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const { SqliteStore } = await import('../src/index.js');
+    const { SqliteStore } = await import('../src/library.js');
     const dir = mkdtempSync(join(tmpdir(), 'ler-interest-'));
     const square = [[[527000, 6254000], [527500, 6254000], [527500, 6254500], [527000, 6254500], [527000, 6254000]]];
     const area = (properties: Record<string, unknown>): unknown => ({ type: 'Feature', geometry: { type: 'Polygon', coordinates: square }, properties });

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Feature, MultiPolygon, Polygon, Position } from '../src/types.js';
 import { type Answer, PLANAR, answersOfPairs, answersOfQuery, buildWorld, diffAnswers } from './helpers/compare.js';
 import { Random, type World, type XY, mapFeature, mapGeometry, randomDigArea, randomWorld, restartRing } from './helpers/random.js';
+import { queryArea } from './helpers/query.js';
 
 const GRID = { size: 40, half: 0.3 };
 const INFO_ZONES = [0, 2, 10];
@@ -20,7 +21,7 @@ type Answers = Map<string, Answer>[][]; // [dig][infoZone]
 
 function answer(w: World, areas: (Polygon | MultiPolygon)[], build: Record<string, unknown> = {}, query: Record<string, unknown> = PLANAR): Answers {
   const index = buildWorld(w, build, { ...PLANAR, ...query });
-  return areas.map((area) => INFO_ZONES.map((b) => answersOfQuery(index.query(area, { ...PLANAR, ...query, infoZone: b }))));
+  return areas.map((area) => INFO_ZONES.map((b) => answersOfQuery(queryArea(index, area, { ...PLANAR, ...query, infoZone: b }))));
 }
 
 function compare(label: string, got: Answers, base: Answers, tolerance = 1e-9): string[] {

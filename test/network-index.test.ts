@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { LerError, NetworkIndex } from '../src/index.js';
+import { LerError, NetworkIndex } from '../src/library.js';
 import type { Feature, Polygon } from '../src/types.js';
 import { projectLonLat } from '../src/crs/index.js';
+import { buildNetwork, queryArea } from './helpers/query.js';
 
 // A small network near Viborg in EPSG:25832.
 const X = 527_000;
@@ -19,7 +20,7 @@ const square = (x0: number, y0: number, size: number): Polygon => ({
 const planar = { crs: 'EPSG:25832' } as const;
 
 describe('NetworkIndex', () => {
-  const el = NetworkIndex.build(
+  const el = buildNetwork(
     [
       line('crossing', [[-10, 5], [20, 5]]),
       line('beside', [[-10, 11.5], [20, 11.5]], { noejagtighedsklasse: '<= 2.00 m' }),
@@ -28,13 +29,13 @@ describe('NetworkIndex', () => {
     ],
     { owner: 'dk-el', ...planar }
   );
-  const gas = NetworkIndex.build(
+  const gas = buildNetwork(
     { type: 'FeatureCollection', features: [{ type: 'Feature', id: 7, geometry: { type: 'Point', coordinates: [X + 5, Y + 5] }, properties: { featureType: 'Gaskomponent', fareklasse: 'meget farlig' } }] },
     { owner: 'dk-gas', ...planar }
   );
 
   it('answers zones, distances and lengths by the conflict semantics', () => {
-    const conflicts = el.query(square(0, 0, 10), { ...planar, infoZone: 3.5 });
+    const conflicts = queryArea(el, square(0, 0, 10), { ...planar, infoZone: 3.5 });
     const byId = Object.fromEntries(conflicts.map((c) => [c.featureId, c]));
     expect(Object.keys(byId).sort()).toEqual(['beside', 'crossing', 'info']);
     expect(byId.crossing).toMatchObject({ zone: 'digArea', distance: 0, lengthInside: 10, owner: 'dk-el', featureType: 'Elledning', forsyningsart: 'el', fareklasse: 'farlig' });
@@ -46,14 +47,14 @@ describe('NetworkIndex', () => {
   });
 
   it('clips delivered geometry to m + b + 1 m around the dig area', () => {
-    const [crossing] = el.query(square(0, 0, 10), { ...planar, infoZone: 0 });
+    const [crossing] = queryArea(el, square(0, 0, 10), { ...planar, infoZone: 0 });
     expect(crossing.geometry).toEqual({ type: 'LineString', coordinates: [[X - 1 + 1e-6, Y + 5], [X + 11 - 1e-6, Y + 5]] });
   });
 
   it('queries several owners together after merge', () => {
     const both = NetworkIndex.merge([el, gas]);
     expect(both.owners).toEqual(['dk-el', 'dk-gas']);
-    const answer = both.query(square(0, 0, 10), planar);
+    const answer = queryArea(both, square(0, 0, 10), planar);
     // By owner, then nearest first.
     expect(answer.map((c) => `${c.owner}/${c.featureId}`)).toEqual(['dk-el/crossing', 'dk-el/beside', 'dk-gas/7']);
     expect(answer.find((c) => c.owner === 'dk-gas')).toMatchObject({ featureType: 'Gaskomponent', forsyningsart: 'gas', fareklasse: 'meget farlig', geometry: { type: 'Point', coordinates: [X + 5, Y + 5] } });
@@ -63,7 +64,7 @@ describe('NetworkIndex', () => {
   it('reopens from its shared buffers without copying and answers the same', () => {
     const copy = NetworkIndex.from(el.buffers);
     expect(copy.columns.xy.buffer).toBe(el.columns.xy.buffer);
-    expect(copy.query(square(0, 0, 10), planar)).toEqual(el.query(square(0, 0, 10), planar));
+    expect(queryArea(copy, square(0, 0, 10), planar)).toEqual(queryArea(el, square(0, 0, 10), planar));
   });
 
   it('refuses a damaged snapshot buffer with INDEX_BUFFER_INVALID', () => {
@@ -81,13 +82,13 @@ describe('NetworkIndex', () => {
   it('takes lon/lat input and answers in the CRS asked for', () => {
     const p = new Float64Array(2);
     const lonLat: Feature = { type: 'Feature', id: 'll', geometry: { type: 'LineString', coordinates: [[9.4, 56.45], [9.41, 56.45]] }, properties: { featureType: 'Vandledning' } };
-    const index = NetworkIndex.build([lonLat], { owner: 'dk-vand' });
+    const index = buildNetwork([lonLat], { owner: 'dk-vand' });
     projectLonLat(9.405, 56.45, p, 0);
     const dig = square(p[0] - X - 5, p[1] - Y - 5, 10);
-    const [hit] = index.query(dig, planar);
+    const [hit] = queryArea(index, dig, planar);
     expect(hit.lengthInside).toBeGreaterThan(9.9);
     const digLonLat: Polygon = { type: 'Polygon', coordinates: [[[9.4049, 56.4499], [9.4051, 56.4499], [9.4051, 56.4501], [9.4049, 56.4501], [9.4049, 56.4499]]] };
-    const [asLonLat] = index.query(digLonLat);
+    const [asLonLat] = queryArea(index, digLonLat);
     expect(asLonLat.featureId).toBe('ll');
     const coords = (asLonLat.geometry as { coordinates: number[][] }).coordinates;
     for (const [lon, lat] of coords) {
@@ -101,7 +102,7 @@ describe('NetworkIndex', () => {
   it('rejects coordinates outside Denmark with a code naming the feature', () => {
     const swapped: Feature = { type: 'Feature', id: 'swapped', geometry: { type: 'LineString', coordinates: [[56.45, 9.4], [56.45, 9.41]] }, properties: { featureType: 'Vandledning' } };
     try {
-      NetworkIndex.build([swapped], { owner: 'dk-vand' });
+      buildNetwork([swapped], { owner: 'dk-vand' });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(LerError);

@@ -4,7 +4,7 @@
  * segment of every feature against every edge of the area.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { NetworkIndex } from '../src/index.js';
+import type { NetworkIndex } from '../src/library.js';
 import { marginOf } from '../src/model/margin.js';
 import { FAREKLASSE, DRIFTSSTATUS, impliedForsyningsart, type FeatureType } from '../src/model/ler.js';
 import type { Feature, MultiPolygon, Polygon } from '../src/types.js';
@@ -19,6 +19,7 @@ import {
 } from './helpers/compare.js';
 import { type OracleArea, type OracleMeasure, areaOf, expectedFor, featureKey, measureAll } from './helpers/oracle.js';
 import { Random, type WorldOptions, randomDigArea, randomWorld } from './helpers/random.js';
+import { queryArea } from './helpers/query.js';
 
 interface Scenario {
   name: string;
@@ -123,7 +124,7 @@ describe.each(SCENARIOS)('oracle: $name', (scenario) => {
     let reported = 0;
     p.digs.forEach((dig, n) => {
       const expected = expectedFor(dig.measures, b);
-      const conflicts = p.index.query(dig.geometry, { ...PLANAR, infoZone: b });
+      const conflicts = queryArea(p.index, dig.geometry, { ...PLANAR, infoZone: b });
       reported += conflicts.length;
       for (const m of diffWithOracle(`dig #${n}, b=${b}`, answersOfQuery(conflicts), expected)) bad.push({ dig: n, geometry: dig.geometry, m });
       for (const c of conflicts) {
@@ -152,7 +153,7 @@ describe.each(SCENARIOS)('oracle: $name', (scenario) => {
     const coarse = scenario.coarseAccuracy ?? 5;
     const problems: string[] = [];
     for (const dig of p.digs.slice(0, 20)) {
-      for (const c of p.index.query(dig.geometry, { ...PLANAR, infoZone: 2, geometry: false })) {
+      for (const c of queryArea(p.index, dig.geometry, { ...PLANAR, infoZone: 2, geometry: false })) {
         const f = p.features.get(featureKey(c.owner, c.featureId));
         if (!f || !f.properties) continue;
         const props = f.properties;

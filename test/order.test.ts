@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { NetworkIndex } from '../src/index.js';
+import { NetworkIndex } from '../src/library.js';
 import Flatbush from 'flatbush';
 import { hilbertIndex } from '../src/index/order.js';
 import { packTree } from '../src/index/pack.js';
 import type { Feature } from '../src/types.js';
 import { createRng } from '../bench/rng.js';
+import { buildNetwork } from './helpers/query.js';
 
 describe('spatial feature order', () => {
   it('hilbertIndex visits every cell of a corner of the grid once, each next to the one before', () => {
@@ -35,7 +36,7 @@ describe('spatial feature order', () => {
     const a = make('a', 300);
     const b = make('b', 200);
     const crs = 'EPSG:7416';
-    const merged = NetworkIndex.merge([NetworkIndex.build(a, { owner: 'A', crs }), NetworkIndex.build(b, { owner: 'B', crs })]);
+    const merged = NetworkIndex.merge([buildNetwork(a, { owner: 'A', crs }), buildNetwork(b, { owner: 'B', crs })]);
     expect(merged.featureCount).toBe(500);
     const c = merged.columns;
     const byId = new Map([...a, ...b].map((f) => [f.id, f]));

@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, LerError, NetworkIndex, RULES, RuleReport, rulesMarkdown } from '../src/index.js';
+import { ErrorCodes, LerError, RULES, RuleReport, rulesMarkdown } from '../src/library.js';
 import type { Feature } from '../src/types.js';
 import { PLANAR } from './helpers/compare.js';
+import { buildNetwork } from './helpers/query.js';
 
 const line = (id: string, properties: Record<string, unknown>, coordinates: number[][] = [[0, 0], [10, 0]]): Feature => ({
   type: 'Feature',
@@ -13,7 +14,7 @@ const line = (id: string, properties: Record<string, unknown>, coordinates: numb
 
 function problemOf(feature: Feature): { code: string; pointer?: string } {
   try {
-    NetworkIndex.build([feature], { owner: 'dk-test', ...PLANAR });
+    buildNetwork([feature], { owner: 'dk-test', ...PLANAR });
   } catch (error) {
     if (error instanceof LerError) return { code: error.code, pointer: error.pointer };
     throw error;
@@ -108,7 +109,7 @@ describe('the shallow GeoJSON pass (geojson-validation) and the precise checks',
     expect(problemOf(geometryBbox)).toMatchObject({ code: 'GEOJSON_INVALID' });
     let error: unknown = null;
     try {
-      NetworkIndex.build([line('ok', {}), bbox], { owner: 'dk-test', ...PLANAR });
+      buildNetwork([line('ok', {}), bbox], { owner: 'dk-test', ...PLANAR });
     } catch (e) {
       error = e;
     }
@@ -142,7 +143,7 @@ describe('rule report', () => {
 
   it('rejects the whole upload by default, listing every problem where it is', () => {
     const report = new RuleReport();
-    expect(() => NetworkIndex.build(features, { owner: 'dk-el', ...PLANAR, report })).toThrow(expect.objectContaining({ code: 'UPLOAD_REJECTED' }));
+    expect(() => buildNetwork(features, { owner: 'dk-el', ...PLANAR, report })).toThrow(expect.objectContaining({ code: 'UPLOAD_REJECTED' }));
     const s = report.summary();
     expect(s).toMatchObject({ features: 6, errors: 3, invalidFeatures: 3, unlisted: 0 });
     expect(s.problems.filter((p) => p.severity === 'error').map((p) => [p.featureIndex, p.featureId, p.code, p.pointer])).toEqual([
@@ -162,16 +163,16 @@ describe('rule report', () => {
 
   it('keeps the valid features when asked to, and reports the rest', () => {
     const report = new RuleReport();
-    const index = NetworkIndex.build(features, { owner: 'dk-el', ...PLANAR, report, invalid: 'skip' });
+    const index = buildNetwork(features, { owner: 'dk-el', ...PLANAR, report, invalid: 'skip' });
     expect(index.featureCount).toBe(3);
     expect(report.summary().byCode.FAREKLASSE_NOT_ALLOWED.count).toBe(1);
-    expect(() => NetworkIndex.build(features, { owner: 'dk-el', ...PLANAR, invalid: 'skip' })).toThrow(expect.objectContaining({ code: 'OPTION_INVALID' }));
+    expect(() => buildNetwork(features, { owner: 'dk-el', ...PLANAR, invalid: 'skip' })).toThrow(expect.objectContaining({ code: 'OPTION_INVALID' }));
   });
 
   it('summarises a huge report by code with the first examples, and says how much it did not list', () => {
     const many: Feature[] = Array.from({ length: 25_000 }, (_, i) => line(`L${i}`, { fareklasse: 'lidt farlig' }));
     const report = new RuleReport(10_000, 20);
-    expect(() => NetworkIndex.build(many, { owner: 'dk-el', ...PLANAR, report })).toThrow(expect.objectContaining({ code: 'UPLOAD_REJECTED' }));
+    expect(() => buildNetwork(many, { owner: 'dk-el', ...PLANAR, report })).toThrow(expect.objectContaining({ code: 'UPLOAD_REJECTED' }));
     const s = report.summary();
     expect(s.errors).toBe(25_000);
     expect(s.problems).toHaveLength(10_000);

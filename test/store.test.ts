@@ -5,12 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Engine, NetworkIndex, SqliteStore } from '../src/index.js';
+import { Engine, SqliteStore } from '../src/library.js';
 import { MIGRATIONS } from '../src/store/migrations.js';
+import type { Package } from '../src/package/types.js';
 import type { Polygon } from '../src/types.js';
 import { PLANAR } from './helpers/compare.js';
 import { Random, randomDigArea, randomWorld } from './helpers/random.js';
 import { CHILD_OWNER, networkOf } from './helpers/upload-child.js';
+import { buildNetwork } from './helpers/query.js';
 
 const dirs: string[] = [];
 function freshDir(): string {
@@ -38,7 +40,7 @@ describe('SqliteStore', () => {
     const dir = freshDir();
     const store = new SqliteStore({ dataDir: dir, history: 3 });
     expect(store.schemaVersion).toBe(MIGRATIONS[MIGRATIONS.length - 1].version);
-    const index = NetworkIndex.build(networkOf(1), { owner: 'dk-el', ...PLANAR });
+    const index = buildNetwork(networkOf(1), { owner: 'dk-el', ...PLANAR });
     for (let v = 1; v <= 5; v++) store.saveVersion('dk-el', v, index.buffers, index.featureCount);
     expect(store.history('dk-el').map((r) => r.version)).toEqual([5, 4, 3]);
     expect(store.currentVersions()).toEqual([expect.objectContaining({ owner: 'dk-el', version: 5, features: 21 })]);
@@ -56,7 +58,7 @@ describe('SqliteStore', () => {
     again.close();
   });
 
-  it('keeps API keys only as hashes, an audit log, interest areas and dig requests', () => {
+  it('keeps API keys only as hashes, an audit log, interest areas and dig requests', async () => {
     const store = new SqliteStore({ dataDir: freshDir() });
     const hash = createHash('sha256').update('secret-token').digest('hex');
     store.putApiKey({ hash, role: 'owner', owner: 'dk-el', name: 'upload robot' });
@@ -66,12 +68,12 @@ describe('SqliteStore', () => {
     store.audit({ actor: 'admin', action: 'key.create', owner: null, detail: { role: 'owner' } });
     store.audit({ actor: 'dk-el', action: 'network.replace', owner: 'dk-el', detail: { version: 1 } });
     expect(store.auditLog().map((e) => e.action)).toEqual(['network.replace', 'key.create']);
-    const index = NetworkIndex.build(networkOf(1), { owner: 'dk-el', ...PLANAR });
+    const index = buildNetwork(networkOf(1), { owner: 'dk-el', ...PLANAR });
     store.saveVersion('dk-el', 1, index.buffers, index.featureCount);
     const areas = { type: 'FeatureCollection', features: [] };
     store.putInterestAreas('dk-el', areas);
     expect(store.interestAreas('dk-el')).toEqual(areas);
-    store.saveDigRequest('r1', 'contractor-1', { digArea: 1, networkVersions: { 'dk-el': 1 } });
+    await store.recordDigRequest('r1', 'contractor-1', JSON.stringify({ digArea: 1, networkVersions: { 'dk-el': 1 } }), { actor: 'contractor-1', action: 'dig-request.create', owner: null, detail: { id: 'r1' } });
     expect(store.digRequest('r1')).toMatchObject({ requester: 'contractor-1', body: { networkVersions: { 'dk-el': 1 } } });
     expect(store.digRequest('missing')).toBeNull();
     store.close();
@@ -167,7 +169,8 @@ describe('dig packages rebuilt from their network versions', () => {
     const engine = new Engine({ workers: 0, store });
     try {
       for (const { owner, features } of world.owners) engine.putNetwork(owner, features, PLANAR);
-      const packages = areas.map((a) => engine.digRequest(a, { ...PLANAR, infoZone: 2, requester: 'contractor-1' }));
+      const packages: Package[] = [];
+      for (const a of areas) packages.push((await engine.digRequest({ geometry: a, crs: PLANAR.crs, infoZone: 2 }, { requester: 'contractor-1', extent: null })).pkg);
       expect(packages.some((p) => p.owners.length > 0)).toBe(true);
       expect(packages[0].networkVersions).toEqual(Object.fromEntries(world.owners.map((o) => [o.owner, 1])));
       // Every owner's network changes.

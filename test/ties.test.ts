@@ -4,11 +4,11 @@
  * answer must not depend on how the edge is oriented, where its ring starts or which way it winds.
  */
 import { describe, expect, it } from 'vitest';
-import { NetworkIndex } from '../src/index.js';
 import type { Feature, Polygon, Position } from '../src/types.js';
 import { PLANAR } from './helpers/compare.js';
 import { areaOf, featureAreaSq } from './helpers/oracle.js';
 import { restartRing } from './helpers/random.js';
+import { buildNetwork, queryArea } from './helpers/query.js';
 
 const TRIPLES: [number, number, number][] = [
   [3, 4, 5],
@@ -116,8 +116,8 @@ describe('ties at the zone limits', () => {
   it.each([...groups.keys()])('%s', (key) => {
     const wrong: string[] = [];
     for (const t of groups.get(key) ?? []) {
-      const index = NetworkIndex.build(t.features, { owner: 'o', ...PLANAR, coarseAccuracy: t.coarseAccuracy });
-      const got = new Map(index.query(t.dig, { ...PLANAR, infoZone: t.infoZone, geometry: false }).map((c) => [c.featureId, c]));
+      const index = buildNetwork(t.features, { owner: 'o', ...PLANAR, coarseAccuracy: t.coarseAccuracy });
+      const got = new Map(queryArea(index, t.dig, { ...PLANAR, infoZone: t.infoZone, geometry: false }).map((c) => [c.featureId, c]));
       for (const f of t.features) {
         const c = got.get(f.id as number);
         if (!c || c.zone !== t.want) {

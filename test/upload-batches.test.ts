@@ -4,10 +4,11 @@
  * the same order, duplicate ids across batches found), the same first error.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { NetworkIndex, RuleReport, buildFromStream } from '../src/index.js';
+import { NetworkIndex, RuleReport, buildFromStream } from '../src/library.js';
 import { QueryPool } from '../src/pool.js';
 import type { Feature } from '../src/types.js';
 import { Random } from './helpers/random.js';
+import { buildNetwork } from './helpers/query.js';
 
 const X = 527_000;
 const Y = 6_254_000;
@@ -62,7 +63,7 @@ describe('uploads parsed in batches', () => {
 
   for (const parser of ['inline', 'pool'] as const) {
     it(`builds the same index as feature by feature, for any batch size (${parser})`, async () => {
-      const reference = NetworkIndex.build(clean, { owner: 'dk-el', crs: 'EPSG:25832' });
+      const reference = buildNetwork(clean, { owner: 'dk-el', crs: 'EPSG:25832' });
       for (const batchBytes of [1, 997, 16_384, 1 << 20]) {
         const { index, features } = await buildFromStream(chunks(text(clean), 7919), { owner: 'dk-el', batchBytes, parser: parser === 'pool' ? pool : null });
         expect(features).toBe(3000);
@@ -72,7 +73,7 @@ describe('uploads parsed in batches', () => {
 
     it(`reports the same problems in the same order, and keeps the same features (${parser})`, async () => {
       const want = new RuleReport();
-      const reference = NetworkIndex.build(faulty, { owner: 'dk-el', crs: 'EPSG:25832', report: want, invalid: 'skip' });
+      const reference = buildNetwork(faulty, { owner: 'dk-el', crs: 'EPSG:25832', report: want, invalid: 'skip' });
       const codes = new Set(want.problems.map((p) => p.code));
       expect([...codes].sort()).toEqual(['ATTRIBUTE_RECOMMENDED', 'ATTRIBUTE_VALUE_INVALID', 'COORDINATE_NOT_FINITE', 'FEATURE_ID_DUPLICATE']);
       for (const batchBytes of [1, 5000, 1 << 20]) {
@@ -86,7 +87,7 @@ describe('uploads parsed in batches', () => {
     it(`fails on the first invalid feature, as feature by feature does (${parser})`, async () => {
       let expected: unknown = null;
       try {
-        NetworkIndex.build(faulty, { owner: 'dk-el', crs: 'EPSG:25832' });
+        buildNetwork(faulty, { owner: 'dk-el', crs: 'EPSG:25832' });
       } catch (error) {
         expected = error;
       }
@@ -109,7 +110,7 @@ describe('uploads parsed in batches', () => {
     ];
     const bytes = encoder.encode(`{"type":"FeatureCollection","features":[${texts.join(',')}]}`);
     const objects = texts.map((t) => JSON.parse(t) as Feature);
-    const reference = NetworkIndex.build(objects, { owner: 'dk-el', crs: 'EPSG:25832' });
+    const reference = buildNetwork(objects, { owner: 'dk-el', crs: 'EPSG:25832' });
     for (const parser of [null, pool]) {
       const { index } = await buildFromStream(bytes, { owner: 'dk-el', crs: 'EPSG:25832', parser });
       const props = (ix: NetworkIndex): unknown[] => Array.from({ length: ix.featureCount }, (_, f) => [ix.featureId(f), ix.featureProperties(f)]).sort();
@@ -125,7 +126,7 @@ describe('uploads parsed in batches', () => {
       await expect(buildFromStream(text(bad), { owner: 'dk-el', report, invalid: 'skip', parser })).rejects.toMatchObject({ code: 'UPLOAD_REJECTED' });
       expect(report.invalidFeatures).toBe(20);
     }
-    expect(() => NetworkIndex.build(bad, { owner: 'dk-el', crs: 'EPSG:25832', report: new RuleReport(), invalid: 'skip' })).toThrow(expect.objectContaining({ code: 'UPLOAD_REJECTED' }));
+    expect(() => buildNetwork(bad, { owner: 'dk-el', crs: 'EPSG:25832', report: new RuleReport(), invalid: 'skip' })).toThrow(expect.objectContaining({ code: 'UPLOAD_REJECTED' }));
     // An empty upload (no features at all) is still a way to empty a network.
     await expect(buildFromStream(text([]), { owner: 'dk-el', parser: pool })).resolves.toMatchObject({ features: 0 });
   });
@@ -135,7 +136,7 @@ describe('uploads parsed in batches', () => {
     const cut = bytes.subarray(0, Math.floor(bytes.length * 0.9));
     let expected: { code: string; featureIndex: number } | null = null;
     try {
-      NetworkIndex.build(faulty, { owner: 'dk-el', crs: 'EPSG:25832' });
+      buildNetwork(faulty, { owner: 'dk-el', crs: 'EPSG:25832' });
     } catch (error) {
       expected = error as { code: string; featureIndex: number };
     }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Engine, NetworkIndex, RuleReport, buildFromStream } from '../src/index.js';
+import { Engine, NetworkIndex, RuleReport, buildFromStream } from '../src/library.js';
 import type { Feature, Polygon } from '../src/types.js';
 import { Random } from './helpers/random.js';
+import { buildNetwork, queryArea } from './helpers/query.js';
 
 const X = 527_000;
 const Y = 6_254_000;
@@ -28,8 +29,9 @@ function* chunks(bytes: Uint8Array, size: number): Generator<Uint8Array> {
   for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
 }
 
-function answers(index: { query: NetworkIndex['query'] }, areas: Polygon[]): string[][] {
-  return areas.map((a) => index.query(a, { crs: 'EPSG:25832', infoZone: 2, geometry: false }).map((c) => `${String(c.featureId)}|${c.zone}|${c.distance}|${c.lengthInside}`).sort());
+function answers(target: Engine | NetworkIndex, areas: Polygon[]): string[][] {
+  const q = { crs: 'EPSG:25832', infoZone: 2, geometry: false } as const;
+  return areas.map((a) => (target instanceof Engine ? target.query(a, q) : queryArea(target, a, q)).map((c) => `${String(c.featureId)}|${c.zone}|${c.distance}|${c.lengthInside}`).sort());
 }
 
 describe('streamed uploads', () => {
@@ -39,7 +41,7 @@ describe('streamed uploads', () => {
     const x = X + rng.int(0, 2000), y = Y + rng.int(0, 2000);
     return { type: 'Polygon', coordinates: [[[x, y], [x + 60, y], [x + 60, y + 60], [x, y + 60], [x, y]]] };
   });
-  const reference = NetworkIndex.build(features, { owner: 'dk-el', crs: 'EPSG:25832' });
+  const reference = buildNetwork(features, { owner: 'dk-el', crs: 'EPSG:25832' });
 
   it('builds from a FeatureCollection in chunks the same network as from objects', async () => {
     const text = JSON.stringify({ type: 'FeatureCollection', crs: { type: 'name', properties: { name: 'EPSG:25832' } }, features });

@@ -4,9 +4,8 @@
  * packed into a task. A route is cut into stretches, each a corridor area of its own.
  */
 import { LerError } from '../errors.js';
-import { GeomType } from '../index/columns.js';
 import { featuresOf } from '../input/collection.js';
-import { readGeometry, type GeometrySink } from '../input/geometry.js';
+import { AreaReader } from '../query/area-reader.js';
 import type { CrsName, Extent } from '../types.js';
 import { routeStretches } from './route.js';
 
@@ -34,7 +33,7 @@ export interface BatchAreaFailure {
   error: LerError;
 }
 
-export interface AreaLimits {
+export interface BatchAreaLimits {
   crs: CrsName;
   extent: Extent | null;
   /** Largest side of an area's box, metres. */
@@ -47,46 +46,19 @@ export interface AreaLimits {
 export const DEFAULT_MAX_SIDE = 2500;
 export const DEFAULT_MAX_VERTICES = 20_000;
 
-const AREA_TYPES = [GeomType.Polygon, GeomType.MultiPolygon] as const;
+const reader = new AreaReader();
+const UNCHECKED: BatchAreaLimits = { crs: 'EPSG:25832', extent: null, maxSide: Infinity, maxVertices: Infinity };
 
-/** Rings read into typed arrays kept from area to area (reading is synchronous). */
-class FlatRings implements GeometrySink {
-  xy = new Float64Array(1024);
-  n = 0;
-  starts = new Uint32Array(64);
-  rings = 0;
-  reset(): this {
-    this.n = 0;
-    this.rings = 0;
-    return this;
-  }
-  beginPart(): void {
-    if (this.rings === this.starts.length) {
-      const next = new Uint32Array(2 * this.starts.length);
-      next.set(this.starts);
-      this.starts = next;
-    }
-    this.starts[this.rings++] = this.n >> 1;
-  }
-  vertex(x: number, y: number): void {
-    if (this.n + 2 > this.xy.length) {
-      const next = new Float64Array(2 * this.xy.length);
-      next.set(this.xy);
-      this.xy = next;
-    }
-    this.xy[this.n++] = x;
-    this.xy[this.n++] = y;
-  }
-}
-
-const rings = new FlatRings();
-
-/** Reads one area geometry; throws a LerError that names it. */
-export function readArea(geometry: unknown, index: number, id: string | number | null, limits: AreaLimits, pointer: string): BatchArea {
+/**
+ * Reads one area with the same reader and checks as a dig request's (a self-crossing area fails
+ * with POLYGON_SELF_INTERSECTS); throws a LerError that names it.
+ */
+export function readArea(geometry: unknown, index: number, id: string | number | null, limits: BatchAreaLimits, pointer: string): BatchArea {
   const where = id !== null ? { featureIndex: index, featureId: id } : { featureIndex: index };
-  const sink = rings.reset();
-  readGeometry(geometry, AREA_TYPES, sink, { crs: limits.crs, extent: limits.extent, where, pointer });
-  return areaOf(sink.xy, sink.n, sink.starts, sink.rings, index, id, limits, where, pointer);
+  reader.read(geometry, { crs: limits.crs, extent: limits.extent, kind: 'member', where, pointer, limits: { maxVertices: limits.maxVertices, maxSide: limits.maxSide } });
+  const { xy, ringStarts } = reader.rings;
+  // Checked above: copied here without checking again.
+  return areaOf(xy, xy.length, ringStarts, ringStarts.length - 1, index, id, UNCHECKED, where, pointer);
 }
 
 /** A BatchArea from flat rings (the first `length` numbers of xy, `ringCount` ring starts), after the size checks. */
@@ -97,7 +69,7 @@ export function areaOf(
   ringCount: number,
   index: number,
   id: string | number | null,
-  limits: AreaLimits,
+  limits: BatchAreaLimits,
   where: { featureIndex?: number; featureId?: string | number } = { featureIndex: index },
   pointer = ''
 ): BatchArea {
@@ -147,7 +119,7 @@ export interface BatchInput {
  * or MultiPolygon geometry, or a route's stretches. Throws a LerError when the input as a whole is
  * unusable; a bad area is yielded as a failure and the rest go on.
  */
-export function openBatchInput(input: unknown, limits: AreaLimits, route: RouteInput | null): BatchInput {
+export function openBatchInput(input: unknown, limits: BatchAreaLimits, route: RouteInput | null): BatchInput {
   if (route !== null) {
     const stretches = routeStretches(route, limits);
     return { total: stretches.total, areas: toAsync(stretches.areas) };
@@ -161,7 +133,7 @@ async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
   yield* items;
 }
 
-async function* readFeatures(features: Iterable<unknown> | AsyncIterable<unknown>, limits: AreaLimits): AsyncGenerator<BatchArea | BatchAreaFailure> {
+async function* readFeatures(features: Iterable<unknown> | AsyncIterable<unknown>, limits: BatchAreaLimits): AsyncGenerator<BatchArea | BatchAreaFailure> {
   let index = 0;
   for await (const feature of features) {
     const i = index++;

@@ -14,7 +14,7 @@
 import { LerError } from '../errors.js';
 import { GeomType } from '../index/columns.js';
 import { readGeometry, type GeometrySink } from '../input/geometry.js';
-import { areaOf, type AreaLimits, type BatchArea, type BatchAreaFailure, type RouteInput } from './areas.js';
+import { areaOf, type BatchAreaLimits, type BatchArea, type BatchAreaFailure, type RouteInput } from './areas.js';
 
 /** Widest corridor accepted, metres. */
 export const MAX_ROUTE_WIDTH = 200;
@@ -31,7 +31,7 @@ class LineSink implements GeometrySink {
 }
 
 /** Checks the route's options and reads its line (LineString geometry or Feature); throws a LerError. */
-export function readRouteLine(route: RouteInput, limits: AreaLimits): number[] {
+export function readRouteLine(route: RouteInput, limits: BatchAreaLimits): number[] {
   if (typeof route.width !== 'number' || !Number.isFinite(route.width) || route.width <= 0 || route.width > MAX_ROUTE_WIDTH) {
     throw new LerError('ROUTE_INVALID', { pointer: '/width' }, `width must be a number of metres above 0 and at most ${MAX_ROUTE_WIDTH}, got ${String(route.width)}.`);
   }
@@ -82,14 +82,14 @@ function stretchCount(total: number, stretchLength: number): number {
 }
 
 /** The route's stretches as batch areas (each its centreline as a ring along it and back), and their number. */
-export function routeStretches(route: RouteInput, limits: AreaLimits): { total: number; areas: Generator<BatchArea | BatchAreaFailure> } {
+export function routeStretches(route: RouteInput, limits: BatchAreaLimits): { total: number; areas: Generator<BatchArea | BatchAreaFailure> } {
   const xy = readRouteLine(route, limits);
   let total = 0;
   for (let i = 2; i < xy.length; i += 2) total += Math.hypot(xy[i] - xy[i - 2], xy[i + 1] - xy[i - 1]);
   return { total: stretchCount(total, route.stretchLength), areas: stretchAreas(xy, route, limits) };
 }
 
-function* stretchAreas(xy: number[], route: RouteInput, limits: AreaLimits): Generator<BatchArea | BatchAreaFailure> {
+function* stretchAreas(xy: number[], route: RouteInput, limits: BatchAreaLimits): Generator<BatchArea | BatchAreaFailure> {
   for (const { index: k, from, to, line } of routeStretchLines(xy, route.stretchLength)) {
     const id = route.id === null ? k : `${String(route.id)}:${k}`;
     try {

@@ -10,7 +10,7 @@ import type { NetworkIndex, SnapshotBuffers } from '../index/network-index.js';
 import { hilbertIndex, sortByKey } from '../index/order.js';
 import type { QueryPool } from '../pool.js';
 import { packTask, runTask, viewPairs } from '../query/batch-task.js';
-import type { AreaLimits, BatchArea, BatchAreaFailure, BatchInput } from './areas.js';
+import type { BatchAreaLimits, BatchArea, BatchAreaFailure, BatchInput } from './areas.js';
 import { failedSummary, summarize, type AreaSummary } from './summary.js';
 
 export interface BatchProgress {
@@ -35,7 +35,7 @@ export interface BatchSnapshot {
 
 export interface BatchPlan {
   input: BatchInput;
-  limits: AreaLimits;
+  limits: BatchAreaLimits;
   infoZone: number;
   /** A route's corridor half-width around each area's rings (its centreline), or 0. */
   radius: number;

@@ -7,7 +7,7 @@ import type { LerError } from '../errors.js';
 import type { NetworkIndex } from '../index/network-index.js';
 import { FAREKLASSE, FEATURE_TYPES, FORSYNINGSART, FORSYNINGSART_OTHER, valueOf } from '../model/ler.js';
 import { COUNT_SLOTS, SUPPLY_SLOTS, type TaskPairs } from '../query/batch-task.js';
-import { ZONE_DIG_AREA } from '../query/search.js';
+import { ZONE_DIG_AREA } from '../index/search.js';
 import type { Conflict, Zone } from '../types.js';
 
 /** Key of a feature without a value for forsyningsart or fareklasse. */

@@ -7,7 +7,7 @@ import type { AreaSummary } from '../batch/summary.js';
 import type { BatchInput, CheckOptions } from './batch-input.js';
 import { Failure, hintsFor } from './common.js';
 import type { Progress } from './progress.js';
-import { pause, type ServiceClient } from './service.js';
+import { pause, type ServiceClient } from './service-client.js';
 
 /** What GET /v1/batches/{id} answers (the members read here). */
 interface BatchView {

@@ -2,22 +2,17 @@
  * A dig request answered by a service: POST /v1/dig-requests, then the package's views, fetched
  * as the service renders them: package.geojson, map.svg, and map.png when the service offers it.
  */
-import type { PackageSummary } from './package-table.js';
-import type { ServiceClient } from './service.js';
-
-/** The package as the service answers it (the members read here; the whole is written to package.json). */
-export interface ServicePackage extends PackageSummary {
-  id: string;
-}
+import type { DigRequestInput, Package } from '../package/types.js';
+import type { ServiceClient } from './service-client.js';
 
 export interface RemoteDig {
-  pkg: ServicePackage;
+  pkg: Package;
   /** The package's files by name: package.geojson, map.svg, map.png (when the service has it). */
   files: Map<string, Buffer>;
 }
 
-export async function digRemote(client: ServiceClient, body: { geometry: unknown; crs: string; infoZone?: number }, withFiles: boolean): Promise<RemoteDig> {
-  const pkg = await client.json<ServicePackage>('POST', 'v1/dig-requests', body);
+export async function digRemote(client: ServiceClient, body: DigRequestInput, withFiles: boolean): Promise<RemoteDig> {
+  const pkg = await client.json<Package>('POST', 'v1/dig-requests', body);
   const files = new Map<string, Buffer>();
   if (withFiles) {
     const base = `v1/dig-requests/${encodeURIComponent(pkg.id)}`;

@@ -1,14 +1,9 @@
 /** A dig request's package as a table for the terminal: one row per owner concerned, and a total. */
 import { FAREKLASSE } from '../model/ler.js';
+import type { Package } from '../package/types.js';
 
-/** What the table reads of a package, local (the engine's) or a service's. */
-export interface PackageSummary {
-  id: string;
-  crs: string;
-  infoZone: number;
-  networkVersions: Record<string, number>;
-  owners: { owner: string; networkVersion: number | null; conflicts: { zone: string; fareklasse: string | null }[] }[];
-}
+/** What the table reads of a package. */
+type PackageSummary = Pick<Package, 'id' | 'crs' | 'infoZone' | 'networkVersions' | 'owners'>;
 
 function worstOf(classes: (string | null)[]): string {
   let worst = -1;

@@ -19,12 +19,10 @@ import type { ServiceStore } from '../store/store.js';
 import { KeyRing, authorise, hashToken } from './auth.js';
 import { BatchManager } from './batches.js';
 import { resolveConfig, type ServiceConfig, type ServiceLimits } from './config.js';
-import type { ServiceContext } from './context.js';
-import { InterestRegistry } from './interest.js';
+import { PROBLEM_SCHEMA, type ServiceContext } from './context.js';
 import { parseJsonBody } from './json-body.js';
 import { createMetrics } from './metrics.js';
 import { packageVersion } from './paths.js';
-import { DEFAULT_PRECAUTIONS, type PrecautionMatrix } from './precautions.js';
 import { PROBLEM_TYPE, ProblemError, toProblem } from './problem.js';
 import { batchRoutes } from './routes/batches.js';
 import { digRequestRoutes } from './routes/dig-requests.js';
@@ -44,12 +42,14 @@ export type ConfigOverrides = Partial<Omit<ServiceConfig, 'limits' | 'rateLimit'
 export interface AppOptions {
   /** The durable store (owners, keys, dig requests, audit log). The caller closes it. */
   store: ServiceStore;
-  /** An engine over the same store; without one the app makes one (with `engineOptions`) and closes it with itself. */
+  /**
+   * An engine over the same store, with its own dig limits and precaution matrix; without one the app
+   * makes one (with `engineOptions`, and the configuration's dig limits) and closes it with itself.
+   */
   engine?: Engine;
   engineOptions?: Omit<EngineOptions, 'store'>;
   /** Configuration; what is not given takes its default (not the environment: see loadConfig). */
   config?: ConfigOverrides;
-  precautions?: PrecautionMatrix;
   logger?: FastifyServerOptions['logger'];
   /** Process metrics (heap, event loop, GC) in /metrics; default true. */
   defaultMetrics?: boolean;
@@ -61,7 +61,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const config = resolveConfig(opts.config);
   const { store } = opts;
   const ownsEngine = opts.engine === undefined;
-  const engine = opts.engine ?? new Engine({ ...opts.engineOptions, store });
+  const engine = opts.engine ?? new Engine({ digLimits: config.limits, ...opts.engineOptions, store });
 
   const app = Fastify({
     logger: opts.logger ?? false,
@@ -87,8 +87,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     engine,
     store,
     keys: new KeyRing(store, config.adminToken),
-    interest: InterestRegistry.load(store),
-    precautions: opts.precautions ?? DEFAULT_PRECAUTIONS,
     config,
     metrics,
     batches
@@ -122,9 +120,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       info: {
         title: 'ler-engine',
         version: packageVersion(),
-        description: 'Dig requests answered at once and exactly over LER 2.0 utility networks; uploads, interest areas, planners\' batches. Errors are application/problem+json with a stable code (GET /v1/errors).'
+        description: 'Dig requests answered at once and exactly over LER 2.0 utility networks; uploads, interest areas, planners\' batches. Errors are application/problem+json with a stable code (GET /v1/errors).',
+        license: { name: 'MIT', identifier: 'MIT' }
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      servers: [{ url: '/', description: 'The service that serves this document (paths are relative to it)' }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { Problem: PROBLEM_SCHEMA as Record<string, unknown> } },
       tags: [
         { name: 'dig requests', description: 'Contractors: submit a dig area, get the package' },
         { name: 'owners', description: 'Utilities: networks, interest areas, profiles' },

@@ -7,16 +7,12 @@ import type { ServiceStore } from '../store/store.js';
 import type { Access, KeyRing, Principal } from './auth.js';
 import type { BatchManager } from './batches.js';
 import type { ServiceConfig } from './config.js';
-import type { InterestRegistry } from './interest.js';
 import type { ServiceMetrics } from './metrics.js';
-import type { PrecautionMatrix } from './precautions.js';
 
 export interface ServiceContext {
   engine: Engine;
   store: ServiceStore;
   keys: KeyRing;
-  interest: InterestRegistry;
-  precautions: PrecautionMatrix;
   config: ServiceConfig;
   metrics: ServiceMetrics;
   batches: BatchManager;
@@ -57,7 +53,8 @@ export const PROBLEM_SCHEMA = {
     instance: { type: 'string' },
     featureIndex: { type: 'integer' },
     featureId: { type: ['string', 'number'] },
-    pointer: { type: 'string' }
+    pointer: { type: 'string' },
+    in: { type: 'string', description: 'Where a request that failed validation is wrong: body, querystring or params' }
   },
   required: ['type', 'title', 'status', 'detail', 'code']
 } as const;
@@ -67,6 +64,7 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'No valid API key',
   403: 'The key\'s role or owner does not allow this',
   404: 'Not found (or not this key\'s to see)',
+  409: 'Not possible in the current state (e.g. a batch cancelled before any result)',
   413: 'The body is larger than the limit',
   415: 'Content-Type or Content-Encoding not taken',
   422: 'The request is well-formed but invalid (see code and pointer)',
@@ -74,9 +72,12 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Overloaded, shutting down, or nothing to answer from yet: see Retry-After'
 };
 
+/** The problem schema in the OpenAPI document's components (app.ts puts PROBLEM_SCHEMA there). */
+export const PROBLEM_REF = { $ref: '#/components/schemas/Problem' } as const;
+
 /** Problem answers a route can give, for the docs. */
 export function problems(...statuses: number[]): Record<string, unknown> {
-  return Object.fromEntries(statuses.map((s) => [String(s), { description: STATUS_TEXT[s] ?? `Problem (${s})`, content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } } }]));
+  return Object.fromEntries(statuses.map((s) => [String(s), { description: STATUS_TEXT[s] ?? `Problem (${s})`, content: { 'application/problem+json': { schema: PROBLEM_REF } } }]));
 }
 
 export const OWNER_PARAM = {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { declaredCrs, isInternal, normaliseCrs, unprojectToLonLat } from '../crs/index.js';
 import type { Engine } from '../engine.js';
 import { LerError } from '../errors.js';
+import { readArea } from '../query/area-reader.js';
 import type { Conflict } from '../types.js';
 import { DEMO_INTEREST_ONLY, demoRoadsFile } from './demo.js';
 import type { ServiceContext } from './context.js';
@@ -18,9 +19,9 @@ export interface ReferenceLayer {
 }
 
 /** The reference file: LER_MAP_REFERENCE, else the demo's roads while the demo network is what is loaded. */
-export function referenceFile(ctx: Pick<ServiceContext, 'config' | 'interest'>): string | null {
+export function referenceFile(ctx: Pick<ServiceContext, 'config' | 'engine'>): string | null {
   if (ctx.config.mapReference !== null) return ctx.config.mapReference;
-  if (ctx.config.demo && ctx.interest.owners.includes(DEMO_INTEREST_ONLY.owner)) return demoRoadsFile();
+  if (ctx.config.demo && ctx.engine.interestAreaOwners.includes(DEMO_INTEREST_ONLY.owner)) return demoRoadsFile();
   return null;
 }
 
@@ -54,7 +55,7 @@ export function readReference(file: string): ReferenceLayer['collection'] {
 }
 
 /** The reference layer, read once per file. */
-export function referenceLayer(ctx: Pick<ServiceContext, 'config' | 'interest'>, cache: { layer: ReferenceLayer | null }): ReferenceLayer | null {
+export function referenceLayer(ctx: Pick<ServiceContext, 'config' | 'engine'>, cache: { layer: ReferenceLayer | null }): ReferenceLayer | null {
   const file = referenceFile(ctx);
   if (file === null) return null;
   if (cache.layer === null || cache.layer.file !== file) cache.layer = { file, collection: readReference(file) };
@@ -121,7 +122,7 @@ export function ownerNetworkView(engine: Engine, owner: string, bbox: [number, n
   const [w, s, e, n] = bbox;
   const box = { type: 'Polygon', coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] };
   // No extent check: a view may reach past Denmark; what lies there has no lines anyway.
-  const conflicts: Conflict[] = part.index.query(box, { crs: 'EPSG:4326', extent: null });
+  const conflicts: Conflict[] = part.index.query(readArea(box, { crs: 'EPSG:4326', extent: null }).prepared, { crs: 'EPSG:4326' });
   const features = conflicts.slice(0, limit).map((c) => ({
     type: 'Feature' as const,
     id: c.featureId,

@@ -1,18 +1,12 @@
 import { LerError } from '../errors.js';
-import { declaredCrs, normaliseCrs, resolveExtent } from '../crs/index.js';
-import { DEFAULT_COARSE_ACCURACY, DRIFTSSTATUS, FAREKLASSE, FEATURE_TYPES, FORSYNINGSART, FORSYNINGSART_OTHER, valueOf } from '../model/ler.js';
-import { featuresOf } from '../input/collection.js';
-import { readFeature } from '../input/feature.js';
-import { checkInfoZone, DigAreaReader } from '../query/dig-area.js';
-import { ConflictSearch, REVEAL_SLACK, ZONE_DIG_AREA, type PairResult } from '../query/search.js';
-import { deliverGeometry } from '../query/deliver.js';
+import { DRIFTSSTATUS, FAREKLASSE, FEATURE_TYPES, FORSYNINGSART, FORSYNINGSART_OTHER, valueOf } from '../model/ler.js';
+import { ConflictSearch, REVEAL_SLACK, ZONE_DIG_AREA, type PairResult } from './search.js';
+import { deliverGeometry } from './deliver.js';
 import type { PreparedArea } from '../geometry/index.js';
-import type { AreaGeometry, BuildOptions, Conflict, CrsName, Extent, Feature, FeatureCollection, QueryOptions } from '../types.js';
-import { ColumnBuilder } from './builder.js';
+import type { Conflict, CrsName } from '../types.js';
 import { columnBytes, columnsFrom, GeomType, type NetworkColumns } from './columns.js';
 import { buildChunks, chunkBytes, chunksFrom, DEFAULT_CHUNK_SIZE, type ChunkTables } from './chunks.js';
 import { mergeColumns } from './merge.js';
-import type { RuleReport } from '../rules/report.js';
 
 /** The buffers a snapshot lives in; `NetworkIndex.from` reopens them anywhere without copying. */
 export interface SnapshotBuffers {
@@ -40,11 +34,12 @@ const REVEAL_EPSILON = 1e-6;
 
 /**
  * An immutable, queryable snapshot of one or more owners' networks: columns, chunk tables and a
- * packed R-tree, all in SharedArrayBuffers.
+ * packed R-tree, all in SharedArrayBuffers. Built from GeoJSON by src/ingest (`buildNetwork`);
+ * asked with areas that src/query has read and prepared.
  *
  * ```ts
- * const index = NetworkIndex.build(featureCollection, { owner: 'dk-el' });
- * const conflicts = index.query(digArea, { infoZone: 2 });
+ * const index = buildNetwork(featureCollection, { owner: 'dk-el' });
+ * const conflicts = index.query(readArea(digArea).prepared, { infoZone: 2 });
  * ```
  */
 export class NetworkIndex {
@@ -53,8 +48,6 @@ export class NetworkIndex {
   /** Largest margin m(F) of any feature, metres. */
   readonly maxMargin: number;
   private searcher: ConflictSearch | null = null;
-  /** Dig areas are read into the same buffers query after query (queries run one at a time). */
-  private readonly reader = new DigAreaReader();
   private segments: number | undefined;
 
   private constructor(columns: NetworkColumns, chunks: ChunkTables) {
@@ -64,59 +57,6 @@ export class NetworkIndex {
     const margin = columns.margin;
     for (let i = 0; i < margin.length; i++) if (margin[i] > max) max = margin[i];
     this.maxMargin = max;
-  }
-
-  /**
-   * Builds an index from an owner's GeoJSON features in the LER 2.0 model. Input is lon/lat
-   * (RFC 7946) unless `crs` or the input's legacy `crs` member says EPSG:25832 or EPSG:7416.
-   * Throws a LerError naming the first invalid feature.
-   */
-  static build(input: FeatureCollection | Iterable<Feature> | unknown, opts: BuildOptions): NetworkIndex {
-    const builder = new NetworkBuilder({ ...opts, crs: opts?.crs ?? declaredCrs(input) });
-    for (const feature of featuresOf(input)) builder.add(feature);
-    return builder.finish();
-  }
-
-  /**
-   * An owner's network with a change set applied: features of `upsert` replace those with the
-   * same id or are added, ids in `delete` are removed. Only the changed features are parsed; the
-   * rest are copied from `base`'s columns. Throws a LerError (nothing changes) when an upserted
-   * feature is invalid, a deleted id is unknown, or an id is both upserted and deleted.
-   */
-  static applyChanges(base: NetworkIndex | null, changes: { upsert?: unknown; delete?: unknown }, opts: BuildOptions): NetworkIndex {
-    if (!changes || typeof changes !== 'object') throw new LerError('CHANGESET_INVALID');
-    const owner = opts.owner;
-    if (base !== null && (base.owners.length !== 1 || base.owners[0] !== owner)) {
-      throw new LerError('OWNER_INVALID', {}, `The base network must be ${JSON.stringify(owner)}'s alone.`);
-    }
-    const deletes = changes.delete ?? [];
-    if (!Array.isArray(deletes)) throw new LerError('CHANGESET_INVALID', { pointer: '/delete' }, 'delete must be an array of ids.');
-    const added = changes.upsert === undefined ? null : NetworkIndex.build(changes.upsert, opts);
-    const index = new Map<string, number>();
-    if (base !== null) for (let f = 0; f < base.featureCount; f++) index.set(text(base.columns.idText, base.columns.idOffsets[f], base.columns.idOffsets[f + 1]), f);
-    const keep = new Uint8Array(base?.featureCount ?? 0).fill(1);
-    const upserted = new Set<string>();
-    if (added !== null) {
-      for (let f = 0; f < added.featureCount; f++) {
-        const key = text(added.columns.idText, added.columns.idOffsets[f], added.columns.idOffsets[f + 1]);
-        upserted.add(key);
-        const old = index.get(key);
-        if (old !== undefined) keep[old] = 0;
-      }
-    }
-    deletes.forEach((id, i) => {
-      const ok = (typeof id === 'string' && id.length > 0) || (typeof id === 'number' && Number.isFinite(id));
-      if (!ok) throw new LerError('CHANGESET_INVALID', { pointer: `/delete/${i}` }, `Got ${JSON.stringify(id) ?? String(id)}.`);
-      const key = JSON.stringify(id);
-      if (upserted.has(key)) throw new LerError('CHANGESET_INVALID', { pointer: `/delete/${i}`, featureId: id as string | number }, 'The id is both upserted and deleted.');
-      const old = index.get(key);
-      if (old === undefined) throw new LerError('FEATURE_ID_UNKNOWN', { pointer: `/delete/${i}`, featureId: id as string | number });
-      keep[old] = 0;
-    });
-    const inputs = [...(base !== null ? [base.columns] : []), ...(added !== null ? [added.columns] : [])];
-    if (inputs.length === 0) return NetworkIndex.build([], opts);
-    const columns = mergeColumns(inputs, { keep: base !== null ? [keep, null] : [null], sharedOwners: true });
-    return NetworkIndex.fromColumns(columns, { chunkSize: opts.chunkSize ?? base?.chunks.chunkSize });
   }
 
   /** Chunk tables and R-tree over existing columns. */
@@ -159,14 +99,15 @@ export class NetworkIndex {
   }
 
   /**
-   * Every feature in the dig area or its information zone, by the conflict semantics of the
-   * design: zone, distance, length inside and the geometry the package may reveal.
+   * Every feature in the prepared dig area (EPSG:25832) or its information zone of width b, by the
+   * conflict semantics of the design: zone, distance, length inside and, unless `geometry` is
+   * false, the geometry the package may reveal, in `crs`. Read areas with src/query's AreaReader.
    */
-  query(area: AreaGeometry | unknown, opts: QueryOptions = {}): Conflict[] {
-    const b = checkInfoZone(opts?.infoZone);
-    const { area: prepared, crs } = this.reader.read(area, opts);
+  query(area: PreparedArea, opts: { infoZone?: number; crs?: CrsName; geometry?: boolean } = {}): Conflict[] {
+    const b = zoneWidth(opts.infoZone);
+    const crs = opts.crs ?? 'EPSG:4326';
     const withGeometry = opts.geometry !== false;
-    const r = this.search().run(prepared, b, withGeometry);
+    const r = this.search().run(area, b, withGeometry);
     const conflicts: Conflict[] = [];
     for (let k = 0; k < r.count; k++) {
       const f = r.feature[k];
@@ -174,39 +115,35 @@ export class NetworkIndex {
       if (withGeometry) {
         const reach = this.columns.margin[f] + b + REVEAL_SLACK - REVEAL_EPSILON;
         const hits = r.hits.subarray(r.hitStart[k], r.hitStart[k + 1]);
-        conflict.geometry = deliverGeometry(this.columns, this.chunks, prepared, f, hits, reach, crs);
+        conflict.geometry = deliverGeometry(this.columns, this.chunks, area, f, hits, reach, crs);
       }
       conflicts.push(conflict);
     }
     return conflicts.sort(byOwnerZoneDistance);
   }
 
-  /** The exact answer as typed arrays, without building objects; valid until the next call. */
-  queryPairs(area: AreaGeometry | unknown, opts: QueryOptions = {}): PairResult {
-    const b = checkInfoZone(opts?.infoZone);
-    const { area: prepared } = this.reader.read(area, opts);
-    return this.search().run(prepared, b, false);
-  }
-
   /**
-   * The exact pairs of an area already prepared in EPSG:25832 (batch tasks hand over flat rings,
-   * not GeoJSON); b is checked by the caller. Valid until the next query on this index. With a
-   * radius, the area is the corridor within that distance of the rings (a route's centreline
-   * drawn as a ring along it and back): distances are to the corridor, lengths inside it.
+   * The exact pairs of a prepared area as typed arrays, without building objects; valid until the
+   * next query on this index. With a radius, the area is the corridor within that distance of the
+   * rings (a route's centreline drawn as a ring along it and back): distances are to the
+   * corridor, lengths inside it.
    */
-  pairsOf(area: PreparedArea, b: number, radius = 0): PairResult {
-    return this.search().run(area, b, false, radius);
+  pairsOf(area: PreparedArea, b = 0, radius = 0): PairResult {
+    return this.search().run(area, zoneWidth(b), false, radius);
   }
 
   /** How many chunks a bbox-only search returns for this dig: the floor under the exact test. */
-  countCandidates(area: AreaGeometry | unknown, opts: QueryOptions = {}): number {
-    const b = checkInfoZone(opts?.infoZone);
-    const { area: prepared } = this.reader.read(area, opts);
-    return this.search().countCandidates(prepared, b);
+  countCandidates(area: PreparedArea, b = 0): number {
+    return this.search().countCandidates(area, zoneWidth(b));
   }
 
   featureId(f: number): string | number {
-    return JSON.parse(text(this.columns.idText, this.columns.idOffsets[f], this.columns.idOffsets[f + 1])) as string | number;
+    return JSON.parse(this.featureKey(f)) as string | number;
+  }
+
+  /** Feature f's id as JSON text: the same for the same id, whatever its type. */
+  featureKey(f: number): string {
+    return text(this.columns.idText, this.columns.idOffsets[f], this.columns.idOffsets[f + 1]);
   }
 
   featureOwner(f: number): string {
@@ -249,99 +186,11 @@ export class NetworkIndex {
   }
 }
 
-/** The options every build of an owner's network takes, checked, with their defaults. */
-export function checkBuildOptions(opts: BuildOptions): { coarseAccuracy: number; report: RuleReport | null; invalid: 'reject' | 'skip' } {
-  if (!opts || typeof opts.owner !== 'string' || opts.owner.trim() === '') throw new LerError('OWNER_INVALID');
-  const coarseAccuracy = opts.coarseAccuracy ?? DEFAULT_COARSE_ACCURACY;
-  if (typeof coarseAccuracy !== 'number' || !Number.isFinite(coarseAccuracy) || coarseAccuracy < 0) {
-    throw new LerError('OPTION_INVALID', {}, 'coarseAccuracy must be a non-negative number of metres.');
-  }
-  const report = opts.report ?? null;
-  const invalid = opts.invalid ?? 'reject';
-  if (invalid !== 'reject' && invalid !== 'skip') throw new LerError('OPTION_INVALID', { pointer: '/invalid' }, 'invalid must be "reject" or "skip".');
-  if (invalid === 'skip' && report === null) throw new LerError('OPTION_INVALID', { pointer: '/report' }, 'Skipping invalid features needs a report to list them in.');
-  return { coarseAccuracy, report, invalid };
-}
-
-/**
- * Builds an owner's network feature by feature (from an array, or from a stream as the features
- * arrive): each is checked and appended to the columns; `finish` lays them out and indexes them.
- * Without a report the first invalid feature throws; with one every problem is collected, and
- * `finish` throws UPLOAD_REJECTED unless invalid features are to be skipped.
- */
-export class NetworkBuilder {
-  private readonly builder = new ColumnBuilder();
-  private readonly seen = new Set<string>();
-  private readonly report: RuleReport | null;
-  private readonly invalid: 'reject' | 'skip';
-  private readonly read: { crs: CrsName; extent: Extent | null; coarseAccuracy: number; owner: number; warn: ((w: LerError) => void) | null };
-  private count = 0;
-  private first: LerError | null = null;
-  readonly owner: string;
-  private readonly chunkSize: number | undefined;
-
-  constructor(opts: BuildOptions) {
-    const { coarseAccuracy, report, invalid } = checkBuildOptions(opts);
-    this.owner = opts.owner;
-    this.chunkSize = opts.chunkSize;
-    this.report = report;
-    this.invalid = invalid;
-    this.read = {
-      crs: normaliseCrs(opts.crs),
-      extent: resolveExtent(opts.extent),
-      coarseAccuracy,
-      owner: 0,
-      warn: report === null ? null : (w: LerError): void => report.add(w, 'warning')
-    };
-  }
-
-  /** The CRS features are read in. */
-  get crs(): CrsName {
-    return this.read.crs;
-  }
-
-  /** Features added so far. */
-  get features(): number {
-    return this.count;
-  }
-
-  /** Checks one feature and appends it (or records its problem when there is a report). */
-  add(feature: unknown): void {
-    const index = this.count++;
-    if (this.report === null) {
-      readFeature(feature, index, this.builder, this.seen, this.read);
-      return;
-    }
-    this.report.features++;
-    try {
-      readFeature(feature, index, this.builder, this.seen, this.read);
-    } catch (error) {
-      if (!(error instanceof LerError)) throw error;
-      this.report.add(error, 'error');
-      this.first ??= error;
-    }
-  }
-
-  /** Records a problem found outside the feature's own checks (e.g. its text is not JSON). */
-  fail(error: LerError): void {
-    this.count++;
-    if (this.report === null) throw error;
-    this.report.features++;
-    this.report.add(error, 'error');
-    this.first ??= error;
-  }
-
-  finish(): NetworkIndex {
-    if (this.first !== null && this.invalid === 'reject') {
-      throw new LerError('UPLOAD_REJECTED', {}, `${this.report?.invalidFeatures ?? 1} of ${this.count} features are invalid; the first: ${this.first.message}`);
-    }
-    if (this.first !== null && this.builder.featureCount === 0) {
-      // Skipping every feature would replace the network with an empty one: that is no upload.
-      throw new LerError('UPLOAD_REJECTED', {}, `None of the ${this.count} features is valid; the first: ${this.first.message}`);
-    }
-    // Laid out along a Hilbert curve, as a merge would: a dig's features lie together in memory.
-    return NetworkIndex.fromColumns(mergeColumns([this.builder.finish([this.owner])]), { chunkSize: this.chunkSize });
-  }
+/** The information zone's width as the search takes it: a guard, not the user-facing check (src/query). */
+function zoneWidth(b: number | undefined): number {
+  if (b === undefined) return 0;
+  if (typeof b !== 'number' || !(b >= 0 && b <= 100)) throw new LerError('INFO_ZONE_OUT_OF_RANGE', { pointer: '/infoZone' }, `Got ${String(b)}.`);
+  return b;
 }
 
 /** Answer order: by owner, the dig area's features before the information zone's, nearest first, then by id. */

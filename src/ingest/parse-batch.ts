@@ -5,7 +5,7 @@
  * caller does that over the batches in order.
  */
 import { LerError } from '../errors.js';
-import { ColumnBuilder } from '../index/builder.js';
+import { ColumnBuilder } from '../index/column-builder.js';
 import { readFeature, type FeatureReadOptions } from '../input/feature.js';
 import { problemOf, type Problem } from '../rules/report.js';
 import type { CrsName, Extent } from '../types.js';

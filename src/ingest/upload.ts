@@ -8,10 +8,11 @@
  */
 import { declaredCrs, normaliseCrs, resolveExtent } from '../crs/index.js';
 import { LerError, type ErrorCode } from '../errors.js';
-import { ColumnBuilder } from '../index/builder.js';
+import { ColumnBuilder } from '../index/column-builder.js';
 import { columnsFrom, type NetworkColumns } from '../index/columns.js';
 import { mergeColumns } from '../index/merge.js';
-import { checkBuildOptions, NetworkIndex } from '../index/network-index.js';
+import { NetworkIndex } from '../index/network-index.js';
+import { checkBuildOptions } from './network-builder.js';
 import type { Problem } from '../rules/report.js';
 import type { BuildOptions, CrsName } from '../types.js';
 import { parseFeatureBatch, type ParsedBatch, type ParseSettings, type ParseTask } from './parse-batch.js';

@@ -14,7 +14,7 @@ import {
 } from '../model/ler.js';
 import { marginOf } from '../model/margin.js';
 import { GeomType, type GeomTypeCode } from '../index/columns.js';
-import type { ColumnBuilder } from '../index/builder.js';
+import type { ColumnBuilder } from '../index/column-builder.js';
 import { readGeometry } from './geometry.js';
 import { shallowProblems } from './shallow.js';
 import { checkLerRules } from '../rules/ler-rules.js';

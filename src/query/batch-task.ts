@@ -7,7 +7,7 @@ import { PreparedArea } from '../geometry/index.js';
 import { GeomType } from '../index/columns.js';
 import type { NetworkIndex } from '../index/network-index.js';
 import { FAREKLASSE, FORSYNINGSART_OTHER } from '../model/ler.js';
-import { ZONE_DIG_AREA } from './search.js';
+import { ZONE_DIG_AREA } from '../index/search.js';
 
 /** The areas of a task as flat arrays over one buffer. */
 export interface TaskAreas {

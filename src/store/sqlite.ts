@@ -12,7 +12,7 @@ import type { SnapshotBuffers } from '../index/network-index.js';
 import { GroupCommit } from './group-commit.js';
 import { journalWriter, type JournalRecord } from './journal.js';
 import { MIGRATIONS } from './migrations.js';
-import type { ApiKeyRecord, AuditEvent, NetworkVersionRecord, OwnerProfile, ServiceStore } from './store.js';
+import type { ApiKeyRecord, AuditEvent, AuditInput, NetworkVersionRecord, OwnerProfile, ServiceStore } from './store.js';
 
 export interface SqliteStoreOptions {
   /** Directory of the database file; default `LER_DATA_DIR` or `./data`. */
@@ -114,7 +114,7 @@ export class SqliteStore implements ServiceStore {
     return out as SnapshotBuffers;
   }
 
-  saveVersion(owner: string, version: number, buffers: SnapshotBuffers, features: number): NetworkVersionRecord {
+  saveVersion(owner: string, version: number, buffers: SnapshotBuffers, features: number, event?: AuditInput): NetworkVersionRecord {
     const createdAt = new Date().toISOString();
     this.profiles.delete(owner);
     let bytes = 0;
@@ -135,23 +135,28 @@ export class SqliteStore implements ServiceStore {
         this.stmt('DELETE FROM snapshot_pieces WHERE owner = ? AND version = ?').run(owner, r.version);
         this.stmt('DELETE FROM network_versions WHERE owner = ? AND version = ?').run(owner, r.version);
       }
+      if (event !== undefined) this.audit(event);
     })();
     return { owner, version, features, bytes, createdAt };
   }
 
-  removeOwner(owner: string): void {
+  removeOwner(owner: string, event?: AuditInput): void {
     this.profiles.delete(owner);
     this.db.transaction(() => {
       for (const table of ['snapshot_pieces', 'network_versions', 'interest_areas', 'owners']) this.stmt(`DELETE FROM ${table} WHERE owner = ?`).run(owner);
+      if (event !== undefined) this.audit(event);
     })();
   }
 
-  putInterestAreas(owner: string, areas: unknown): void {
+  putInterestAreas(owner: string, areas: unknown, event?: AuditInput): void {
     this.profiles.delete(owner);
-    // An owner without an uploaded network may still register where it has lines.
-    this.stmt('INSERT INTO owners (owner, created_at) VALUES (?, ?) ON CONFLICT (owner) DO NOTHING').run(owner, new Date().toISOString());
-    this.stmt('INSERT INTO interest_areas (owner, body, updated_at) VALUES (?, ?, ?) ON CONFLICT (owner) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at')
-      .run(owner, JSON.stringify(areas), new Date().toISOString());
+    this.db.transaction(() => {
+      // An owner without an uploaded network may still register where it has lines.
+      this.stmt('INSERT INTO owners (owner, created_at) VALUES (?, ?) ON CONFLICT (owner) DO NOTHING').run(owner, new Date().toISOString());
+      this.stmt('INSERT INTO interest_areas (owner, body, updated_at) VALUES (?, ?, ?) ON CONFLICT (owner) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at')
+        .run(owner, JSON.stringify(areas), new Date().toISOString());
+      if (event !== undefined) this.audit(event);
+    })();
   }
 
   interestAreas(owner: string): unknown {
@@ -172,10 +177,6 @@ export class SqliteStore implements ServiceStore {
     return { commits: this.commits.commits, records: this.commits.records };
   }
 
-  saveDigRequest(id: string, requester: string, body: unknown): void {
-    this.stmt('INSERT INTO dig_requests (id, requester, body, created_at) VALUES (?, ?, ?, ?)').run(id, requester, JSON.stringify(body), new Date().toISOString());
-  }
-
   digRequest(id: string): { requester: string; body: unknown; createdAt: string } | null {
     const row = this.stmt('SELECT requester, body, created_at FROM dig_requests WHERE id = ?').get(id) as Row | undefined;
     return row ? { requester: String(row.requester), body: JSON.parse(String(row.body)) as unknown, createdAt: String(row.created_at) } : null;
@@ -194,7 +195,7 @@ export class SqliteStore implements ServiceStore {
     return this.keys.set(hash, { hash: String(row.hash), role: row.role as ApiKeyRecord['role'], owner: (row.owner as string | null) ?? null, name: (row.name as string | null) ?? null, createdAt: String(row.created_at) });
   }
 
-  audit(event: Omit<AuditEvent, 'at'>): void {
+  audit(event: AuditInput): void {
     this.stmt('INSERT INTO audit_log (at, actor, action, owner, detail) VALUES (?, ?, ?, ?, ?)')
       .run(new Date().toISOString(), event.actor, event.action, event.owner, JSON.stringify(event.detail));
   }

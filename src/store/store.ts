@@ -4,6 +4,9 @@
  * purpose, so that a PostgreSQL implementation can follow the embedded SQLite one.
  */
 import type { SnapshotBuffers } from '../index/network-index.js';
+import type { OwnerProfile } from '../model/owner.js';
+
+export type { OwnerProfile };
 
 export interface NetworkVersionRecord {
   owner: string;
@@ -21,6 +24,9 @@ export interface AuditEvent {
   owner: string | null;
   detail: Record<string, unknown>;
 }
+
+/** An audit entry as written: the store stamps the time. */
+export type AuditInput = Omit<AuditEvent, 'at'>;
 
 export interface ApiKeyRecord {
   /** SHA-256 of the token, hex; the token itself is never stored. */
@@ -40,28 +46,32 @@ export interface Store {
   loadSnapshot(owner: string, version: number): SnapshotBuffers;
   /**
    * Stores a new version of an owner's network and returns once it is durable; older versions
-   * beyond the store's history length are dropped in the same transaction.
+   * beyond the store's history length are dropped, and the audit entry written, in the same
+   * transaction.
    */
-  saveVersion(owner: string, version: number, buffers: SnapshotBuffers, features: number): NetworkVersionRecord;
-  /** Removes an owner and all its versions. */
-  removeOwner(owner: string): void;
+  saveVersion(owner: string, version: number, buffers: SnapshotBuffers, features: number, event?: AuditInput): NetworkVersionRecord;
+  /** Removes an owner and all its versions (with the audit entry that says so, in one transaction). */
+  removeOwner(owner: string, event?: AuditInput): void;
 
-  putInterestAreas(owner: string, areas: unknown): void;
+  /** Replaces an owner's interest areas (with the audit entry that says so, in one transaction). */
+  putInterestAreas(owner: string, areas: unknown, event?: AuditInput): void;
   interestAreas(owner: string): unknown;
+  /** Owners with registered interest areas, sorted. */
+  interestAreaOwners(): string[];
+  ownerProfile(owner: string): OwnerProfile | null;
 
-  saveDigRequest(id: string, requester: string, body: unknown): void;
   /**
    * Stores a dig request's package (already JSON: text, or its UTF-8 bytes) and its audit entry in one
    * transaction; resolves once both are durable. Requests arriving together may share one
    * transaction and one sync.
    */
-  recordDigRequest(id: string, requester: string, body: string | Uint8Array, event: Omit<AuditEvent, 'at'>): Promise<void>;
+  recordDigRequest(id: string, requester: string, body: string | Uint8Array, event: AuditInput): Promise<void>;
   digRequest(id: string): { requester: string; body: unknown; createdAt: string } | null;
 
   putApiKey(key: Omit<ApiKeyRecord, 'createdAt'>): void;
   findApiKey(hash: string): ApiKeyRecord | null;
 
-  audit(event: Omit<AuditEvent, 'at'>): void;
+  audit(event: AuditInput): void;
   auditLog(limit?: number): AuditEvent[];
 
   /** Schema version after the migrations that ran at open. */
@@ -69,25 +79,12 @@ export interface Store {
   close(): void;
 }
 
-/** What a service tells contractors about an owner (ledningsejer). */
-export interface OwnerProfile {
-  owner: string;
-  name: string | null;
-  /** How to reach the owner about a dig: phone, e-mail, on-call service. */
-  contact: string | null;
-  /** The owner shows its `meget farlig` lines on site before digging (påvisning). */
-  requiresMarking: boolean;
-}
-
 /** A store with what the HTTP service needs besides the engine's own: owner profiles and key management. */
 export interface ServiceStore extends Store {
   /** Sets an owner's profile (creating the owner when it is new). */
   putOwnerProfile(profile: OwnerProfile): void;
-  ownerProfile(owner: string): OwnerProfile | null;
   /** Every known owner's profile (owners with a network, interest areas or a profile), by owner. */
   ownerProfiles(): OwnerProfile[];
-  /** Owners with registered interest areas, sorted. */
-  interestAreaOwners(): string[];
   /** Every API key (hashes, never tokens), oldest first. */
   listApiKeys(): ApiKeyRecord[];
   /** Removes a key; false when no key has this hash. */

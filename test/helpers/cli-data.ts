@@ -6,6 +6,7 @@
  */
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import type { Feature, MultiPolygon, Polygon } from '../../src/types.js';
+import { shapeProblem } from './query.js';
 import { Random, mapFeature, mapGeometry, randomDigArea, randomWorld } from './random.js';
 
 export const X0 = 527_000;
@@ -22,10 +23,18 @@ export function networks(seed: number, owners = 2, featuresPerOwner = 60): { own
   return world.owners.map((o) => ({ owner: o.owner, features: o.features.map((f) => mapFeature(f, shift)) }));
 }
 
-/** Dig areas on the networks' grid. */
+/**
+ * Dig areas on the networks' grid, each one a dig request takes (the random shapes that a dig
+ * request refuses, such as members sharing an edge, are drawn again).
+ */
 export function digAreas(seed: number, count: number): (Polygon | MultiPolygon)[] {
   const rng = new Random(seed);
-  return Array.from({ length: count }, () => mapGeometry(randomDigArea(rng, GRID), shift));
+  const out: (Polygon | MultiPolygon)[] = [];
+  while (out.length < count) {
+    const area = mapGeometry(randomDigArea(rng, GRID), shift);
+    if (shapeProblem(area, { crs: CRS }) === null) out.push(area);
+  }
+  return out;
 }
 
 /** A FeatureCollection declaring EPSG:25832, as JSON text. */

@@ -3,7 +3,7 @@
  * run of the engine. Mismatches are collected as readable lines, each carrying what is needed to
  * reproduce it (the dig area and the feature), so one failing test reports every case at once.
  */
-import { NetworkIndex } from '../../src/index.js';
+import { NetworkIndex } from '../../src/library.js';
 import type { Conflict, Feature, Geometry, MultiPolygon, Polygon } from '../../src/types.js';
 import {
   type Expected,
@@ -16,6 +16,7 @@ import {
   verticesOf
 } from './oracle.js';
 import type { World } from './random.js';
+import { buildNetwork, pairsOfArea } from './query.js';
 
 export const PLANAR = { crs: 'EPSG:25832', extent: null } as const;
 
@@ -27,7 +28,7 @@ export interface BuildSettings {
 /** One index per owner, merged, as the engine holds several utilities at once. */
 export function buildWorld(world: World, settings: BuildSettings = {}, extra: Record<string, unknown> = PLANAR): NetworkIndex {
   const parts = world.owners.map(({ owner, features }) =>
-    NetworkIndex.build({ type: 'FeatureCollection', features }, { owner, ...extra, ...settings })
+    buildNetwork({ type: 'FeatureCollection', features }, { owner, ...extra, ...settings })
   );
   return parts.length === 1 ? parts[0] : NetworkIndex.merge(parts);
 }
@@ -48,7 +49,7 @@ export function answersOfQuery(conflicts: readonly Conflict[]): Map<string, Answ
 }
 
 export function answersOfPairs(index: NetworkIndex, area: Polygon | MultiPolygon, infoZone: number, opts: Record<string, unknown> = PLANAR): Map<string, Answer> {
-  const pairs = index.queryPairs(area, { ...opts, infoZone });
+  const pairs = pairsOfArea(index, area, { ...opts, infoZone });
   const out = new Map<string, Answer>();
   for (let i = 0; i < pairs.count; i++) {
     const f = pairs.feature[i];

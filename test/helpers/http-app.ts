@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type AppOptions, type ConfigOverrides } from '../../src/http/app.js';
+import { resolveConfig } from '../../src/http/config.js';
+import type { PrecautionMatrix } from '../../src/package/precautions.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { Engine } from '../../src/engine.js';
 import type { Feature, LineString } from '../../src/types.js';
@@ -35,14 +37,17 @@ export interface TestApp {
 export interface TestAppOptions extends Omit<AppOptions, 'store' | 'engine' | 'config'> {
   config?: ConfigOverrides;
   workers?: number;
+  /** The engine's precaution matrix (the engine makes the packages). */
+  precautions?: PrecautionMatrix;
   /** Runs on the engine and store before the app is built (e.g. loads the demo). */
   prepare?: (engine: Engine, store: SqliteStore) => void;
 }
 
 export async function testApp(dir: string, opts: TestAppOptions = {}): Promise<TestApp> {
   const store = new SqliteStore({ dataDir: dir });
-  const engine = new Engine({ workers: opts.workers ?? 0, store });
-  const { config, workers: _workers, prepare, ...rest } = opts;
+  const { config, workers: _workers, prepare, precautions, ...rest } = opts;
+  // The engine takes the service's dig limits, as the server gives them to it.
+  const engine = new Engine({ workers: opts.workers ?? 0, store, digLimits: resolveConfig(config).limits, ...(precautions !== undefined ? { precautions } : {}) });
   prepare?.(engine, store);
   const app = await buildApp({ defaultMetrics: false, ...rest, store, engine, config: { adminToken: ADMIN_TOKEN, ...config } });
   const as = (token: string | null, o: InjectOptions): Promise<LightMyRequestResponse> =>

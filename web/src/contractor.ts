@@ -106,7 +106,7 @@ export class ContractorView {
     submit.disabled = true;
     showMessage(this.message, 'Asking every owner…', 'info');
     try {
-      const pkg = await this.api.json<DigPackage>('POST', '/v1/dig-requests', body);
+      const pkg = await this.api.json('POST', '/v1/dig-requests', { body });
       showMessage(this.message, '');
       this.show(pkg);
     } catch (error) {
@@ -127,7 +127,8 @@ export class ContractorView {
     this.clearResult();
     this.pkg = pkg;
     this.drawer.clear();
-    const area = L.geoJSON(pkg.digArea, { pane: 'areas', style: { color: DIG_AREA_COLOUR, weight: 3, fillOpacity: 0.1, className: 'dig-area' } }).addTo(this.result);
+    // The dig area as it was sent: a Polygon or MultiPolygon, lon/lat (the page asks in EPSG:4326).
+    const area = L.geoJSON(pkg.digArea as Polygon | MultiPolygon, { pane: 'areas', style: { color: DIG_AREA_COLOUR, weight: 3, fillOpacity: 0.1, className: 'dig-area' } }).addTo(this.result);
     let drawn = 0;
     for (const o of pkg.owners) for (const c of o.conflicts) if (this.drawConflict(o, c)) drawn++;
     const lines = pkg.owners.reduce((n, o) => n + o.conflicts.length, 0);
@@ -168,7 +169,7 @@ export class ContractorView {
   private async download(what: 'package.geojson' | 'map.svg' | 'map.png', ext: string): Promise<void> {
     if (this.pkg === null) return;
     try {
-      const blob = await this.api.blob(`/v1/dig-requests/${encodeURIComponent(this.pkg.id)}/${what}`);
+      const blob = await this.api.blob(`/v1/dig-requests/{id}/${what}`, { path: { id: this.pkg.id } });
       saveBlob(blob, `dig-request-${this.pkg.id}.${ext}`);
     } catch (error) {
       showMessage(this.message, (error as Error).message, 'error');

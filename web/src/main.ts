@@ -5,11 +5,11 @@
 import { Api, ApiError } from './api';
 import { ContractorView } from './contractor';
 import { byId, showMessage } from './dom';
-import { addReference, createMap, type MapConfig } from './map';
+import { addReference, createMap } from './map';
 import { NetworkLayer } from './network-layer';
 import { OwnerView } from './owner';
 import { PlannerView } from './planner';
-import type { Me, OwnerListing, Role } from './types';
+import type { MapConfig, Me, Role } from './types';
 
 const TOKEN_KEY = 'ler-engine.token';
 const VIEWS = ['contractor', 'planner', 'owner'] as const;
@@ -31,7 +31,7 @@ async function boot(): Promise<void> {
   const message = byId('message');
   let config = FALLBACK_CONFIG;
   try {
-    config = await api.json<MapConfig>('GET', '/v1/map/config');
+    config = await api.json('GET', '/v1/map/config');
   } catch (error) {
     showMessage(message, (error as Error).message, 'error');
   }
@@ -65,7 +65,7 @@ async function boot(): Promise<void> {
     showMessage(message, '');
     if (views.includes('owner')) await owner.setPrincipal(who);
     if (who.role === 'admin') {
-      const owners = await api.json<OwnerListing[]>('GET', '/v1/owners').catch(() => []);
+      const owners = await api.json('GET', '/v1/owners').catch(() => []);
       network.show(owners.filter((o) => o.features > 0).map((o) => o.owner));
     }
   };
@@ -73,7 +73,7 @@ async function boot(): Promise<void> {
   const signIn = async (token: string): Promise<void> => {
     api.token = token;
     try {
-      const who = await api.json<Me>('GET', '/v1/me');
+      const who = await api.json('GET', '/v1/me');
       sessionStorage.setItem(TOKEN_KEY, token);
       await signedIn(who);
     } catch (error) {

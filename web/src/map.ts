@@ -6,16 +6,8 @@
 import * as L from 'leaflet';
 import { DANGER_ORDER, DIG_AREA_COLOUR, FAILED_COLOUR, NO_CONFLICT_COLOUR, OFFENDING_COLOUR, colourOf } from './colours';
 import { el } from './dom';
-import type { FeatureCollection } from 'geojson';
-
-export interface MapConfig {
-  tiles: string | null;
-  attribution: string | null;
-  reference: boolean;
-  view: [number, number, number, number] | null;
-  workTypes: string[];
-  maxInfoZone: number;
-}
+import type { Answer } from './api';
+import type { MapConfig } from './types';
 
 /** Denmark, when no network tells where to start. */
 const DENMARK: L.LatLngBoundsExpression = [[54.55, 8.0], [57.75, 12.7]];
@@ -55,7 +47,7 @@ export function createMap(container: HTMLElement, config: MapConfig): L.Map {
 export async function addReference(map: L.Map): Promise<number> {
   const res = await fetch('/v1/map/reference.geojson');
   if (!res.ok) return 0;
-  const fc = (await res.json()) as FeatureCollection;
+  const fc = (await res.json()) as Answer<'/v1/map/reference.geojson', 'GET'>;
   L.geoJSON(fc, { pane: 'reference', interactive: false, style: { color: '#b9b4aa', weight: 2, opacity: 1, className: 'reference-line' } }).addTo(map);
   return fc.features.length;
 }

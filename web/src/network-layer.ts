@@ -4,15 +4,9 @@
  * Contractors and planners never get it: they see lines only through their packages.
  */
 import * as L from 'leaflet';
-import type { FeatureCollection } from 'geojson';
 import { ApiError, type Api } from './api';
 import { colourOf } from './colours';
 import { count, showMessage } from './dom';
-
-interface View extends FeatureCollection {
-  total: number;
-  truncated: boolean;
-}
 
 export class NetworkLayer {
   private readonly layer: L.LayerGroup;
@@ -51,7 +45,7 @@ export class NetworkLayer {
     const layers: L.Layer[] = [];
     try {
       for (const owner of this.owners) {
-        const view = await this.api.json<View>('GET', `/v1/owners/${encodeURIComponent(owner)}/network/features?bbox=${bbox}`);
+        const view = await this.api.json('GET', '/v1/owners/{owner}/network/features', { path: { owner }, query: { bbox } });
         if (generation !== this.generation) return;
         shown += view.features.length;
         total += view.total;

@@ -9,18 +9,11 @@ import { ApiError, type Api } from './api';
 import { OFFENDING_COLOUR } from './colours';
 import { byId, count, el, plural, showMessage } from './dom';
 import { firstPosition, geometryToLonLat, parseGeoText, type FileCrs, type GeoFile } from './geo-file';
-import type { Me, OwnerListing, ReportProblem, RuleReport, UploadAnswer } from './types';
+import type { Me, ReportProblem, Rule, RuleReport } from './types';
 
 /** Files up to this size are also read in the page, to draw the features the report points at. */
 const READ_LIMIT = 64 * 1024 * 1024;
 const WARNING_COLOUR = '#b8860b';
-
-interface Rule {
-  code: string;
-  severity: string;
-  message: string;
-  explanation: string;
-}
 
 export class OwnerView {
   private readonly layer: L.LayerGroup;
@@ -50,7 +43,7 @@ export class OwnerView {
     if (me.role === 'owner' && me.owner !== null) owners = [{ owner: me.owner, label: me.owner }];
     else if (me.role === 'admin') {
       try {
-        const list = await this.api.json<OwnerListing[]>('GET', '/v1/owners');
+        const list = await this.api.json('GET', '/v1/owners');
         owners = list.map((o) => ({ owner: o.owner, label: `${o.name ?? o.owner} (${o.owner})` }));
       } catch (error) {
         showMessage(this.message, (error as Error).message, 'error');
@@ -70,7 +63,7 @@ export class OwnerView {
       return;
     }
     try {
-      const n = await this.api.json<{ version: number; features: number }>('GET', `/v1/owners/${encodeURIComponent(owner)}/network`);
+      const n = await this.api.json('GET', '/v1/owners/{owner}/network', { path: { owner } });
       info.textContent = `Live network: version ${n.version}, ${plural(n.features, 'feature')}.`;
     } catch (error) {
       info.textContent = error instanceof ApiError && error.status === 404 ? 'No network uploaded yet.' : (error as Error).message;
@@ -83,9 +76,7 @@ export class OwnerView {
     if (owner === null || file === undefined) return;
     const crsChoice = byId<HTMLSelectElement>('network-crs').value;
     const skip = byId<HTMLInputElement>('network-skip').checked;
-    const params = new URLSearchParams();
-    if (crsChoice !== '') params.set('crs', crsChoice);
-    if (skip) params.set('invalid', 'skip');
+    const query = { ...(crsChoice !== '' ? { crs: crsChoice } : {}), ...(skip ? { invalid: 'skip' as const } : {}) };
     const head = new Uint8Array(await file.slice(0, 1).arrayBuffer());
     const sequence = head[0] === 0x1e || /\.(geojsons|geojsonl|geojsonseq)$/i.test(file.name);
     const bar = byId<HTMLProgressElement>('upload-progress');
@@ -100,7 +91,7 @@ export class OwnerView {
     this.layer.clearLayers();
     const parsed = this.readLocally(file);
     try {
-      const answer = await this.api.upload<UploadAnswer>(`/v1/owners/${encodeURIComponent(owner)}/network${params.toString() !== '' ? `?${params.toString()}` : ''}`, file, sequence ? 'application/geo+json-seq' : 'application/geo+json', (sent, total) => {
+      const answer = await this.api.upload('/v1/owners/{owner}/network', { path: { owner }, query }, file, sequence ? 'application/geo+json-seq' : 'application/geo+json', (sent, total) => {
         bar.max = Math.max(1, total);
         bar.value = sent;
         text.textContent = sent >= total ? `${count(Math.round(total / 1024))} KiB sent: checking…` : `${Math.round((100 * sent) / Math.max(1, total))} % sent`;
@@ -133,7 +124,7 @@ export class OwnerView {
   private async ruleCatalogue(): Promise<Map<string, Rule>> {
     if (this.rules === null) {
       try {
-        this.rules = new Map((await this.api.json<Rule[]>('GET', '/v1/rules')).map((r) => [r.code, r]));
+        this.rules = new Map((await this.api.json('GET', '/v1/rules')).map((r) => [r.code, r]));
       } catch {
         this.rules = new Map();
       }

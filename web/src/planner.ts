@@ -4,7 +4,7 @@
  */
 import * as L from 'leaflet';
 import type { Feature, Geometry, LineString } from 'geojson';
-import type { Api } from './api';
+import type { Api, Body } from './api';
 import { FAILED_COLOUR, NO_CONFLICT_COLOUR, colourOf } from './colours';
 import { byId, count, el, plural, saveBlob, showMessage } from './dom';
 import { cutLine, routeOf, toCsv, toGeoJson, toNdjson, worstOf } from './batch-formats';
@@ -81,7 +81,7 @@ export class PlannerView {
     if (group.getLayers().length > 0) this.map.fitBounds(group.getBounds(), { padding: [30, 30], maxZoom: 19 });
   }
 
-  private body(): Record<string, unknown> | null {
+  private body(): Body<'/v1/batches', 'POST'> | null {
     const input = this.input;
     if (input === null) return null;
     const infoZone = Number(byId<HTMLInputElement>('batch-info-zone').value);
@@ -90,7 +90,8 @@ export class PlannerView {
       const features = input.file.features.map((f) => ({ type: 'Feature', ...(f.id !== undefined ? { id: f.id } : {}), geometry: f.geometry, properties: f.properties ?? {} }));
       return { ...base, areas: { type: 'FeatureCollection', features } };
     }
-    return { ...base, route: routeOf(input.file.features), corridorWidth: Number(byId<HTMLInputElement>('corridor-width').value), stretchLength: Math.round(Number(byId<HTMLInputElement>('stretch-length').value)) };
+    const route = routeOf(input.file.features);
+    return { ...base, ...(route !== null ? { route: { ...route } } : {}), corridorWidth: Number(byId<HTMLInputElement>('corridor-width').value), stretchLength: Math.round(Number(byId<HTMLInputElement>('stretch-length').value)) };
   }
 
   private async run(): Promise<void> {
@@ -106,15 +107,15 @@ export class PlannerView {
     bar.value = 0;
     text.textContent = 'Sending…';
     try {
-      let view = await this.api.json<BatchView>('POST', '/v1/batches', body);
+      let view = await this.api.json('POST', '/v1/batches', { body });
       while (view.status === 'queued' || view.status === 'running') {
         this.progress(view);
         await new Promise((r) => setTimeout(r, POLL_MS));
-        view = await this.api.json<BatchView>('GET', `/v1/batches/${encodeURIComponent(view.id)}`);
+        view = await this.api.json('GET', '/v1/batches/{id}', { path: { id: view.id } });
       }
       this.progress(view);
       if (view.status !== 'done' && view.results === 0) throw new Error(`The batch ${view.status}: ${view.error?.message ?? 'no reason given'}.`);
-      this.summaries = await this.api.ndjson<AreaSummary>(`/v1/batches/${encodeURIComponent(view.id)}/results`);
+      this.summaries = await this.api.ndjson('/v1/batches/{id}/results', { path: { id: view.id } });
       this.show();
     } catch (error) {
       showMessage(this.message, (error as Error).message, 'error');

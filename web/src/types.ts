@@ -1,106 +1,35 @@
-/** The service's answers as the page reads them (see the OpenAPI document at /openapi.json). */
-import type { Geometry, MultiPolygon, Polygon } from 'geojson';
+/**
+ * The service's answers as the page reads them, each defined once, where the service defines it:
+ * the package by the shared package types (src/package/types.ts, which the service builds it
+ * with), the rest by the OpenAPI document the service serves (openapi.d.ts, generated from the
+ * routes' schemas). Types only: nothing here reaches the bundle, and the page imports nothing
+ * else from src/ (eslint.config.js).
+ */
+import type { Answer, Line } from './api';
 
-export type Role = 'admin' | 'owner' | 'contractor' | 'planner';
+export type { Package as DigPackage, PackageConflict, PackageOwner, Precaution, OwnerStatus } from '../../src/package/types';
 
-export interface Me {
-  id: string;
-  role: Role;
-  owner: string | null;
-  name: string | null;
-}
+/** GET /v1/me. */
+export type Me = Answer<'/v1/me', 'GET'>;
+export type Role = Me['role'];
 
-export interface PackageConflict {
-  featureId: string | number;
-  featureType: string;
-  forsyningsart: string | null;
-  fareklasse: string | null;
-  driftsstatus: string | null;
-  zone: 'digArea' | 'infoZone';
-  distance: number;
-  margin: number;
-  lengthInside: number;
-  precautions: { code: string; text: string }[];
-  geometry: Geometry | null;
-}
+/** GET /v1/map/config. */
+export type MapConfig = Answer<'/v1/map/config', 'GET'>;
 
-export interface PackageOwner {
-  owner: string;
-  name: string;
-  status: string;
-  contact: string | null;
-  networkVersion: number | null;
-  message?: string;
-  conflicts: PackageConflict[];
-}
+/** POST /v1/batches, GET /v1/batches/{id}. */
+export type BatchView = Answer<'/v1/batches/{id}', 'GET'>;
 
-export interface DigPackage {
-  id: string;
-  createdAt: string;
-  validUntil: string;
-  digArea: Polygon | MultiPolygon;
-  crs: string;
-  infoZone: number;
-  areaM2: number;
-  workType: string;
-  owners: PackageOwner[];
-}
+/** One line of GET /v1/batches/{id}/results. */
+export type AreaSummary = Line<'/v1/batches/{id}/results'>;
 
-export interface BatchView {
-  id: string;
-  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
-  results: number;
-  progress: { done: number; failed: number; total: number | null; elapsedSeconds: number; rate: number; etaSeconds: number | null } | null;
-  error: { code: string; message: string; pointer?: string } | null;
-}
+/** PUT /v1/owners/{owner}/network. */
+export type UploadAnswer = Answer<'/v1/owners/{owner}/network', 'PUT'>;
+/** An upload's rule report (also in the problem of a rejected upload). */
+export type RuleReport = UploadAnswer['report'];
+export type ReportProblem = RuleReport['problems'][number];
 
-export interface AreaSummary {
-  index: number;
-  id: string | number | null;
-  stretch?: { from: number; to: number };
-  version: number;
-  status: 'ok' | 'failed';
-  error?: { code: string; message: string; pointer?: string };
-  conflictCount: number;
-  inDigArea: number;
-  inInfoZone: number;
-  owners: string[];
-  byForsyningsart: Record<string, number>;
-  byFareklasse: Record<string, number>;
-  mostDangerous: { featureId: string | number; owner: string; featureType: string; forsyningsart: string | null; fareklasse: string | null; zone: string; distance: number } | null;
-  lengthInside: number;
-}
+/** One owner of GET /v1/owners. */
+export type OwnerListing = Answer<'/v1/owners', 'GET'>[number];
 
-export interface ReportProblem {
-  featureIndex: number | null;
-  featureId: string | number | null;
-  pointer: string | null;
-  code: string;
-  severity: 'error' | 'warning';
-  message: string;
-}
-
-export interface RuleReport {
-  features: number;
-  errors: number;
-  warnings: number;
-  invalidFeatures: number;
-  byCode: Record<string, { severity: 'error' | 'warning'; count: number; examples: ReportProblem[] }>;
-  problems: ReportProblem[];
-  unlisted: number;
-}
-
-export interface UploadAnswer {
-  owner: string;
-  version: number;
-  features: number;
-  bytes?: number;
-  report: RuleReport;
-}
-
-export interface OwnerListing {
-  owner: string;
-  name: string | null;
-  version: number | null;
-  features: number;
-}
+/** One rule of GET /v1/rules. */
+export type Rule = Answer<'/v1/rules', 'GET'>[number];

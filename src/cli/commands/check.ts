@@ -8,7 +8,7 @@ import { readBatchInput, type BatchInput, type CheckOptions } from '../batch-inp
 import { CRS_OPTION, DATA_DIR_OPTION, EXIT, dataDir, num, oneOf, positionals, str, workers, type CommandSpec, type Io, type ParsedArgs } from '../common.js';
 import { FORMATS } from '../formats.js';
 import { Progress } from '../progress.js';
-import { ServiceClient, serviceTarget } from '../service.js';
+import { ServiceClient, serviceTarget } from '../service-client.js';
 
 export const check: CommandSpec = {
   name: 'check',

@@ -1,16 +1,16 @@
 /**
  * `ler dig`: one contractor's dig request against the local store, or at a service (--url): the
- * package's summary as a table, and its files (package.json, package.geojson; from a service also
- * its maps) when asked for.
+ * package's summary as a table, and its files (package.json, package.geojson, map.svg, map.png)
+ * when asked for. Locally the engine makes the package by the same road as the service does.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DigPackage } from '../../engine.js';
+import type { DigRequestInput, Package } from '../../package/types.js';
 import { LerError } from '../../errors.js';
 import { CRS_OPTION, DATA_DIR_OPTION, EXIT, UsageError, dataDir, num, oneOf, positionals, str, write, type CommandSpec } from '../common.js';
 import { readJson } from '../input.js';
-import { packageTable, type PackageSummary } from '../package-table.js';
-import { ServiceClient, serviceTarget } from '../service.js';
+import { packageTable } from '../package-table.js';
+import { ServiceClient, serviceTarget } from '../service-client.js';
 
 export const dig: CommandSpec = {
   name: 'dig',
@@ -19,6 +19,7 @@ export const dig: CommandSpec = {
     ...DATA_DIR_OPTION,
     ...CRS_OPTION,
     'info-zone': { type: 'string' },
+    'work-type': { type: 'string' },
     'out-dir': { type: 'string' },
     requester: { type: 'string' },
     format: { type: 'string' },
@@ -31,7 +32,10 @@ Answers one dig request: every cable and pipe in the dig area (a Polygon or
 MultiPolygon: a geometry, a Feature, or a collection of one Feature) or in its
 information zone, by owner. Prints a table (owner, network version, features in
 the dig area and in the information zone, worst fareklasse); the request and its
-package are kept in the store (or at the service).
+package are kept in the store (or at the service). The package is the one the
+service gives for the same store: owners' statuses, contacts and precautions
+(LER_PRECAUTIONS_FILE applies), validity and work type; an area the service
+refuses (rings that cross, say) is refused here with the same code.
 
 Options:
   --data-dir <dir>     the store; default $LER_DATA_DIR or ./data
@@ -39,14 +43,17 @@ Options:
                        (lon/lat, the default), EPSG:25832 or EPSG:7416;
                        default: the file's crs member
   --info-zone <m>      width of the information zone, 0 to 100 m; default 0
-  --out-dir <dir>      write package.json (the whole package) and package.geojson
-                       (the conflicts' geometry, clipped, with their attributes)
+  --work-type <kind>   the kind of work, for the precautions: excavation (the
+                       default), handDigging, drilling or piling
+  --out-dir <dir>      write package.json (the whole package), package.geojson
+                       (the dig area and the conflicts' geometry, clipped, with
+                       their attributes), map.svg and map.png (the package map,
+                       an A4 sheet)
   --requester <name>   who asks, as stored with the request; default "cli"
   --format text|json   text (default) or the package as JSON on stdout
   --url <url>          ask a service (ler serve) instead, e.g.
-                       http://localhost:3000 (POST /v1/dig-requests); --out-dir
-                       then also gets map.svg, and map.png where the service
-                       draws one
+                       http://localhost:3000 (POST /v1/dig-requests); the same
+                       package and files, as the service makes them
   --token <token>      its API key (contractor or admin); default $LER_TOKEN
 
 Exit status: 0 answered (with or without conflicts); 1 the area or the store
@@ -59,6 +66,7 @@ Examples:
   async run(args, io) {
     const [file] = positionals(args, ['area.geojson'], 'dig');
     const infoZone = num(args, 'info-zone', 'dig');
+    const workType = str(args, 'work-type');
     const format = oneOf(args, 'format', ['text', 'json'] as const, 'text', 'dig');
     const target = serviceTarget(args, io, 'dig', 'contractor');
     if (target !== null && args.values.requester !== undefined) throw new UsageError('--requester is for the local store; a service records the key that asks.', 'dig');
@@ -67,18 +75,17 @@ Examples:
     const crs = normaliseCrs(str(args, 'crs') ?? declaredCrs(doc));
     const area = areaOf(doc);
     const outDir = str(args, 'out-dir');
-    let pkg: PackageSummary;
+    let pkg: Package;
     let files: Map<string, string | Buffer>;
     if (target !== null) {
       const { digRemote } = await import('../dig-remote.js');
       const client = new ServiceClient(target.url, target.token, 'contractor', new AbortController().signal);
-      const answer = await digRemote(client, { geometry: area, crs, ...(infoZone !== undefined ? { infoZone } : {}) }, outDir !== undefined);
+      const answer = await digRemote(client, { geometry: area, crs, ...(infoZone !== undefined ? { infoZone } : {}), ...(workType !== undefined ? { workType } : {}) }, outDir !== undefined);
       pkg = answer.pkg;
       files = answer.files;
     } else {
-      const local = await digLocal(dataDir(args, io), area, crs, str(args, 'requester') ?? 'cli', infoZone);
-      pkg = local;
-      files = new Map([['package.geojson', `${JSON.stringify(packageGeoJson(local))}\n`]]);
+      pkg = await digLocal(dataDir(args, io), { geometry: area, crs, ...(infoZone !== undefined ? { infoZone } : {}), ...(workType !== undefined ? { workType } : {}) }, str(args, 'requester') ?? 'cli');
+      files = outDir !== undefined ? await packageFiles(pkg) : new Map();
     }
     if (outDir !== undefined) {
       mkdirSync(outDir, { recursive: true });
@@ -92,17 +99,30 @@ Examples:
   }
 };
 
-/** The dig request on the local store, kept there with its package. */
-async function digLocal(dir: string, area: unknown, crs: string, requester: string, infoZone: number | undefined): Promise<DigPackage> {
-  const [{ Engine }, { SqliteStore }] = await Promise.all([import('../../engine.js'), import('../../store/sqlite.js')]);
+/** The dig request on the local store, kept there with its package (as the service keeps it). */
+async function digLocal(dir: string, request: DigRequestInput, requester: string): Promise<Package> {
+  const [{ Engine }, { SqliteStore }, { loadPrecautions }] = await Promise.all([import('../../engine.js'), import('../../store/sqlite.js'), import('../../package/precautions.js')]);
+  // The service's precaution matrix, when one is configured, so that both give the same package.
+  const file = process.env.LER_PRECAUTIONS_FILE?.trim();
+  const precautions = file ? loadPrecautions(file) : undefined;
   const store = new SqliteStore({ dataDir: dir });
-  const engine = new Engine({ store, workers: 0 });
+  const engine = new Engine({ store, workers: 0, ...(precautions !== undefined ? { precautions } : {}) });
   try {
-    return engine.digRequest(area, { crs, requester, ...(infoZone !== undefined ? { infoZone } : {}) });
+    return (await engine.digRequest(request, { requester })).pkg;
   } finally {
     await engine.close();
     store.close();
   }
+}
+
+/** The package's files besides package.json: its GeoJSON and its map, as SVG and PNG. */
+async function packageFiles(pkg: Package): Promise<Map<string, string | Buffer>> {
+  const { packageGeoJson, packagePng, packageSvg } = await import('../../package/views.js');
+  return new Map<string, string | Buffer>([
+    ['package.geojson', `${JSON.stringify(packageGeoJson(pkg))}\n`],
+    ['map.svg', packageSvg(pkg)],
+    ['map.png', packagePng(pkg)]
+  ]);
 }
 
 /** The dig area of a file: a geometry, a Feature, or a FeatureCollection of exactly one Feature. */
@@ -117,20 +137,4 @@ function areaOf(doc: unknown): unknown {
   }
   if (d.type === 'Feature') return d.geometry;
   return doc;
-}
-
-/** The package's conflicts as GeoJSON: clipped geometry, attributes, owner, zone and distance. */
-export function packageGeoJson(pkg: DigPackage): unknown {
-  const features = pkg.owners.flatMap((o) =>
-    o.conflicts.map((c) => {
-      const { geometry, properties, ...rest } = c;
-      return { type: 'Feature', id: `${c.owner}/${String(c.featureId)}`, geometry: geometry ?? null, properties: { ...properties, ...rest, networkVersion: o.networkVersion } };
-    })
-  );
-  return {
-    type: 'FeatureCollection',
-    ...(pkg.crs !== 'EPSG:4326' ? { crs: { type: 'name', properties: { name: pkg.crs } } } : {}),
-    digRequest: pkg.id,
-    features
-  };
 }

@@ -7,7 +7,7 @@ import type { Engine } from '../../engine.js';
 import { LerError } from '../../errors.js';
 import { CRS_OPTION, DATA_DIR_OPTION, EXIT, Failure, UsageError, dataDir, describeError, hintsFor, num, positionals, str, workers, type CommandSpec, type Io, type ParsedArgs } from '../common.js';
 import { openSource, type CountedSource } from '../input.js';
-import { uploadRemote, type RemoteAnswer } from '../remote.js';
+import { uploadRemote, type RemoteAnswer } from '../upload-remote.js';
 import { Progress } from '../progress.js';
 import { codeCounts, countsLine, formatReport } from '../report.js';
 

@@ -13,8 +13,9 @@ export const serve: CommandSpec = {
   help: `Usage: ler serve [options]
 
 Starts the HTTP service (the v1 API, /docs, /metrics) on the store in the data
-directory. Every LER_* variable of the service applies (see README); the flags
-below set the commonest. Ctrl-C closes it gracefully.
+directory. Every LER_* variable of the service applies (see
+docs/configuration.md); the flags below set the commonest. Ctrl-C closes it
+gracefully.
 
 Options:
   --data-dir <dir>     the store; sets LER_DATA_DIR (default ./data)

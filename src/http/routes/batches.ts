@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { normaliseCrs } from '../../crs/index.js';
 import { ErrorCodes, LerError, type ErrorCode } from '../../errors.js';
-import { checkInfoZone } from '../../query/dig-area.js';
+import { checkInfoZone } from '../../query/area-reader.js';
 import type { BatchOptions } from '../../engine.js';
 import type { Principal } from '../auth.js';
 import { BEARER, ID_PARAM, principal, problems, type ServiceContext } from '../context.js';
@@ -27,6 +27,8 @@ interface BatchBody {
 
 const VIEW = {
   type: 'object',
+  description: 'The batch: its status and progress',
+  required: ['id', 'status', 'createdAt', 'startedAt', 'finishedAt', 'results', 'progress', 'version', 'error'],
   properties: {
     id: { type: 'string' },
     status: { type: 'string', enum: ['queued', 'running', 'done', 'failed', 'cancelled'] },
@@ -34,9 +36,70 @@ const VIEW = {
     startedAt: { type: ['string', 'null'] },
     finishedAt: { type: ['string', 'null'] },
     results: { type: 'integer', description: 'Summaries ready to read' },
-    progress: { type: ['object', 'null'], properties: { done: { type: 'integer' }, failed: { type: 'integer' }, total: { type: ['integer', 'null'] }, elapsedSeconds: { type: 'number' }, rate: { type: 'number' }, etaSeconds: { type: ['number', 'null'] } } },
-    version: { type: ['integer', 'null'] },
-    error: { type: ['object', 'null'], properties: { code: { type: 'string' }, message: { type: 'string' }, pointer: { type: 'string' } } }
+    progress: {
+      type: ['object', 'null'],
+      required: ['done', 'failed', 'total', 'elapsedSeconds', 'rate', 'etaSeconds'],
+      properties: { done: { type: 'integer' }, failed: { type: 'integer' }, total: { type: ['integer', 'null'] }, elapsedSeconds: { type: 'number' }, rate: { type: 'number' }, etaSeconds: { type: ['number', 'null'] } }
+    },
+    version: { type: ['integer', 'null'], description: 'The snapshot version the batch runs on (known once the first result is in)' },
+    error: { type: ['object', 'null'], required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, pointer: { type: 'string' } } }
+  }
+} as const;
+
+/** One area's summary (src/batch/summary.ts): one line of a batch's results. */
+const AREA_SUMMARY = {
+  type: 'object',
+  description: 'One area\'s (or stretch\'s) summary',
+  required: ['index', 'id', 'version', 'status', 'conflictCount', 'inDigArea', 'inInfoZone', 'owners', 'byForsyningsart', 'byFareklasse', 'mostDangerous', 'lengthInside'],
+  properties: {
+    index: { type: 'integer', description: 'Position of the area in the batch (a route\'s stretch number)' },
+    id: { type: ['string', 'number', 'null'], description: 'The area\'s id (a stretch\'s `routeId:k`); null: none' },
+    stretch: { type: 'object', required: ['from', 'to'], properties: { from: { type: 'number' }, to: { type: 'number' } }, description: 'A route\'s stretch: where it starts and ends along the route, metres' },
+    version: { type: 'integer', description: 'The network version the answer was computed on' },
+    status: { type: 'string', enum: ['ok', 'failed'], description: 'failed: the area was not checked (see error)' },
+    error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, pointer: { type: 'string' } } },
+    conflictCount: { type: 'integer', description: 'Lines in the dig area or its information zone' },
+    inDigArea: { type: 'integer' },
+    inInfoZone: { type: 'integer' },
+    owners: { type: 'array', items: { type: 'string' }, description: 'Owners hit, sorted' },
+    byForsyningsart: { type: 'object', additionalProperties: { type: 'integer' } },
+    byFareklasse: { type: 'object', additionalProperties: { type: 'integer' } },
+    mostDangerous: {
+      type: ['object', 'null'],
+      description: 'The line of the highest danger class, in the dig area before the zone, then nearest',
+      required: ['featureId', 'owner', 'featureType', 'forsyningsart', 'fareklasse', 'zone', 'distance'],
+      properties: {
+        featureId: { type: ['string', 'number'] },
+        owner: { type: 'string' },
+        featureType: { type: 'string' },
+        forsyningsart: { type: ['string', 'null'] },
+        fareklasse: { type: ['string', 'null'] },
+        zone: { type: 'string', enum: ['digArea', 'infoZone'] },
+        distance: { type: 'number' }
+      }
+    },
+    lengthInside: { type: 'number', description: 'Metres of lines inside the dig area' },
+    conflicts: {
+      type: 'array',
+      description: 'Every line, when the batch asked for conflicts (without geometry)',
+      items: {
+        type: 'object',
+        required: ['featureId', 'owner', 'featureType', 'forsyningsart', 'fareklasse', 'driftsstatus', 'zone', 'distance', 'margin', 'lengthInside', 'properties'],
+        properties: {
+          featureId: { type: ['string', 'number'] },
+          owner: { type: 'string' },
+          featureType: { type: 'string' },
+          forsyningsart: { type: ['string', 'null'] },
+          fareklasse: { type: ['string', 'null'] },
+          driftsstatus: { type: ['string', 'null'] },
+          zone: { type: 'string', enum: ['digArea', 'infoZone'] },
+          distance: { type: 'number' },
+          margin: { type: 'number' },
+          lengthInside: { type: 'number' },
+          properties: { type: 'object', additionalProperties: true }
+        }
+      }
+    }
   }
 } as const;
 
@@ -55,6 +118,7 @@ export function batchRoutes(ctx: ServiceContext) {
         schema: {
           tags: ['batches'],
           summary: 'Check many areas, or a route, in the background',
+          operationId: 'createBatch',
           description: `Give either areas (a FeatureCollection of Polygon and MultiPolygon features, at most ${ctx.config.limits.maxBatchAreas}) or route (a LineString, or a Feature of one) with corridorWidth. Results: GET /v1/batches/{id}/results. Batches are kept in memory and lost when the service restarts.`,
           security: BEARER,
           body: {
@@ -70,7 +134,7 @@ export function batchRoutes(ctx: ServiceContext) {
               conflicts: { type: 'boolean', description: 'Include every conflict (without geometry) in each summary' }
             }
           },
-          response: { 202: VIEW, ...problems(400, 401, 403, 413, 415, 422, 503) }
+          response: { 202: { ...VIEW, description: 'The batch is queued or running' }, ...problems(400, 401, 403, 413, 415, 422, 429, 503) }
         }
       },
       async (request, reply) => {
@@ -105,7 +169,7 @@ export function batchRoutes(ctx: ServiceContext) {
 
     app.get<{ Params: { id: string } }>(
       '/v1/batches/:id',
-      { config: ACCESS, schema: { tags: ['batches'], summary: 'A batch\'s status and progress', security: BEARER, params: ID_PARAM, response: { 200: VIEW, ...problems(401, 403, 404) } } },
+      { config: ACCESS, schema: { tags: ['batches'], summary: 'A batch\'s status and progress', operationId: 'getBatch', security: BEARER, params: ID_PARAM, response: { 200: VIEW, ...problems(400, 401, 403, 404, 429) } } },
       async (request) => {
         const view = ctx.batches.get(request.params.id, scope(principal(request)));
         if (view === undefined) throw new LerError('BATCH_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(request.params.id)}.`);
@@ -115,7 +179,7 @@ export function batchRoutes(ctx: ServiceContext) {
 
     app.delete<{ Params: { id: string } }>(
       '/v1/batches/:id',
-      { config: ACCESS, schema: { tags: ['batches'], summary: 'Cancel a batch (a waiting one at once, a running one within moments); its results so far stay readable', security: BEARER, params: ID_PARAM, response: { 200: VIEW, ...problems(401, 403, 404) } } },
+      { config: ACCESS, schema: { tags: ['batches'], summary: 'Cancel a batch (a waiting one at once, a running one within moments); its results so far stay readable', operationId: 'cancelBatch', security: BEARER, params: ID_PARAM, response: { 200: VIEW, ...problems(400, 401, 403, 404, 429) } } },
       async (request) => {
         const who = principal(request);
         const view = ctx.batches.cancel(request.params.id, scope(who));
@@ -132,11 +196,15 @@ export function batchRoutes(ctx: ServiceContext) {
         schema: {
           tags: ['batches'],
           summary: 'The summaries, one JSON object per line (NDJSON), as they arrive',
-          description: 'The stream ends with the batch; when the batch fails on the way, it is cut off (see the batch\'s status for why).',
+          description: 'The stream ends with the batch; when the batch fails on the way, it is cut off (see the batch\'s status for why). A batch that failed or was cancelled before its first result answers its error as a problem.',
+          operationId: 'getBatchResults',
           security: BEARER,
           params: ID_PARAM,
           produces: ['application/x-ndjson'],
-          response: problems(401, 403, 404)
+          response: {
+            200: { description: 'The summaries, one per line; the schema is a line\'s', content: { 'application/x-ndjson': { schema: AREA_SUMMARY } } },
+            ...problems(400, 401, 403, 404, 409, 422, 429)
+          }
         }
       },
       async (request, reply) => {

@@ -7,9 +7,11 @@ import type { FastifyInstance } from 'fastify';
 import { LerError } from '../../errors.js';
 import { mayRead, type Principal } from '../auth.js';
 import { BEARER, ID_PARAM, principal, problems, type ServiceContext } from '../context.js';
-import { createPackage, STATUS, type DigRequestBody, type ServicePackage } from '../dig-package.js';
-import { packageGeoJson, packagePngAsync, packageSvg } from '../package-views.js';
-import { WORK_TYPES } from '../precautions.js';
+import { AREA_GEOMETRY_SCHEMA, FEATURE_COLLECTION_SCHEMA, GEOMETRY_SCHEMA } from '../schemas.js';
+import type { DigAnswer } from '../../engine.js';
+import { packageGeoJson, packagePngAsync, packageSvg } from '../../package/views.js';
+import { WORK_TYPES } from '../../package/precautions.js';
+import { STATUS, type DigRequestInput, type Package } from '../../package/types.js';
 
 const ACCESS = { access: { roles: ['contractor', 'admin'] } } as const;
 
@@ -17,6 +19,7 @@ const GEOMETRY = { type: 'object', description: 'A GeoJSON Polygon or MultiPolyg
 
 const CONFLICT = {
   type: 'object',
+  required: ['featureId', 'featureType', 'forsyningsart', 'fareklasse', 'driftsstatus', 'zone', 'distance', 'margin', 'lengthInside', 'precautions', 'geometry', 'properties'],
   properties: {
     featureId: { type: ['string', 'number'] },
     featureType: { type: 'string' },
@@ -27,32 +30,35 @@ const CONFLICT = {
     distance: { type: 'number', description: 'Metres from the dig area (0: touches or crosses it)' },
     margin: { type: 'number', description: 'Half the width plus the positional accuracy, metres' },
     lengthInside: { type: 'number', description: 'Metres of the line inside the dig area' },
-    precautions: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, text: { type: 'string' } } } },
-    geometry: { type: ['object', 'null'], description: 'The feature cut to what the package may show, in the request\'s CRS' },
-    properties: { type: 'object', description: 'The LER attributes as uploaded' }
+    precautions: { type: 'array', items: { type: 'object', required: ['code', 'text'], properties: { code: { type: 'string' }, text: { type: 'string' } } } },
+    geometry: { description: 'The feature cut to what the package may show, in the request\'s CRS', oneOf: [...GEOMETRY_SCHEMA.oneOf, { type: 'null' }] },
+    properties: { type: 'object', additionalProperties: true, description: 'The LER attributes as uploaded' }
   }
 } as const;
 
 export const PACKAGE_SCHEMA = {
   type: 'object',
   description: 'The package (ledningspakke): every owner concerned, its status and its lines in and near the dig area',
+  required: ['id', 'createdAt', 'validUntil', 'digArea', 'crs', 'infoZone', 'areaM2', 'workType', 'purpose', 'period', 'snapshotVersion', 'networkVersions', 'owners'],
   properties: {
     id: { type: 'string' },
     createdAt: { type: 'string' },
     validUntil: { type: 'string' },
-    digArea: GEOMETRY,
+    digArea: { ...AREA_GEOMETRY_SCHEMA, description: 'The dig area as given, in the request\'s CRS' },
     crs: { type: 'string' },
     infoZone: { type: 'number' },
     areaM2: { type: 'number' },
     workType: { type: 'string' },
     purpose: { type: ['string', 'null'] },
-    period: { type: ['object', 'null'], properties: { from: { type: 'string' }, to: { type: 'string' } } },
-    snapshotVersion: { type: ['integer', 'null'] },
-    networkVersions: { type: 'object', additionalProperties: { type: 'integer' } },
+    period: { type: ['object', 'null'], required: ['from', 'to'], properties: { from: { type: 'string' }, to: { type: 'string' } } },
+    snapshotVersion: { type: ['integer', 'null'], description: 'The whole network\'s snapshot version; null: no network was loaded' },
+    networkVersions: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Every owner\'s network version the dig was checked against' },
+    extent: { type: ['array', 'null'], items: { type: 'number' }, minItems: 4, maxItems: 4, description: 'The EPSG:25832 extent the dig area was checked against, when not Denmark\'s (null: none)' },
     owners: {
       type: 'array',
       items: {
         type: 'object',
+        required: ['owner', 'name', 'status', 'contact', 'networkVersion', 'message', 'conflicts'],
         properties: {
           owner: { type: 'string' },
           name: { type: 'string' },
@@ -69,20 +75,21 @@ export const PACKAGE_SCHEMA = {
 
 export function digRequestRoutes(ctx: ServiceContext) {
   /** The stored package, for its requester or an admin; 404 for anyone else. */
-  function stored(id: string, who: Principal): ServicePackage {
+  function stored(id: string, who: Principal): Package {
     const row = ctx.store.digRequest(id);
     if (row === null || !mayRead(who, row.requester)) throw new LerError('DIG_REQUEST_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(id)}.`);
-    return row.body as ServicePackage;
+    return row.body as Package;
   }
 
   return async function digRequests(app: FastifyInstance): Promise<void> {
-    app.post<{ Body: DigRequestBody }>(
+    app.post<{ Body: DigRequestInput }>(
       '/v1/dig-requests',
       {
         config: ACCESS,
         schema: {
           tags: ['dig requests'],
           summary: 'Submit a dig area; the package comes back at once',
+          operationId: 'createDigRequest',
           description: `Limits: at most ${ctx.config.limits.maxDigAreaM2} m² and ${ctx.config.limits.maxDigVertices} vertices; infoZone 0 to ${ctx.config.limits.maxInfoZone} m; rings may not cross.`,
           security: BEARER,
           body: {
@@ -102,9 +109,9 @@ export function digRequestRoutes(ctx: ServiceContext) {
         }
       },
       async (request, reply) => {
-        let answer: Awaited<ReturnType<typeof createPackage>>;
+        let answer: DigAnswer;
         try {
-          answer = await createPackage({ ...ctx, limits: ctx.config.limits }, principal(request).id, request.body);
+          answer = await ctx.engine.digRequest(request.body, { requester: principal(request).id });
         } catch (error) {
           ctx.metrics.digRequests.inc({ result: 'rejected' });
           throw error;
@@ -117,13 +124,24 @@ export function digRequestRoutes(ctx: ServiceContext) {
 
     app.get<{ Params: { id: string } }>(
       '/v1/dig-requests/:id',
-      { config: ACCESS, schema: { tags: ['dig requests'], summary: 'The stored package', security: BEARER, params: ID_PARAM, response: { 200: PACKAGE_SCHEMA, ...problems(401, 403, 404) } } },
+      { config: ACCESS, schema: { tags: ['dig requests'], summary: 'The stored package', operationId: 'getDigRequest', security: BEARER, params: ID_PARAM, response: { 200: PACKAGE_SCHEMA, ...problems(400, 401, 403, 404, 429) } } },
       async (request) => stored(request.params.id, principal(request))
     );
 
     app.get<{ Params: { id: string } }>(
       '/v1/dig-requests/:id/package.geojson',
-      { config: ACCESS, schema: { tags: ['dig requests'], summary: 'The package as one GeoJSON FeatureCollection (opens in a GIS)', security: BEARER, params: ID_PARAM, produces: ['application/geo+json'], response: problems(401, 403, 404) } },
+      {
+        config: ACCESS,
+        schema: {
+          tags: ['dig requests'],
+          summary: 'The package as one GeoJSON FeatureCollection (opens in a GIS)',
+          operationId: 'getDigRequestGeoJson',
+          security: BEARER,
+          params: ID_PARAM,
+          produces: ['application/geo+json'],
+          response: { 200: { description: 'The dig area and every line, with its owner, status and precautions as properties', content: { 'application/geo+json': { schema: FEATURE_COLLECTION_SCHEMA } } }, ...problems(400, 401, 403, 404, 429) }
+        }
+      },
       async (request, reply) => {
         const pkg = stored(request.params.id, principal(request));
         return reply.type('application/geo+json').header('content-disposition', `inline; filename="dig-request-${pkg.id}.geojson"`).send(JSON.stringify(packageGeoJson(pkg)));
@@ -132,7 +150,18 @@ export function digRequestRoutes(ctx: ServiceContext) {
 
     app.get<{ Params: { id: string } }>(
       '/v1/dig-requests/:id/map.svg',
-      { config: ACCESS, schema: { tags: ['dig requests'], summary: 'The package map: an A4 landscape sheet with the dig area, information zone, lines by fareklasse, scale, legend and owners (SVG)', security: BEARER, params: ID_PARAM, produces: ['image/svg+xml'], response: problems(401, 403, 404) } },
+      {
+        config: ACCESS,
+        schema: {
+          tags: ['dig requests'],
+          summary: 'The package map: an A4 landscape sheet with the dig area, information zone, lines by fareklasse, scale, legend and owners (SVG)',
+          operationId: 'getDigRequestMapSvg',
+          security: BEARER,
+          params: ID_PARAM,
+          produces: ['image/svg+xml'],
+          response: { 200: { description: 'The map sheet', content: { 'image/svg+xml': { schema: { type: 'string' } } } }, ...problems(400, 401, 403, 404, 429) }
+        }
+      },
       async (request, reply) => {
         const pkg = stored(request.params.id, principal(request));
         return reply.type('image/svg+xml; charset=utf-8').header('content-disposition', `inline; filename="dig-request-${pkg.id}.svg"`).send(packageSvg(pkg));
@@ -141,7 +170,18 @@ export function digRequestRoutes(ctx: ServiceContext) {
 
     app.get<{ Params: { id: string } }>(
       '/v1/dig-requests/:id/map.png',
-      { config: ACCESS, schema: { tags: ['dig requests'], summary: 'The package map as a PNG, A4 landscape at 150 dpi', security: BEARER, params: ID_PARAM, produces: ['image/png'], response: problems(401, 403, 404) } },
+      {
+        config: ACCESS,
+        schema: {
+          tags: ['dig requests'],
+          summary: 'The package map as a PNG, A4 landscape at 150 dpi',
+          operationId: 'getDigRequestMapPng',
+          security: BEARER,
+          params: ID_PARAM,
+          produces: ['image/png'],
+          response: { 200: { description: 'The map sheet', content: { 'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } } } }, ...problems(400, 401, 403, 404, 429) }
+        }
+      },
       async (request, reply) => {
         const pkg = stored(request.params.id, principal(request));
         return reply.type('image/png').header('content-disposition', `inline; filename="dig-request-${pkg.id}.png"`).send(await packagePngAsync(pkg));

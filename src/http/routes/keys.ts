@@ -9,8 +9,9 @@ const ADMIN = { access: { roles: ['admin'] } } as const;
 
 const KEY_VIEW = {
   type: 'object',
+  required: ['id', 'role', 'owner', 'name', 'createdAt'],
   properties: {
-    id: { type: 'string' },
+    id: { type: 'string', description: 'The key\'s id: the start of its token\'s hash (never the token)' },
     role: { type: 'string', enum: [...ROLES] },
     owner: { type: ['string', 'null'] },
     name: { type: ['string', 'null'] },
@@ -33,6 +34,7 @@ export function keyRoutes(ctx: ServiceContext) {
         schema: {
           tags: ['keys'],
           summary: 'Make an API key; the token is in this answer only',
+          operationId: 'createKey',
           security: BEARER,
           body: {
             type: 'object',
@@ -44,7 +46,7 @@ export function keyRoutes(ctx: ServiceContext) {
               name: { type: 'string', minLength: 1, maxLength: 200 }
             }
           },
-          response: { 201: { ...KEY_VIEW, properties: { ...KEY_VIEW.properties, token: { type: 'string' } } }, ...problems(400, 401, 403, 415) }
+          response: { 201: { ...KEY_VIEW, description: 'The key, with its token', required: [...KEY_VIEW.required, 'token'], properties: { ...KEY_VIEW.properties, token: { type: 'string', description: 'The bearer token: shown here only, never again' } } }, ...problems(400, 401, 403, 413, 415, 429) }
         }
       },
       async (request, reply) => {
@@ -64,13 +66,13 @@ export function keyRoutes(ctx: ServiceContext) {
 
     app.get(
       '/v1/keys',
-      { config: ADMIN, schema: { tags: ['keys'], summary: 'Every key (never its token)', security: BEARER, response: { 200: { type: 'array', items: KEY_VIEW }, ...problems(401, 403) } } },
+      { config: ADMIN, schema: { tags: ['keys'], summary: 'Every key (never its token)', operationId: 'listKeys', security: BEARER, response: { 200: { type: 'array', description: 'Every key', items: KEY_VIEW }, ...problems(401, 403, 429) } } },
       async () => ctx.store.listApiKeys().map((k) => ({ id: keyId(k.hash), role: k.role, owner: k.owner, name: k.name, createdAt: k.createdAt }))
     );
 
     app.delete<{ Params: { id: string } }>(
       '/v1/keys/:id',
-      { config: ADMIN, schema: { tags: ['keys'], summary: 'Revoke a key', security: BEARER, params: ID_PARAM, response: { 204: { type: 'null' }, ...problems(401, 403, 404) } } },
+      { config: ADMIN, schema: { tags: ['keys'], summary: 'Revoke a key', operationId: 'revokeKey', security: BEARER, params: ID_PARAM, response: { 204: { type: 'null', description: 'Revoked' }, ...problems(400, 401, 403, 404, 429) } } },
       async (request, reply) => {
         const id = request.params.id;
         const matches = ctx.store.listApiKeys().filter((k) => keyId(k.hash) === id);

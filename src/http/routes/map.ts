@@ -6,8 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import { BEARER, OWNER_PARAM, principal, problems, type ServiceContext } from '../context.js';
 import { networksBoxLonLat, ownerNetworkView, parseBbox, referenceLayer, type ReferenceLayer } from '../map-layers.js';
-import { workTypesOf } from '../precautions.js';
 import { ProblemError } from '../problem.js';
+import { FEATURE_COLLECTION_SCHEMA } from '../schemas.js';
 import { OWNER_ACCESS } from './owners.js';
 
 /** Most features one view answers with; past it the answer says `truncated`. */
@@ -24,18 +24,23 @@ export function mapRoutes(ctx: ServiceContext) {
         schema: {
           tags: ['map'],
           summary: 'The map page\'s configuration: base map, reference layer, start view, kinds of work',
+          operationId: 'getMapConfig',
+          security: [],
           response: {
             200: {
               type: 'object',
+              description: 'The configuration',
+              required: ['tiles', 'attribution', 'reference', 'view', 'workTypes', 'maxInfoZone'],
               properties: {
                 tiles: { type: ['string', 'null'], description: 'XYZ tile URL template (LER_MAP_TILES); null: a plain background' },
                 attribution: { type: ['string', 'null'] },
                 reference: { type: 'boolean', description: 'Whether GET /v1/map/reference.geojson has lines' },
-                view: { type: ['array', 'null'], items: { type: 'number' }, description: '[west, south, east, north] of every loaded network, lon/lat' },
-                workTypes: { type: 'array', items: { type: 'string' } },
-                maxInfoZone: { type: 'number' }
+                view: { type: ['array', 'null'], items: { type: 'number' }, minItems: 4, maxItems: 4, description: '[west, south, east, north] of every loaded network, lon/lat; null: none loaded' },
+                workTypes: { type: 'array', items: { type: 'string' }, description: 'The kinds of work a dig request may name' },
+                maxInfoZone: { type: 'number', description: 'The widest information zone a dig request may ask, metres' }
               }
-            }
+            },
+            ...problems(429)
           }
         }
       },
@@ -44,14 +49,23 @@ export function mapRoutes(ctx: ServiceContext) {
         attribution: ctx.config.mapAttribution,
         reference: referenceLayer(ctx, cache) !== null,
         view: networksBoxLonLat(ctx.engine),
-        workTypes: workTypesOf(ctx.precautions),
+        workTypes: ctx.engine.workTypes,
         maxInfoZone: ctx.config.limits.maxInfoZone
       })
     );
 
     app.get(
       '/v1/map/reference.geojson',
-      { schema: { tags: ['map'], summary: 'The reference lines (e.g. roads) drawn under everything, lon/lat', produces: ['application/geo+json'], response: problems(404) } },
+      {
+        schema: {
+          tags: ['map'],
+          summary: 'The reference lines (e.g. roads) drawn under everything, lon/lat',
+          operationId: 'getMapReference',
+          security: [],
+          produces: ['application/geo+json'],
+          response: { 200: { description: 'The reference lines (LER_MAP_REFERENCE)', content: { 'application/geo+json': { schema: FEATURE_COLLECTION_SCHEMA } } }, ...problems(404, 429) }
+        }
+      },
       async (_request, reply) => {
         const layer = referenceLayer(ctx, cache);
         if (layer === null) throw new ProblemError('MAP_REFERENCE_UNSET');
@@ -66,8 +80,22 @@ export function mapRoutes(ctx: ServiceContext) {
         schema: {
           tags: ['keys'],
           summary: 'Who this token is: its role, and the owner an owner key is bound to',
+          operationId: 'getMe',
           security: BEARER,
-          response: { 200: { type: 'object', properties: { id: { type: 'string' }, role: { type: 'string' }, owner: { type: ['string', 'null'] }, name: { type: ['string', 'null'] } } }, ...problems(401) }
+          response: {
+            200: {
+              type: 'object',
+              description: 'The key',
+              required: ['id', 'role', 'owner', 'name'],
+              properties: {
+                id: { type: 'string', description: 'The key\'s id; admin for the admin token' },
+                role: { type: 'string', enum: ['admin', 'owner', 'contractor', 'planner'] },
+                owner: { type: ['string', 'null'], description: 'The owner an owner key is bound to' },
+                name: { type: ['string', 'null'] }
+              }
+            },
+            ...problems(401, 429)
+          }
         }
       },
       async (request) => {
@@ -83,6 +111,7 @@ export function mapRoutes(ctx: ServiceContext) {
         schema: {
           tags: ['owners'],
           summary: 'The network within a view, lon/lat, cut to the view (for the map page)',
+          operationId: 'getNetworkFeatures',
           description: `At most \`limit\` features (default ${DEFAULT_VIEW_LIMIT}, at most ${VIEW_LIMIT}); \`truncated\` says whether more lie in the view, \`total\` how many. Views larger than about 50 km² are refused (MAP_VIEW_TOO_LARGE): zoom in.`,
           security: BEARER,
           params: OWNER_PARAM,
@@ -95,12 +124,21 @@ export function mapRoutes(ctx: ServiceContext) {
               limit: { type: 'string', pattern: '^[0-9]{1,5}$', description: `Most features to answer with (1 to ${VIEW_LIMIT})` }
             }
           },
+          produces: ['application/geo+json'],
           response: {
             200: {
-              type: 'object',
-              properties: { type: { type: 'string' }, features: { type: 'array', items: { type: 'object' } }, total: { type: 'integer' }, truncated: { type: 'boolean' } }
+              description: 'The features in the view, lon/lat',
+              content: {
+                'application/geo+json': {
+                  schema: {
+                    ...FEATURE_COLLECTION_SCHEMA,
+                    required: [...FEATURE_COLLECTION_SCHEMA.required, 'total', 'truncated'],
+                    properties: { ...FEATURE_COLLECTION_SCHEMA.properties, total: { type: 'integer', description: 'Features in the view in all' }, truncated: { type: 'boolean', description: 'Whether more lie in the view than are listed' } }
+                  }
+                }
+              }
             },
-            ...problems(400, 401, 403, 404, 422)
+            ...problems(400, 401, 403, 404, 422, 429)
           }
         }
       },

@@ -7,6 +7,23 @@ import { ProblemError } from '../problem.js';
 
 const NO_RATE_LIMIT = { rateLimit: false } as const;
 
+/** An error code as GET /v1/errors lists it. */
+const ERROR_SCHEMA = { type: 'object', required: ['code', 'status', 'message'], properties: { code: { type: 'string' }, status: { type: 'integer' }, message: { type: 'string' } } } as const;
+
+/** An upload rule as GET /v1/rules lists it (src/rules/catalogue.ts, with its code's status and message). */
+const RULE_SCHEMA = {
+  type: 'object',
+  required: ['code', 'severity', 'appliesTo', 'explanation', 'status', 'message'],
+  properties: {
+    code: { type: 'string' },
+    severity: { type: 'string', enum: ['error', 'warning'], description: 'warning: reported, never rejects a feature' },
+    appliesTo: { type: 'string', enum: ['upload', 'feature', 'id', 'properties', 'geometry', 'crs'] },
+    explanation: { type: 'string', description: 'Why the rule exists and how to fix what it finds' },
+    status: { type: 'integer', description: 'The HTTP status of an upload rejected by it' },
+    message: { type: 'string' }
+  }
+} as const;
+
 export function metaRoutes(ctx: ServiceContext) {
   return async function meta(app: FastifyInstance): Promise<void> {
     app.get(
@@ -16,18 +33,22 @@ export function metaRoutes(ctx: ServiceContext) {
         schema: {
           tags: ['service'],
           summary: 'Liveness and what is loaded',
+          operationId: 'getHealth',
+          security: [],
           response: {
             200: {
               type: 'object',
+              description: 'The service is up',
+              required: ['status', 'snapshotVersion', 'owners', 'features', 'batches'],
               properties: {
                 status: { type: 'string' },
                 snapshotVersion: { type: 'integer' },
                 owners: { type: 'integer' },
                 features: { type: 'integer' },
-                batches: { type: 'object', properties: { running: { type: 'integer' }, queued: { type: 'integer' } } }
+                batches: { type: 'object', required: ['running', 'queued'], properties: { running: { type: 'integer' }, queued: { type: 'integer' } } }
               }
             },
-            ...problems(503)
+            ...problems(415, 503)
           }
         }
       },
@@ -45,7 +66,14 @@ export function metaRoutes(ctx: ServiceContext) {
       {
         // Scraped also while the service is under pressure: that is when it matters.
         config: { ...NO_RATE_LIMIT, pressureHandler: () => undefined },
-        schema: { tags: ['service'], summary: 'Prometheus metrics', produces: ['text/plain'] }
+        schema: {
+          tags: ['service'],
+          summary: 'Prometheus metrics',
+          operationId: 'getMetrics',
+          security: [],
+          produces: ['text/plain'],
+          response: { 200: { description: 'The metrics in Prometheus\'s text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...problems(415) }
+        }
       },
       async (_request, reply) => {
         const text = await ctx.metrics.registry.metrics();
@@ -53,15 +81,15 @@ export function metaRoutes(ctx: ServiceContext) {
       }
     );
 
-    app.get('/openapi.json', { config: { ...NO_RATE_LIMIT }, schema: { tags: ['service'], summary: 'This API as OpenAPI 3' } }, async () => app.swagger());
+    app.get('/openapi.json', { config: { ...NO_RATE_LIMIT }, schema: { tags: ['service'], summary: 'This API as OpenAPI 3', operationId: 'getOpenApi', security: [], response: { 200: { type: 'object', description: 'This document', additionalProperties: true }, ...problems(415) } } }, async () => app.swagger());
 
     app.get(
       '/v1/rules',
-      { schema: { tags: ['service'], summary: 'The upload rules: every check, its code, severity and explanation' } },
+      { schema: { tags: ['service'], summary: 'The upload rules: every check, its code, severity and explanation', operationId: 'listRules', security: [], response: { 200: { type: 'array', description: 'Every rule', items: RULE_SCHEMA }, ...problems(429) } } },
       async () => RULES.map((r) => ({ ...r, status: ErrorCodes[r.code].status, message: ErrorCodes[r.code].message }))
     );
 
-    app.get('/v1/errors', { schema: { tags: ['service'], summary: 'Every error code the service answers with' } }, async () =>
+    app.get('/v1/errors', { schema: { tags: ['service'], summary: 'Every error code the service answers with', operationId: 'listErrors', security: [], response: { 200: { type: 'array', description: 'Every code', items: ERROR_SCHEMA }, ...problems(429) } } }, async () =>
       Object.entries(ErrorCodes).map(([code, e]) => ({ code, status: e.status, message: e.message }))
     );
 
@@ -71,8 +99,10 @@ export function metaRoutes(ctx: ServiceContext) {
         schema: {
           tags: ['service'],
           summary: 'One error code (the `type` of a problem answer)',
+          operationId: 'getError',
+          security: [],
           params: { type: 'object', required: ['code'], properties: { code: { type: 'string', pattern: '^[A-Z0-9_]{1,64}$' } } },
-          response: { 200: { type: 'object', properties: { code: { type: 'string' }, status: { type: 'integer' }, message: { type: 'string' } } }, ...problems(400, 404) }
+          response: { 200: { ...ERROR_SCHEMA, description: 'The code, its status and its message' }, ...problems(400, 404, 429) }
         }
       },
       async (request) => {
@@ -90,9 +120,21 @@ export function metaRoutes(ctx: ServiceContext) {
         schema: {
           tags: ['service'],
           summary: 'The audit log, newest first (admin)',
+          operationId: 'listAuditEvents',
           security: BEARER,
           querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'string', pattern: '^[0-9]{1,5}$' } } },
-          ...{ response: problems(400, 401, 403) }
+          response: {
+            200: {
+              type: 'array',
+              description: 'The newest `limit` events (default 100, at most 10,000)',
+              items: {
+                type: 'object',
+                required: ['at', 'actor', 'action', 'owner', 'detail'],
+                properties: { at: { type: 'string' }, actor: { type: 'string', description: 'The key\'s id, or admin' }, action: { type: 'string' }, owner: { type: ['string', 'null'] }, detail: { type: 'object', additionalProperties: true } }
+              }
+            },
+            ...problems(400, 401, 403, 429)
+          }
         }
       },
       async (request) => {

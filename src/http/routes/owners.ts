@@ -4,12 +4,13 @@
  * only admins list owners.
  */
 import type { FastifyInstance } from 'fastify';
-import { declaredCrs, unprojectToLonLat } from '../../crs/index.js';
+import { unprojectToLonLat } from '../../crs/index.js';
 import { LerError } from '../../errors.js';
-import type { Snapshot } from '../../engine.js';
+import type { ChangeAudit, Snapshot } from '../../engine.js';
 import { RuleReport } from '../../rules/report.js';
-import { BEARER, OWNER_PARAM, principal, problems, type ServiceContext } from '../context.js';
+import { BEARER, OWNER_PARAM, PROBLEM_REF, principal, problems, type ServiceContext } from '../context.js';
 import { ProblemError } from '../problem.js';
+import { FEATURE_COLLECTION_SCHEMA, RULE_REPORT_SCHEMA } from '../schemas.js';
 
 export const OWNER_ACCESS = { access: { roles: ['owner', 'admin'], ownOwner: true } } as const;
 
@@ -24,12 +25,23 @@ export const UPLOAD_QUERY = {
 
 export const UPLOAD_ANSWER = {
   type: 'object',
+  description: 'The new version is live: its number, its features and the rule report',
+  required: ['owner', 'version', 'features', 'snapshotVersion', 'report'],
   properties: {
     owner: { type: 'string' },
-    version: { type: 'integer' },
+    version: { type: 'integer', description: 'The owner\'s new network version' },
     features: { type: 'integer' },
     snapshotVersion: { type: 'integer' },
-    report: { type: 'object', description: 'The rule report: errors, warnings, byCode, problems (see GET /v1/rules)' }
+    report: RULE_REPORT_SCHEMA
+  }
+} as const;
+
+/** The problems an upload or change set answers; a 422 from the rules (UPLOAD_REJECTED) carries the report. */
+export const UPLOAD_PROBLEMS = {
+  ...problems(400, 401, 403, 413, 415, 422, 429),
+  422: {
+    description: 'The upload is invalid; when the rules rejected it (UPLOAD_REJECTED) the problem carries the rule report',
+    content: { 'application/problem+json': { schema: { allOf: [PROBLEM_REF, { type: 'object', properties: { report: RULE_REPORT_SCHEMA } }] } } }
   }
 } as const;
 
@@ -47,18 +59,20 @@ export function uploadAnswer(owner: string, snapshot: Snapshot, report: RuleRepo
   return { owner, version: n?.version ?? 0, features: n?.features ?? 0, snapshotVersion: snapshot.version, report: report.summary() };
 }
 
-/** Runs an upload, turning a rejection into a problem that carries the report, and audits either way. */
-export async function runUpload(ctx: ServiceContext, actor: string, owner: string, kind: 'replace' | 'patch', report: RuleReport, detail: Record<string, unknown>, work: () => Promise<Snapshot> | Snapshot): Promise<Snapshot> {
+/**
+ * Runs an upload, turning a rejection into a problem that carries the report. The engine writes
+ * the new version's audit entry with the version itself (`audit`, given to the work); a rejection
+ * is audited here.
+ */
+export async function runUpload(ctx: ServiceContext, actor: string, owner: string, kind: 'replace' | 'patch', report: RuleReport, detail: () => Record<string, unknown>, work: (audit: ChangeAudit) => Promise<Snapshot> | Snapshot): Promise<Snapshot> {
   try {
-    const snapshot = await work();
-    const n = snapshot.networks.get(owner);
-    ctx.store.audit({ actor, action: `network.${kind}`, owner, detail: { ...detail, version: n?.version, features: n?.features, snapshotVersion: snapshot.version, errors: report.errors, warnings: report.warnings, skipped: report.invalidFeatures } });
+    const snapshot = await work({ actor, detail: () => ({ ...detail(), errors: report.errors, warnings: report.warnings, skipped: report.invalidFeatures }) });
     ctx.metrics.uploads.inc({ kind, result: 'ok' });
     return snapshot;
   } catch (error) {
     ctx.metrics.uploads.inc({ kind, result: 'rejected' });
     const code = error instanceof LerError ? error.code : 'INTERNAL_ERROR';
-    ctx.store.audit({ actor, action: `network.${kind}.rejected`, owner, detail: { ...detail, code, errors: report.errors, warnings: report.warnings } });
+    ctx.store.audit({ actor, action: `network.${kind}.rejected`, owner, detail: { ...detail(), code, errors: report.errors, warnings: report.warnings } });
     if (error instanceof LerError && error.code === 'UPLOAD_REJECTED') throw ProblemError.from(error, { report: report.summary() });
     throw error;
   }
@@ -102,12 +116,37 @@ export function ownerRoutes(ctx: ServiceContext) {
       '/v1/owners',
       {
         config: { access: { roles: ['admin'] } },
-        schema: { tags: ['owners'], summary: 'Every owner: profile, live network version, interest areas (admin)', security: BEARER, response: problems(401, 403) }
+        schema: {
+          tags: ['owners'],
+          summary: 'Every owner: profile, live network version, interest areas (admin)',
+          operationId: 'listOwners',
+          security: BEARER,
+          response: {
+            200: {
+              type: 'array',
+              description: 'Every owner with a profile, a network or interest areas, by id',
+              items: {
+                type: 'object',
+                required: ['owner', 'name', 'contact', 'requiresMarking', 'version', 'features', 'interestAreas'],
+                properties: {
+                  owner: { type: 'string' },
+                  name: { type: ['string', 'null'] },
+                  contact: { type: ['string', 'null'] },
+                  requiresMarking: { type: 'boolean' },
+                  version: { type: ['integer', 'null'], description: 'The live network\'s version; null: none uploaded' },
+                  features: { type: 'integer' },
+                  interestAreas: { type: 'boolean', description: 'Whether the owner has registered interest areas' }
+                }
+              }
+            },
+            ...problems(401, 403, 429)
+          }
+        }
       },
       async () => {
         const snapshot = ctx.engine.snapshot;
         const profiles = new Map(ctx.store.ownerProfiles().map((p) => [p.owner, p]));
-        const interest = new Set(ctx.interest.owners);
+        const interest = new Set(ctx.engine.interestAreaOwners);
         const ids = new Set([...profiles.keys(), ...interest, ...(snapshot?.networks.keys() ?? [])]);
         return [...ids].sort().map((owner) => {
           const n = snapshot?.networks.get(owner);
@@ -124,22 +163,29 @@ export function ownerRoutes(ctx: ServiceContext) {
         schema: {
           tags: ['owners'],
           summary: 'The live network: version, feature count, bbox, stored history',
+          operationId: 'getNetwork',
           security: BEARER,
           params: OWNER_PARAM,
           response: {
             200: {
               type: 'object',
+              description: 'The live network',
+              required: ['owner', 'version', 'features', 'snapshotVersion', 'bbox', 'bboxLonLat', 'history'],
               properties: {
                 owner: { type: 'string' },
                 version: { type: 'integer' },
                 features: { type: 'integer' },
                 snapshotVersion: { type: 'integer' },
-                bbox: { type: 'array', items: { type: 'number' }, description: '[minX, minY, maxX, maxY], EPSG:25832' },
-                bboxLonLat: { type: 'array', items: { type: 'number' }, description: '[west, south, east, north], approximately (the corners unprojected)' },
-                history: { type: 'array', items: { type: 'object', properties: { version: { type: 'integer' }, features: { type: 'integer' }, bytes: { type: 'integer' }, createdAt: { type: 'string' } } } }
+                bbox: { type: ['array', 'null'], items: { type: 'number' }, minItems: 4, maxItems: 4, description: '[minX, minY, maxX, maxY], EPSG:25832; null: no features' },
+                bboxLonLat: { type: ['array', 'null'], items: { type: 'number' }, minItems: 4, maxItems: 4, description: '[west, south, east, north], approximately (the corners unprojected); null: no features' },
+                history: {
+                  type: 'array',
+                  description: 'The stored versions, newest first',
+                  items: { type: 'object', required: ['version', 'features', 'bytes', 'createdAt'], properties: { version: { type: 'integer' }, features: { type: 'integer' }, bytes: { type: 'integer' }, createdAt: { type: 'string' } } }
+                }
               }
             },
-            ...problems(400, 401, 403, 404)
+            ...problems(400, 401, 403, 404, 429)
           }
         }
       },
@@ -171,6 +217,7 @@ export function ownerRoutes(ctx: ServiceContext) {
         schema: {
           tags: ['owners'],
           summary: 'Apply a change set: upsert features by id, delete ids',
+          operationId: 'patchNetwork',
           security: BEARER,
           params: OWNER_PARAM,
           querystring: UPLOAD_QUERY,
@@ -182,7 +229,7 @@ export function ownerRoutes(ctx: ServiceContext) {
               delete: { type: 'array', items: { type: ['string', 'number'] }, description: 'Ids to delete' }
             }
           },
-          response: { 200: UPLOAD_ANSWER, ...problems(400, 401, 403, 413, 415, 422) }
+          response: { 200: { description: UPLOAD_ANSWER.description, content: { 'application/json': { schema: UPLOAD_ANSWER } } }, ...UPLOAD_PROBLEMS }
         }
       },
       async (request) => {
@@ -190,8 +237,8 @@ export function ownerRoutes(ctx: ServiceContext) {
         const report = new RuleReport(REPORT_KEEP, 5);
         const { crs, invalid } = request.query;
         const deletes = Array.isArray(request.body.delete) ? request.body.delete.length : 0;
-        const snapshot = await runUpload(ctx, principal(request).id, owner, 'patch', report, { crs: crs ?? null, invalid: invalid ?? 'reject', deletes }, () =>
-          ctx.engine.patchNetwork(owner, request.body, { ...(crs !== undefined ? { crs } : {}), report, invalid: invalid ?? 'reject' })
+        const snapshot = await runUpload(ctx, principal(request).id, owner, 'patch', report, () => ({ crs: crs ?? null, invalid: invalid ?? 'reject', deletes }), (audit) =>
+          ctx.engine.patchNetwork(owner, request.body, { ...(crs !== undefined ? { crs } : {}), report, invalid: invalid ?? 'reject', audit })
         );
         return uploadAnswer(owner, snapshot, report);
       }
@@ -206,33 +253,45 @@ export function ownerRoutes(ctx: ServiceContext) {
           tags: ['owners'],
           summary: 'Replace the interest areas: polygons with forsyningsart and contact',
           description: 'Contractors whose dig area (with its information zone) meets an interest area are told to contact the owner, when none of its lines is in the package.',
+          operationId: 'putInterestAreas',
           security: BEARER,
           params: OWNER_PARAM,
           querystring: { type: 'object', additionalProperties: false, properties: { crs: UPLOAD_QUERY.properties.crs } },
           body: { type: 'object', required: ['type', 'features'], properties: { type: { type: 'string', enum: ['FeatureCollection'] }, features: { type: 'array', items: { type: 'object' } } } },
-          response: { 200: { type: 'object', properties: { owner: { type: 'string' }, areas: { type: 'integer' }, crs: { type: 'string' } } }, ...problems(400, 401, 403, 413, 415, 422) }
+          response: {
+            200: { type: 'object', description: 'The areas are registered', required: ['owner', 'areas', 'crs'], properties: { owner: { type: 'string' }, areas: { type: 'integer', description: 'Interest areas registered' }, crs: { type: 'string', description: 'The CRS they were read in' } } },
+            ...problems(400, 401, 403, 413, 415, 422, 429)
+          }
         }
       },
       async (request) => {
         const owner = request.params.owner;
-        const crs = request.query.crs ?? declaredCrs(request.body);
+        const crs = request.query.crs;
+        let stored: { areas: number; crs: string };
         try {
-          ctx.engine.putInterestAreas(owner, request.body, crs !== undefined ? { crs } : {});
+          stored = ctx.engine.putInterestAreas(owner, request.body, { ...(crs !== undefined ? { crs } : {}), audit: { actor: principal(request).id } });
         } catch (error) {
           ctx.metrics.uploads.inc({ kind: 'interest', result: 'rejected' });
           throw error;
         }
-        ctx.interest.set(owner, request.body, crs);
-        const areas = (request.body as { features: unknown[] }).features.length;
-        ctx.store.audit({ actor: principal(request).id, action: 'interest-areas.put', owner, detail: { areas, crs: crs ?? 'EPSG:4326' } });
         ctx.metrics.uploads.inc({ kind: 'interest', result: 'ok' });
-        return { owner, areas, crs: crs ?? 'EPSG:4326' };
+        return { owner, ...stored };
       }
     );
 
     app.get<{ Params: { owner: string } }>(
       '/v1/owners/:owner/interest-areas',
-      { config: OWNER_ACCESS, schema: { tags: ['owners'], summary: 'The registered interest areas', security: BEARER, params: OWNER_PARAM, response: problems(400, 401, 403, 404) } },
+      {
+        config: OWNER_ACCESS,
+        schema: {
+          tags: ['owners'],
+          summary: 'The registered interest areas',
+          operationId: 'getInterestAreas',
+          security: BEARER,
+          params: OWNER_PARAM,
+          response: { 200: { ...FEATURE_COLLECTION_SCHEMA, description: 'The interest areas as uploaded' }, ...problems(400, 401, 403, 404, 429) }
+        }
+      },
       async (request) => {
         const areas = ctx.engine.interestAreas(request.params.owner);
         if (areas === null) throw new ProblemError('OWNER_UNKNOWN', { where: { pointer: '/owner' }, detail: 'This owner has registered no interest areas.' });
@@ -255,7 +314,18 @@ export function ownerRoutes(ctx: ServiceContext) {
       '/v1/owners/:owner/profile',
       {
         config: OWNER_ACCESS,
-        schema: { tags: ['owners'], summary: 'Set the owner\'s name, contact and marking rule', security: BEARER, params: OWNER_PARAM, body: profileSchema, response: { 200: { ...profileSchema, properties: { ...profileSchema.properties, owner: { type: 'string' } } }, ...problems(400, 401, 403, 415) } }
+        schema: {
+          tags: ['owners'],
+          summary: 'Set the owner\'s name, contact and marking rule',
+          operationId: 'putProfile',
+          security: BEARER,
+          params: OWNER_PARAM,
+          body: profileSchema,
+          response: {
+            200: { ...profileSchema, description: 'The profile as set', required: ['owner', 'name', 'contact', 'requiresMarking'], properties: { ...profileSchema.properties, owner: { type: 'string' } } },
+            ...problems(400, 401, 403, 413, 415, 429)
+          }
+        }
       },
       async (request) => {
         const profile = { owner: request.params.owner, name: request.body.name, contact: request.body.contact, requiresMarking: request.body.requiresMarking === true };
@@ -267,7 +337,25 @@ export function ownerRoutes(ctx: ServiceContext) {
 
     app.get<{ Params: { owner: string } }>(
       '/v1/owners/:owner/profile',
-      { config: OWNER_ACCESS, schema: { tags: ['owners'], summary: 'The owner\'s profile', security: BEARER, params: OWNER_PARAM, response: problems(400, 401, 403, 404) } },
+      {
+        config: OWNER_ACCESS,
+        schema: {
+          tags: ['owners'],
+          summary: 'The owner\'s profile',
+          operationId: 'getProfile',
+          security: BEARER,
+          params: OWNER_PARAM,
+          response: {
+            200: {
+              type: 'object',
+              description: 'The profile',
+              required: ['owner', 'name', 'contact', 'requiresMarking'],
+              properties: { owner: { type: 'string' }, name: { type: ['string', 'null'] }, contact: { type: ['string', 'null'] }, requiresMarking: { type: 'boolean' } }
+            },
+            ...problems(400, 401, 403, 404, 429)
+          }
+        }
+      },
       async (request) => {
         const profile = ctx.store.ownerProfile(request.params.owner);
         if (profile === null) throw new ProblemError('OWNER_UNKNOWN', { where: { pointer: '/owner' }, detail: 'No profile is set.' });

@@ -12,7 +12,7 @@ import { LerError } from '../../errors.js';
 import { RuleReport } from '../../rules/report.js';
 import { BEARER, OWNER_PARAM, principal, problems, type ServiceContext } from '../context.js';
 import { ProblemError } from '../problem.js';
-import { OWNER_ACCESS, REPORT_KEEP, UPLOAD_ANSWER, UPLOAD_QUERY, runUpload, uploadAnswer, type UploadQuery } from './owners.js';
+import { OWNER_ACCESS, REPORT_KEEP, UPLOAD_ANSWER, UPLOAD_PROBLEMS, UPLOAD_QUERY, runUpload, uploadAnswer, type UploadQuery } from './owners.js';
 
 export const UPLOAD_TYPES = ['application/geo+json', 'application/json', 'application/geo+json-seq'];
 
@@ -42,11 +42,19 @@ export function uploadRoutes(ctx: ServiceContext) {
         schema: {
           tags: ['owners'],
           summary: 'Replace the whole network (streamed upload)',
+          operationId: 'putNetwork',
           description: `A FeatureCollection (${UPLOAD_TYPES.slice(0, 2).join(', ')}) or a GeoJSON text sequence (application/geo+json-seq) of LER 2.0 features. Checked against the published rules (GET /v1/rules); the answer carries the report. At most ${ctx.config.limits.uploadBytes} bytes.`,
           security: BEARER,
           params: OWNER_PARAM,
           querystring: UPLOAD_QUERY,
-          response: { 200: UPLOAD_ANSWER, ...problems(400, 401, 403, 413, 415, 422) }
+          response: {
+            200: {
+              description: UPLOAD_ANSWER.description,
+              content: { 'application/json': { schema: { ...UPLOAD_ANSWER, required: [...UPLOAD_ANSWER.required, 'bytes'], properties: { ...UPLOAD_ANSWER.properties, bytes: { type: 'integer', description: 'Bytes of the body read (unpacked, when gzip)' } } } } }
+            },
+            ...problems(400, 401, 403, 413, 415, 429),
+            422: UPLOAD_PROBLEMS[422]
+          }
         }
       },
       async (request) => {
@@ -62,17 +70,16 @@ export function uploadRoutes(ctx: ServiceContext) {
         const counted = { bytes: 0 };
         const report = new RuleReport(REPORT_KEEP, 5);
         const { crs, invalid } = request.query;
-        const detail: Record<string, unknown> = { crs: crs ?? null, invalid: invalid ?? 'reject', contentType: request.headers['content-type'] ?? null, encoding };
-        const snapshot = await runUpload(ctx, principal(request).id, owner, 'replace', report, detail, async () => {
+        // Read when the entry is written: by then the bytes are all counted.
+        const detail = (): Record<string, unknown> => ({ crs: crs ?? null, invalid: invalid ?? 'reject', contentType: request.headers['content-type'] ?? null, encoding, bytes: counted.bytes });
+        const snapshot = await runUpload(ctx, principal(request).id, owner, 'replace', report, detail, async (audit) => {
           try {
-            return await ctx.engine.putNetworkStream(owner, limitBytes(source, limit, counted), { ...(crs !== undefined ? { crs } : {}), report, invalid: invalid ?? 'reject' });
+            return await ctx.engine.putNetworkStream(owner, limitBytes(source, limit, counted), { ...(crs !== undefined ? { crs } : {}), report, invalid: invalid ?? 'reject', audit });
           } catch (error) {
             if (error instanceof LerError) throw error;
             if (request.raw.readableAborted || request.raw.destroyed) throw new LerError('INPUT_TRUNCATED', {}, 'The client stopped sending before the body ended.');
             if (encoding === 'gzip') throw new LerError('INPUT_SYNTAX', {}, `The gzip body could not be unpacked: ${(error as Error).message}`);
             throw error;
-          } finally {
-            detail.bytes = counted.bytes;
           }
         });
         return { ...uploadAnswer(owner, snapshot, report), bytes: counted.bytes };

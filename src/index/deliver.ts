@@ -1,7 +1,7 @@
 import type { PreparedArea } from '../geometry/index.js';
 import { unprojectToLonLat } from '../crs/index.js';
-import { GeomType, PART_OUTER, type NetworkColumns } from '../index/columns.js';
-import { CHUNK_POINT, type ChunkTables } from '../index/chunks.js';
+import { GeomType, PART_OUTER, type NetworkColumns } from './columns.js';
+import { CHUNK_POINT, type ChunkTables } from './chunks.js';
 import type { CrsName, Geometry, Position } from '../types.js';
 
 /**

@@ -5,7 +5,7 @@
  */
 import { isInternal, normaliseCrs, projectLonLat, unprojectToLonLat } from '../crs/index.js';
 import type { Geometry } from '../types.js';
-import type { ServicePackage } from './dig-package.js';
+import type { Package } from './types.js';
 
 /** The sheet: A4 landscape, drawn on a grid of 4 px per millimetre. */
 export const SHEET = { widthMm: 297, heightMm: 210, pxPerMm: 4, width: 1188, height: 840 } as const;
@@ -40,7 +40,7 @@ export function projector(crs: string): Project {
 }
 
 /** The dig area's rings (outer and holes of every polygon), in the package's CRS. */
-export function digRings(pkg: ServicePackage): number[][][] {
+export function digRings(pkg: Package): number[][][] {
   const g = pkg.digArea as { type: string; coordinates: number[][][] | number[][][][] };
   return g.type === 'Polygon' ? (g.coordinates as number[][][]) : (g.coordinates as number[][][][]).flat();
 }
@@ -92,7 +92,7 @@ export function roundStep(pxPerMetre: number, minPx: number): number {
  * The frame at (x, y) of width x height px: centred on the dig area, its information zone and the
  * delivered geometry, with a margin of at least 2 m or 5 % around them.
  */
-export function mapFrame(pkg: ServicePackage, x: number, y: number, width: number, height: number): MapFrame {
+export function mapFrame(pkg: Package, x: number, y: number, width: number, height: number): MapFrame {
   const project = projector(pkg.crs);
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
   const add = (px: number, py: number, r: number): void => {

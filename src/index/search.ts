@@ -1,7 +1,7 @@
 import { UNKNOWN_LOCATION, type LineMeasure, type PreparedArea } from '../geometry/index.js';
 import { lengthWithin } from '../geometry/near-length.js';
-import type { NetworkColumns } from '../index/columns.js';
-import { CHUNK_POINT, CHUNK_POLYGON, type ChunkTables } from '../index/chunks.js';
+import type { NetworkColumns } from './columns.js';
+import { CHUNK_POINT, CHUNK_POLYGON, type ChunkTables } from './chunks.js';
 
 /** Zone codes in `PairResult.zone`. */
 export const ZONE_DIG_AREA = 1;

@@ -3,11 +3,11 @@
  * concerned with its status in LER terms, its contact and how many of its lines are delivered.
  * The owner list is cut with "and N more" where the sheet ends.
  */
-import { STATUS, type PackageOwner, type ServicePackage } from './dig-package.js';
-import type { MapFrame } from './package-map-frame.js';
-import { DIG_AREA_FILL, FAREKLASSE_COLOURS, INFO_ZONE_DASH, INFO_ZONE_EDGE, INFO_ZONE_FILL } from './package-map-style.js';
-import { num, text } from './package-map-svg.js';
-import { textWidth, xmlText } from './package-map-text.js';
+import { STATUS, type Package, type PackageOwner } from './types.js';
+import type { MapFrame } from './sheet-frame.js';
+import { DIG_AREA_FILL, FAREKLASSE_COLOURS, INFO_ZONE_DASH, INFO_ZONE_EDGE, INFO_ZONE_FILL } from './sheet-style.js';
+import { num, text } from './sheet-svg.js';
+import { textWidth, xmlText } from './sheet-text.js';
 
 export interface Box {
   x: number;
@@ -31,7 +31,7 @@ const CRS_NAMES: Record<string, string> = {
   'EPSG:7416': 'EPSG:7416 (ETRS89 / UTM 32N + DVR90)'
 };
 
-export function sidePanel(pkg: ServicePackage, frame: MapFrame, box: Box): string {
+export function sidePanel(pkg: Package, frame: MapFrame, box: Box): string {
   const out: string[] = [`<g id="panel">`];
   out.push(`<rect x="${box.x}" y="${box.y}" width="${box.width}" height="48" fill="${HEADING}"/>`);
   out.push(text(box.x + PAD, box.y + 23, 'Ledningspakke – package map', { size: 18, bold: true, fill: '#ffffff', maxWidth: box.width - 2 * PAD }));
@@ -44,7 +44,7 @@ export function sidePanel(pkg: ServicePackage, frame: MapFrame, box: Box): strin
   return out.join('');
 }
 
-function facts(pkg: ServicePackage, frame: MapFrame, box: Box, top: number, out: string[]): number {
+function facts(pkg: Package, frame: MapFrame, box: Box, top: number, out: string[]): number {
   const rows: [string, string][] = [
     ['Request', pkg.id],
     ['Created', when(pkg.createdAt)],
@@ -67,7 +67,7 @@ function facts(pkg: ServicePackage, frame: MapFrame, box: Box, top: number, out:
   return top + (rows.length - 1) * ROW + 10;
 }
 
-function legend(pkg: ServicePackage, box: Box, top: number, out: string[]): number {
+function legend(pkg: Package, box: Box, top: number, out: string[]): number {
   out.push('<g id="legend">');
   out.push(heading(box, top + 14, 'Legend'));
   const first = top + 36;
@@ -93,7 +93,7 @@ function legend(pkg: ServicePackage, box: Box, top: number, out: string[]): numb
   return first + 3 * 18 + 8;
 }
 
-function owners(pkg: ServicePackage, box: Box, top: number, out: string[]): void {
+function owners(pkg: Package, box: Box, top: number, out: string[]): void {
   const list = [...pkg.owners].sort((a, b) => (STATUS_ORDER[a.status] ?? 9) - (STATUS_ORDER[b.status] ?? 9));
   out.push(`<g id="owners" data-count="${list.length}">`);
   out.push(heading(box, top + 14, `Owners (ledningsejere): ${list.length}`));

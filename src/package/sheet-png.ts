@@ -6,9 +6,9 @@ import { createRequire } from 'node:module';
 import { crc32 } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import type * as Resvg from '@resvg/resvg-js';
-import type { ServicePackage } from './dig-package.js';
-import { SHEET } from './package-map-frame.js';
-import { packageSvg } from './package-map.js';
+import type { Package } from './types.js';
+import { SHEET } from './sheet-frame.js';
+import { packageSvg } from './sheet.js';
 
 /** Print resolution of the PNG. */
 export const PNG_DPI = 150;
@@ -28,13 +28,13 @@ export function fontFiles(): string[] {
 }
 
 /** The package map as PNG bytes. */
-export function packagePng(pkg: ServicePackage): Buffer {
+export function packagePng(pkg: Package): Buffer {
   const image = new (resvg().Resvg)(packageSvg(pkg), renderOptions()).render();
   return withResolution(image.asPng(), PNG_DPI);
 }
 
 /** The same bytes as `packagePng`, rendered off the event loop (for the HTTP service). */
-export async function packagePngAsync(pkg: ServicePackage): Promise<Buffer> {
+export async function packagePngAsync(pkg: Package): Promise<Buffer> {
   const image = await resvg().renderAsync(packageSvg(pkg), renderOptions());
   return withResolution(image.asPng(), PNG_DPI);
 }

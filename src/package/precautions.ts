@@ -5,17 +5,15 @@
  * and `{contact}` (the owner's contact). The matrix is configurable (LER_PRECAUTIONS_FILE).
  */
 import { readFileSync } from 'node:fs';
+import type { Precaution } from './types.js';
+
+export type { Precaution };
 
 export const WORK_TYPES = ['excavation', 'handDigging', 'drilling', 'piling'] as const;
 export type WorkType = (typeof WORK_TYPES)[number];
 
 /** The matrix's rows: the LER danger classes, and `ukendt` for a line without one. */
 export const DANGER_ROWS = ['meget farlig', 'farlig', 'ikke farlig', 'ukendt'] as const;
-
-export interface Precaution {
-  code: string;
-  text: string;
-}
 
 export interface PrecautionMatrix {
   /** Hand digging is asked within at least this many metres of a line, whatever its margin. */

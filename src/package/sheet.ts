@@ -5,12 +5,12 @@
  * facts, the legend and the owners with their status in LER terms.
  */
 import type { Geometry } from '../types.js';
-import type { PackageConflict, ServicePackage } from './dig-package.js';
-import { digRings, mapFrame, meridianConvergence, projector, roundLength, roundStep, SHEET, type MapFrame, type Project } from './package-map-frame.js';
-import { sidePanel } from './package-map-panel.js';
-import { num, text } from './package-map-svg.js';
-import { DIG_AREA_FILL, fareklasseColour, INFO_ZONE_DASH, INFO_ZONE_EDGE, INFO_ZONE_FILL } from './package-map-style.js';
-import { xmlText } from './package-map-text.js';
+import type { Package, PackageConflict } from './types.js';
+import { digRings, mapFrame, meridianConvergence, projector, roundLength, roundStep, SHEET, type MapFrame, type Project } from './sheet-frame.js';
+import { sidePanel } from './sheet-panel.js';
+import { num, text } from './sheet-svg.js';
+import { DIG_AREA_FILL, fareklasseColour, INFO_ZONE_DASH, INFO_ZONE_EDGE, INFO_ZONE_FILL } from './sheet-style.js';
+import { xmlText } from './sheet-text.js';
 
 const MARGIN = 40;
 const FRAME = { x: MARGIN, y: MARGIN, width: 680, height: 680 };
@@ -23,7 +23,7 @@ const GRID_MIN = 110;
 const DRAW_ORDER: Record<string, number> = { 'ikke farlig': 0, ukendt: 1, farlig: 2, 'meget farlig': 3 };
 
 /** The package map as an A4 landscape SVG sheet. */
-export function packageSvg(pkg: ServicePackage): string {
+export function packageSvg(pkg: Package): string {
   const frame = mapFrame(pkg, FRAME.x, FRAME.y, FRAME.width, FRAME.height);
   const project = projector(pkg.crs);
   const lattice = grid(frame);
@@ -57,7 +57,7 @@ function point([x, y]: [number, number]): string {
 }
 
 /** Every point within b of the area: its outline stroked 2b wide with round joins, and the area itself. */
-function infoZone(pkg: ServicePackage, frame: MapFrame, project: Project): string {
+function infoZone(pkg: Package, frame: MapFrame, project: Project): string {
   if (pkg.infoZone <= 0) return '<g id="info-zone"/>';
   const d = ringsPath(digRings(pkg), frame, project);
   const width = 2 * pkg.infoZone * frame.pxPerMetre;
@@ -70,12 +70,12 @@ function infoZone(pkg: ServicePackage, frame: MapFrame, project: Project): strin
   ].join('');
 }
 
-function digArea(pkg: ServicePackage, frame: MapFrame, project: Project): string {
+function digArea(pkg: Package, frame: MapFrame, project: Project): string {
   const d = ringsPath(digRings(pkg), frame, project);
   return `<g id="dig-area"><path d="${d}" fill="${DIG_AREA_FILL}" fill-rule="evenodd" stroke="#000000" stroke-width="2.5" stroke-linejoin="round"/></g>`;
 }
 
-function conflicts(pkg: ServicePackage, frame: MapFrame, project: Project): string {
+function conflicts(pkg: Package, frame: MapFrame, project: Project): string {
   const all: { owner: string; name: string; c: PackageConflict; g: Geometry }[] = [];
   for (const o of pkg.owners) for (const c of o.conflicts) if (c.geometry !== null) all.push({ owner: o.owner, name: o.name, c, g: c.geometry });
   const rank = (f: string | null): number => (f !== null && Object.hasOwn(DRAW_ORDER, f) ? DRAW_ORDER[f] : DRAW_ORDER.ukendt);

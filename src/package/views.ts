@@ -3,14 +3,14 @@
  * and every conflicting feature with its owner, status and precautions), and the package map, an
  * A4 sheet as SVG or PNG (package-map.ts, package-png.ts).
  */
-import type { ServicePackage } from './dig-package.js';
+import type { Package } from './types.js';
 
-export { FAREKLASSE_COLOURS } from './package-map-style.js';
-export { packageSvg } from './package-map.js';
-export { packagePng, packagePngAsync } from './package-png.js';
+export { FAREKLASSE_COLOURS } from './sheet-style.js';
+export { packageSvg } from './sheet.js';
+export { packagePng, packagePngAsync } from './sheet-png.js';
 
 /** The package as one FeatureCollection, in the request's CRS (declared in a legacy `crs` member when not lon/lat). */
-export function packageGeoJson(pkg: ServicePackage): Record<string, unknown> {
+export function packageGeoJson(pkg: Package): Record<string, unknown> {
   const features: unknown[] = [
     {
       type: 'Feature',

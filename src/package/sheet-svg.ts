@@ -1,5 +1,5 @@
 /** Small SVG writers for the package sheet: numbers to the hundredth of a px, escaped text. */
-import { fitText, xmlText } from './package-map-text.js';
+import { fitText, xmlText } from './sheet-text.js';
 
 /** A coordinate or length to the hundredth of a px. */
 export function num(v: number): string {

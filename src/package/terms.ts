@@ -1,0 +1,82 @@
+/**
+ * The terms of a dig request besides its area: the information zone, the kind of work, the
+ * purpose and the dig period, checked against a registry's limits. The area itself is read by
+ * src/query's AreaReader.
+ */
+import { LerError } from '../errors.js';
+import { workTypesOf, type PrecautionMatrix } from './precautions.js';
+import type { DigPeriod, DigRequestInput } from './types.js';
+
+/** What a registry allows a dig request; each has a default (DEFAULT_DIG_LIMITS). */
+export interface DigLimits {
+  /** Largest dig area, square metres (planar, EPSG:25832). */
+  maxDigAreaM2: number;
+  /** Most vertices of a dig area, over all its rings. */
+  maxDigVertices: number;
+  /** Widest information zone, metres (at most 100). */
+  maxInfoZone: number;
+  /** Longest dig period, days. */
+  maxPeriodDays: number;
+  /** How long a package is valid when the request gives no period, days. */
+  packageValidDays: number;
+}
+
+export const DEFAULT_DIG_LIMITS: DigLimits = {
+  // KLIC's dig request: at most 500 x 500 m.
+  maxDigAreaM2: 250_000,
+  maxDigVertices: 1000,
+  maxInfoZone: 100,
+  maxPeriodDays: 183,
+  packageValidDays: 30
+};
+
+export interface DigTerms {
+  infoZone: number;
+  workType: string;
+  purpose: string | null;
+  period: DigPeriod | null;
+  /** The end of the package's validity: the period's last day, or `packageValidDays` from now. */
+  validUntil: string;
+}
+
+const DAY = 86_400_000;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Checks a request's terms; throws a LerError with a pointer into the request. */
+export function checkDigTerms(input: DigRequestInput, limits: DigLimits, precautions: PrecautionMatrix, now: Date): DigTerms {
+  const infoZone = input.infoZone === undefined || input.infoZone === null ? 0 : input.infoZone;
+  if (typeof infoZone !== 'number' || !Number.isFinite(infoZone) || infoZone < 0 || infoZone > Math.min(100, limits.maxInfoZone)) {
+    throw new LerError('INFO_ZONE_OUT_OF_RANGE', { pointer: '/infoZone' }, `Got ${JSON.stringify(infoZone) ?? String(infoZone)}; this registry allows 0 to ${Math.min(100, limits.maxInfoZone)} m.`);
+  }
+  const workType = input.workType === undefined ? 'excavation' : input.workType;
+  const known = workTypesOf(precautions);
+  if (typeof workType !== 'string' || !known.includes(workType)) {
+    throw new LerError('WORK_TYPE_UNKNOWN', { pointer: '/workType' }, `Got ${JSON.stringify(workType)}; known: ${known.join(', ')}.`);
+  }
+  const period = checkPeriod(input.period, now, limits.maxPeriodDays);
+  const validUntil = period !== null ? new Date(Date.parse(`${period.to}T00:00:00Z`) + DAY - 1).toISOString() : new Date(now.getTime() + limits.packageValidDays * DAY).toISOString();
+  return { infoZone, workType, purpose: typeof input.purpose === 'string' ? input.purpose : null, period, validUntil };
+}
+
+function checkPeriod(period: DigRequestInput['period'], now: Date, maxDays: number): DigPeriod | null {
+  if (period === undefined || period === null) return null;
+  if (typeof period !== 'object') throw new LerError('PERIOD_INVALID', { pointer: '/period' }, 'The period is {from, to}, dates YYYY-MM-DD.');
+  const from = dateOf(period.from, '/period/from');
+  const to = dateOf(period.to, '/period/to');
+  if (to < from) throw new LerError('PERIOD_INVALID', { pointer: '/period/to' }, 'The period ends before it begins.');
+  const today = Date.parse(`${now.toISOString().slice(0, 10)}T00:00:00Z`);
+  if (to < today) throw new LerError('PERIOD_INVALID', { pointer: '/period/to' }, 'The period is over.');
+  const days = (to - from) / DAY + 1;
+  if (days > maxDays) throw new LerError('PERIOD_INVALID', { pointer: '/period' }, `It lasts ${days} days; at most ${maxDays} are allowed.`);
+  return { from: String(period.from), to: String(period.to) };
+}
+
+function dateOf(value: unknown, pointer: string): number {
+  const m = typeof value === 'string' ? DATE.exec(value) : null;
+  const t = m ? Date.parse(`${value as string}T00:00:00Z`) : Number.NaN;
+  // Date.parse rolls 2025-02-30 over; a real date prints back as itself.
+  if (!m || !Number.isFinite(t) || new Date(t).toISOString().slice(0, 10) !== value) {
+    throw new LerError('PERIOD_INVALID', { pointer }, `Got ${JSON.stringify(value)}; a date is YYYY-MM-DD.`);
+  }
+  return t;
+}
