@@ -12,15 +12,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { declaredCrs, isInternal, normaliseCrs, resolveExtent, unprojectToLonLat } from './crs/index.js';
-import { CellCover } from './geometry/cell-cover.js';
+import { declaredCrs, isInternal, normaliseCrs, unprojectToLonLat } from './crs/index.js';
 import { LerError } from './errors.js';
 import { NetworkIndex } from './index/network-index.js';
+import { networkOutline } from './index/outline.js';
 import { applyChanges, buildNetwork } from './ingest/network-builder.js';
 import { QueryPool } from './pool.js';
 import { AreaReader, checkInfoZone, readArea, type ReadArea } from './query/area-reader.js';
-import { DEFAULT_MAX_SIDE, DEFAULT_MAX_VERTICES, openBatchInput, type BatchAreaLimits, type RouteInput } from './batch/areas.js';
-import { DEFAULT_WINDOW, runBatch, type BatchProgress } from './batch/run.js';
+import { openBatchInput } from './batch/areas.js';
+import { batchSettings, type BatchSettingsInput } from './batch/options.js';
+import { runBatch, type BatchProgress } from './batch/run.js';
 import type { AreaSummary } from './batch/summary.js';
 import type { AuditInput, Store } from './store/store.js';
 import { buildFromStream, type StreamBuildOptions } from './ingest/upload.js';
@@ -79,28 +80,12 @@ export type OwnerNetwork = OwnerPart;
 
 export { Snapshot };
 
-export interface BatchOptions {
-  /** Width b of the information zone, metres (0 to 100). */
-  infoZone?: number;
-  /** CRS of the areas (or route); default EPSG:4326. */
-  crs?: string;
-  /** As for queries: `null` turns the extent check off. */
-  extent?: Extent | null;
-  /** For a route (a LineString): the full width of its corridor, metres. */
-  corridorWidth?: number;
-  /** For a route: the length of each reported stretch, metres; default 100. */
-  stretchLength?: number;
+/** How a batch is checked (see BatchSettingsInput), and what its caller hears of it. */
+export interface BatchOptions extends BatchSettingsInput {
   /** Include every conflict of each area in its summary (without geometry). */
   conflicts?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: BatchProgress) => void;
-  /** Areas per task; default: at least 100, more for long batches. */
-  taskSize?: number;
-  /** Areas read ahead and sorted together; default 8192. */
-  window?: number;
-  /** Largest side of an area's box, metres; default 2500. */
-  maxSide?: number;
-  maxVertices?: number;
 }
 
 export type { AreaSummary, BatchProgress };
@@ -328,24 +313,7 @@ export class Engine {
       throw new LerError('OPTION_INVALID', { pointer: '/cellSize' }, 'cellSize must be 1 to 10,000 m.');
     }
     const crs = normaliseCrs(opts.crs);
-    const c = network.index.columns;
-    // The grid starts below and left of everything it will mark: cell indices stay small and positive.
-    let minX = Infinity, minY = Infinity;
-    for (let i = 0; i < c.xy.length; i += 2) {
-      if (c.xy[i] < minX) minX = c.xy[i];
-      if (c.xy[i + 1] < minY) minY = c.xy[i + 1];
-    }
-    const pad = network.index.maxMargin + cellSize;
-    const cover = new CellCover(cellSize, Math.floor((minX - pad) / cellSize) * cellSize, Math.floor((minY - pad) / cellSize) * cellSize);
-    for (let f = 0; f < c.featureCount; f++) {
-      const r = c.margin[f];
-      for (let p = c.featureParts[f]; p < c.featureParts[f + 1]; p++) {
-        const v0 = c.partVertices[p], v1 = c.partVertices[p + 1];
-        if (v1 - v0 === 1) cover.markBox(c.xy[2 * v0] - r, c.xy[2 * v0 + 1] - r, c.xy[2 * v0] + r, c.xy[2 * v0 + 1] + r);
-        for (let v = v0; v + 1 < v1; v++) cover.markSegment(c.xy[2 * v], c.xy[2 * v + 1], c.xy[2 * v + 2], c.xy[2 * v + 3], r);
-      }
-    }
-    const coordinates = cover.outline();
+    const coordinates = networkOutline(network.index, cellSize);
     const out = isInternal(crs) ? coordinates : coordinates.map((poly) => poly.map((ring) => ring.map(([x, y]) => unprojectToLonLat(x, y))));
     return { type: 'MultiPolygon', coordinates: out };
   }
@@ -532,14 +500,7 @@ export class Engine {
    */
   async *checkBatch(input: unknown, opts: BatchOptions = {}): AsyncGenerator<AreaSummary> {
     this.checkOpen();
-    const infoZone = checkInfoZone(opts.infoZone);
-    const limits: BatchAreaLimits = {
-      crs: normaliseCrs(opts.crs),
-      extent: resolveExtent(opts.extent),
-      maxSide: positive(opts.maxSide, DEFAULT_MAX_SIDE, 'maxSide'),
-      maxVertices: positive(opts.maxVertices, DEFAULT_MAX_VERTICES, 'maxVertices')
-    };
-    const route = routeOf(input, opts);
+    const { infoZone, limits, route, taskSize, window } = batchSettings(input, opts);
     const snapshot = this.live();
     this.held.set(snapshot, (this.held.get(snapshot) ?? 0) + 1);
     try {
@@ -554,8 +515,8 @@ export class Engine {
           conflicts: opts.conflicts === true,
           signal: opts.signal ?? null,
           onProgress: opts.onProgress ?? null,
-          taskSize: opts.taskSize === undefined ? 0 : positive(opts.taskSize, 0, 'taskSize'),
-          window: opts.window === undefined ? DEFAULT_WINDOW : positive(opts.window, DEFAULT_WINDOW, 'window')
+          taskSize,
+          window
         },
         { snapshot, pool: this.pool, live: () => this.liveVersions() }
       );
@@ -595,28 +556,4 @@ export class Engine {
 function auditEntry(audit: ChangeAudit | undefined, action: string, owner: string, detail: Record<string, unknown>): AuditInput {
   const more = typeof audit?.detail === 'function' ? audit.detail() : (audit?.detail ?? {});
   return { actor: audit?.actor ?? owner, action, owner, detail: { ...more, ...detail } };
-}
-
-/** Largest value a batch's size options take: beyond, a window or task would hold too much at once. */
-const MAX_BATCH_OPTION = 1_000_000;
-
-function positive(value: unknown, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_BATCH_OPTION) {
-    throw new LerError('BATCH_INVALID', { pointer: `/${name}` }, `${name} must be a whole number from 1 to ${MAX_BATCH_OPTION}, got ${String(value)}.`);
-  }
-  return value;
-}
-
-/** A route when the input is a LineString (geometry or Feature); null for a collection of areas. */
-function routeOf(input: unknown, opts: BatchOptions): RouteInput | null {
-  const x = input as { type?: unknown; geometry?: { type?: unknown } | null; id?: unknown } | null;
-  const isLine = x !== null && typeof x === 'object' && (x.type === 'LineString' || (x.type === 'Feature' && x.geometry?.type === 'LineString'));
-  if (!isLine) {
-    if (opts.corridorWidth !== undefined) throw new LerError('BATCH_INVALID', { pointer: '/corridorWidth' }, 'corridorWidth is for a route: give a LineString.');
-    return null;
-  }
-  if (opts.corridorWidth === undefined) throw new LerError('ROUTE_INVALID', { pointer: '/corridorWidth' }, 'A route needs corridorWidth, metres.');
-  const id = typeof x.id === 'string' || typeof x.id === 'number' ? x.id : null;
-  return { line: input, id, width: opts.corridorWidth, stretchLength: opts.stretchLength ?? 100 };
 }
