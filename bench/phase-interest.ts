@@ -1,8 +1,9 @@
 /**
  * Owners' interest areas: which owners a dig area comes within b of. The registry (one rbush over
  * every area's box, then the exact kernel per candidate) against the flat scan it replaces (every
- * owner's every area through the same exact test), side by side on the same digs, with 1 owner and
- * with thousands; and the cost of replacing one owner's areas among them all.
+ * owner's every area through the same exact test), side by side on the same digs, with 1 owner, with
+ * that owner among thousands placed away from it (the same answer, many more owners registered) and
+ * with thousands around it; and the cost of replacing one owner's areas among them all.
  *
  * Synthetic and seeded, over Denmark's extent in EPSG:25832: a 10 x 10 grid of municipality-like
  * cells (45 x 37 km); each owner a few areas 1-20 km across in one cell (some with up to 200
@@ -27,6 +28,13 @@ const KINDS = ['el', 'vand', 'gas', 'fjernvarme', 'tele', 'afloeb', 'olie'];
 export const INTEREST_SHAPES = ['building', 'square'] as const;
 export type InterestShape = (typeof INTEREST_SHAPES)[number];
 export const INTEREST_ZONES = [2, 100];
+/**
+ * Who is registered when the digs are asked: 'alone' the first owner only; 'one-near' that owner
+ * among as many others as 'grid', all placed away from the digs (the answer is the one of 'alone');
+ * 'grid' every owner on the grid, many of them near the digs.
+ */
+export const INTEREST_LAYOUTS = ['alone', 'one-near', 'grid'] as const;
+export type InterestLayout = (typeof INTEREST_LAYOUTS)[number];
 
 export interface InterestOptions {
   seed: number;
@@ -37,6 +45,8 @@ export interface InterestOptions {
 }
 
 export interface InterestRow {
+  layout: InterestLayout;
+  /** Owners registered (country-wide ones included). */
   owners: number;
   shape: InterestShape;
   b: number;
@@ -58,6 +68,14 @@ export interface InterestReport {
   verticesPerArea: number;
   /** The registry filled owner by owner with `set`, seconds. */
   buildSeconds: number;
+  /** The 'one-near' layout: the first owner, and the others in cells away from its cell. */
+  oneNear: {
+    areas: number;
+    /** Cells of the grid cut out around the first owner's cell (its own and its neighbours). */
+    cellsCut: number;
+    /** Digs of its rows whose candidates or answer differ from the 'alone' rows' (must be 0). */
+    unlikeAlone: number;
+  };
   rows: InterestRow[];
   replace: {
     /** Among this many owners, `replaced` of them replaced once each by fresh areas. */
@@ -81,6 +99,13 @@ export interface InterestReport {
 interface Dig {
   shape: InterestShape;
   area: PreparedArea;
+}
+
+interface Owner {
+  owner: string;
+  /** The grid cell of a regular owner's areas; -1 for a country-wide owner. */
+  cell: number;
+  areas: InterestArea[];
 }
 
 /** A PreparedArea from rings given as flat x, y arrays (closed by the kernel if open). */
@@ -149,14 +174,35 @@ function ownerAreas(rng: Rng, owner: string, cell: number): InterestArea[] {
   return areas;
 }
 
-function countryWide(rng: Rng, k: number): InterestArea[] {
+/** The cells of a block of the grid: columns c0..c1 and rows r0..r1 (inclusive). */
+interface Block {
+  c0: number;
+  r0: number;
+  c1: number;
+  r1: number;
+}
+
+const inBlock = (cell: number, k: Block): boolean => cell % GRID >= k.c0 && cell % GRID <= k.c1 && Math.floor(cell / GRID) >= k.r0 && Math.floor(cell / GRID) <= k.r1;
+
+/**
+ * A country-wide owner's areas; with `cut`, the same less that block of cells: the whole-country
+ * polygon as the four rectangles around the block (so that no area's box reaches into it), and the
+ * per-cell owners without the block's cells.
+ */
+function countryWide(rng: Rng, k: number, cut: Block | null = null): InterestArea[] {
   const contact = `ledningsoplysning@landsdaekkende-${k}.dk`;
   if (k === 0) {
     // The whole country as one polygon: its edge grid does the work.
-    return [{ area: prepareRings([denseRect(rng, X0, Y0, X1, Y1, 100, 3000)]), contact, forsyningsart: 'tele' }];
+    if (cut === null) return [{ area: prepareRings([denseRect(rng, X0, Y0, X1, Y1, 100, 3000)]), contact, forsyningsart: 'tele' }];
+    const [bx0, by0] = cellBox(cut.r0 * GRID + cut.c0);
+    const [, , bx1, by1] = cellBox(cut.r1 * GRID + cut.c1);
+    const pieces: [number, number, number, number][] = [[X0, Y0, bx0, Y1], [bx1, Y0, X1, Y1], [bx0, Y0, bx1, by0], [bx0, by1, bx1, Y1]];
+    // Jittered inward only, so that no vertex moves into the block.
+    return pieces.map(([x0, y0, x1, y1]) => ({ area: prepareRings([denseRect(rng, x0, y0, x1, y1, 25, 3000)]), contact, forsyningsart: 'tele' }));
   }
   const areas: InterestArea[] = [];
   for (let cell = 0; cell < GRID * GRID; cell++) {
+    if (cut !== null && inBlock(cell, cut)) continue;
     const [x0, y0, x1, y1] = cellBox(cell);
     areas.push({ area: prepareRings([denseRect(rng, x0, y0, x1, y1, 4, 0)]), contact, forsyningsart: k === 1 ? 'el' : 'gas' });
   }
@@ -230,11 +276,12 @@ export function measureInterest(opts: InterestOptions): InterestReport {
   const rng = createRng(deriveSeed(opts.seed, 'interest', 'owners'));
 
   // Owners: the regular ones, owner 0 in a middle cell (the digs are around its areas), then the country-wide ones.
-  const owners: { owner: string; cell: number; areas: InterestArea[] }[] = [];
+  const owners: Owner[] = [];
   const regular = ownerCount - 3;
+  const firstCell = 5 * GRID + 5;
   for (let o = 0; o < regular; o++) {
     const owner = `ejer-${String(o).padStart(4, '0')}`;
-    const cell = o === 0 ? 5 * GRID + 5 : rng.int(GRID * GRID);
+    const cell = o === 0 ? firstCell : rng.int(GRID * GRID);
     owners.push({ owner, cell, areas: ownerAreas(rng, owner, cell) });
   }
   for (let k = 0; k < 3; k++) owners.push({ owner: `landsdaekkende-${k}`, cell: -1, areas: countryWide(rng, k) });
@@ -249,10 +296,6 @@ export function measureInterest(opts: InterestOptions): InterestReport {
     INTEREST_SHAPES.map((shape) => [shape, Array.from({ length: perShape }, () => makeDig(digRng, shape, digRng.range(box[0] - 2000, box[2] + 2000), digRng.range(box[1] - 2000, box[3] + 2000)))])
   );
 
-  const small = new InterestRegistry();
-  const smallFlat = new FlatScan();
-  small.set(owners[0].owner, first, null);
-  smallFlat.set(owners[0].owner, first);
   const registry = new InterestRegistry();
   const flat = new FlatScan();
   const t0 = performance.now();
@@ -261,37 +304,19 @@ export function measureInterest(opts: InterestOptions): InterestReport {
   for (const o of owners) flat.set(o.owner, o.areas);
   log(`  ${owners.length} owners, ${areaCount} areas (${(vertexCount / areaCount).toFixed(1)} edges each), registry filled in ${buildSeconds.toFixed(3)} s`);
 
-  if (!smoke) settle();
-  else fullGc();
-  const rows: InterestRow[] = [];
-  const warm = Infinity;
-  for (const [n, reg, peer] of [[1, small, smallFlat], [ownerCount, registry, flat]] as const) {
-    for (const shape of INTEREST_SHAPES) {
-      const list = digs.get(shape) ?? [];
-      for (const b of INTEREST_ZONES) {
-        const mine = list.map((d) => reg.hits(d.area, b));
-        const theirs = list.map((d) => peer.hits(d.area, b));
-        const candidates = list.reduce((s, d) => s + candidateCount(owners, n, d.area, b), 0);
-        const row: InterestRow = {
-          owners: n,
-          shape,
-          b,
-          digs: list.length,
-          candidatesPerDig: candidates / Math.max(1, list.length),
-          hitsPerDig: mine.reduce((s, h) => s + h.length, 0) / Math.max(1, list.length),
-          registry: measure(list, (d) => weigh(reg.hits(d.area, b)), warm, opts.reps),
-          flat: measure(list, (d) => weigh(peer.hits(d.area, b)), warm, opts.reps),
-          diffs: countDiffs(mine, theirs)
-        };
-        rows.push(row);
-        log(
-          `  ${n} owner(s), ${shape}, b = ${b}: registry ${row.registry.min.toFixed(2)} / ${row.registry.mean.toFixed(2)} µs, ` +
-            `flat scan ${row.flat.min.toFixed(2)} / ${row.flat.mean.toFixed(2)} µs (min / mean); ${row.candidatesPerDig.toFixed(1)} candidates, ` +
-            `${row.hitsPerDig.toFixed(1)} owners hit per dig; ${row.diffs} differ`
-        );
-      }
-    }
+  const timing: Timing = { digs, reps: opts.reps, smoke, log };
+  const alone = timeLayout(timing, 'alone', owners.slice(0, 1));
+  // In its own call, so that its registry and owners are garbage before the grid's rows and the replacements.
+  const near = timeOneNear(timing, owners[0], regular, opts.seed);
+  const grid = timeLayout(timing, 'grid', owners, { registry, flat });
+  const rows = [...alone.rows, ...near.rows, ...grid.rows];
+  // The premise of 'one-near': every dig meets the same candidates and gets the same answer as with owner 0 alone.
+  let unlikeAlone = 0;
+  for (const [key, mine] of near.answers) {
+    const theirs = alone.answers.get(key) ?? [];
+    unlikeAlone += mine.reduce((n, a, i) => n + (a === theirs[i] ? 0 : 1), 0);
   }
+  log(`  1 owner near among ${owners.length}: ${unlikeAlone} digs whose candidates or answer differ from owner 0 alone`);
 
   // Replacing owners: fresh areas prepared beforehand, so that only `set` is timed.
   const replaceRng = createRng(deriveSeed(opts.seed, 'interest', 'replace'));
@@ -327,7 +352,7 @@ export function measureInterest(opts: InterestOptions): InterestReport {
   const buildings = digs.get('building') ?? [];
   const afterMine = buildings.map((d) => registry.hits(d.area, 2));
   const afterDiffs = countDiffs(afterMine, buildings.map((d) => flat.hits(d.area, 2)));
-  const afterReplace = measure(buildings, (d) => weigh(registry.hits(d.area, 2)), warm, opts.reps);
+  const afterReplace = measure(buildings, (d) => weigh(registry.hits(d.area, 2)), Infinity, opts.reps);
   log(
     `  replace one owner among ${owners.length}: set ${replaceRegistry.min.toFixed(2)} / ${replaceRegistry.p50.toFixed(2)} / ${replaceRegistry.mean.toFixed(2)} µs (min / p50 / mean, ${areasPerOwner.toFixed(1)} areas), ` +
       `flat scan ${replaceFlat.mean.toFixed(2)} µs, whole tree bulk-loaded ${(rebuild.mean / 1000).toFixed(2)} ms, ` +
@@ -340,6 +365,7 @@ export function measureInterest(opts: InterestOptions): InterestReport {
     countryWide: 3,
     verticesPerArea: vertexCount / areaCount,
     buildSeconds,
+    oneNear: { areas: near.areas, cellsCut: near.cellsCut, unlikeAlone },
     rows,
     replace: {
       owners: owners.length,
@@ -355,10 +381,91 @@ export function measureInterest(opts: InterestOptions): InterestReport {
   };
 }
 
-/** Areas whose box meets the dig's box grown by b, among the first `n` owners (n = 1) or all. */
-function candidateCount(owners: readonly { areas: InterestArea[] }[], n: number, dig: PreparedArea, b: number): number {
+interface Timing {
+  digs: Map<InterestShape, Dig[]>;
+  reps: number;
+  smoke: boolean;
+  log: (line: string) => void;
+}
+
+interface LayoutTimes {
+  rows: InterestRow[];
+  /** Per shape and b, per dig: its candidates and its answer, as one string. */
+  answers: Map<string, string[]>;
+}
+
+/** The rows of one layout: the registry and the flat scan (filled from `held` unless given) on every shape and b. */
+function timeLayout(t: Timing, layout: InterestLayout, held: readonly Owner[], filled?: { registry: InterestRegistry; flat: FlatScan }): LayoutTimes {
+  let reg = filled?.registry;
+  let peer = filled?.flat;
+  if (reg === undefined || peer === undefined) {
+    reg = new InterestRegistry();
+    peer = new FlatScan();
+    for (const o of held) {
+      reg.set(o.owner, o.areas, { owner: o.owner });
+      peer.set(o.owner, o.areas);
+    }
+  }
+  if (!t.smoke) settle();
+  else fullGc();
+  const rows: InterestRow[] = [];
+  const answers = new Map<string, string[]>();
+  for (const shape of INTEREST_SHAPES) {
+    const list = t.digs.get(shape) ?? [];
+    for (const b of INTEREST_ZONES) {
+      const mine = list.map((d) => reg.hits(d.area, b));
+      const theirs = list.map((d) => peer.hits(d.area, b));
+      const perDig = list.map((d) => candidateCount(held, d.area, b));
+      answers.set(`${shape} ${b}`, mine.map((h, i) => `${perDig[i]} ${JSON.stringify(h)}`));
+      const row: InterestRow = {
+        layout,
+        owners: held.length,
+        shape,
+        b,
+        digs: list.length,
+        candidatesPerDig: perDig.reduce((s, c) => s + c, 0) / Math.max(1, list.length),
+        hitsPerDig: mine.reduce((s, h) => s + h.length, 0) / Math.max(1, list.length),
+        registry: measure(list, (d) => weigh(reg.hits(d.area, b)), Infinity, t.reps),
+        flat: measure(list, (d) => weigh(peer.hits(d.area, b)), Infinity, t.reps),
+        diffs: countDiffs(mine, theirs)
+      };
+      rows.push(row);
+      t.log(
+        `  ${held.length} owner(s) (${layout}), ${shape}, b = ${b}: registry ${row.registry.min.toFixed(2)} / ${row.registry.mean.toFixed(2)} µs, ` +
+          `flat scan ${row.flat.min.toFixed(2)} / ${row.flat.mean.toFixed(2)} µs (min / mean); ${row.candidatesPerDig.toFixed(1)} candidates, ` +
+          `${row.hitsPerDig.toFixed(1)} owners hit per dig; ${row.diffs} differ`
+      );
+    }
+  }
+  return { rows, answers };
+}
+
+/**
+ * The 'one-near' layout: owner 0 where it is, and as many other owners as on the grid, all away from
+ * the digs: the regular ones in cells at least two cells from owner 0's (an area reaches at most 13 km
+ * past its cell, a dig about 15 km past owner 0's cell, and the cells are 45 x 37 km), the
+ * country-wide ones with the 3 x 3 block of cells around owner 0's cut out.
+ */
+function timeOneNear(t: Timing, first: Owner, regular: number, seed: number): LayoutTimes & { areas: number; cellsCut: number } {
+  const cut: Block = { c0: (first.cell % GRID) - 1, r0: Math.floor(first.cell / GRID) - 1, c1: (first.cell % GRID) + 1, r1: Math.floor(first.cell / GRID) + 1 };
+  const away = Array.from({ length: GRID * GRID }, (_, c) => c).filter((c) => !inBlock(c, cut));
+  const rng = createRng(deriveSeed(seed, 'interest', 'one-near'));
+  const held: Owner[] = [{ ...first }];
+  for (let o = 1; o < regular; o++) {
+    const owner = `ejer-${String(o).padStart(4, '0')}`;
+    const cell = away[rng.int(away.length)];
+    held.push({ owner, cell, areas: ownerAreas(rng, owner, cell) });
+  }
+  for (let k = 0; k < 3; k++) held.push({ owner: `landsdaekkende-${k}`, cell: -1, areas: countryWide(rng, k, cut) });
+  const areas = held.reduce((s, o) => s + o.areas.length, 0);
+  t.log(`  1 owner near the digs among ${held.length}: ${areas} areas; the others in ${away.length} of ${GRID * GRID} cells`);
+  return { ...timeLayout(t, 'one-near', held), areas, cellsCut: GRID * GRID - away.length };
+}
+
+/** Areas whose box meets the dig's box grown by b, among the owners given. */
+function candidateCount(owners: readonly { areas: InterestArea[] }[], dig: PreparedArea, b: number): number {
   let count = 0;
-  for (const o of n === 1 ? owners.slice(0, 1) : owners) {
+  for (const o of owners) {
     for (const { area: a } of o.areas) {
       if (a.minX <= dig.maxX + b && a.maxX >= dig.minX - b && a.minY <= dig.maxY + b && a.maxY >= dig.minY - b) count++;
     }
@@ -373,7 +480,10 @@ export function runInterest(ctx: BenchContext): void {
   const result = measureInterest({ seed: opts.seed, smoke: opts.smoke, reps: opts.reps, log: opts.log });
   report.interest = result;
   for (const row of result.rows) {
-    if (row.diffs > 0) report.problems.push(`Interest areas, ${row.owners} owner(s), ${row.shape}, b = ${row.b}: ${row.diffs} digs where the registry and the flat scan differ.`);
+    if (row.diffs > 0) report.problems.push(`Interest areas, ${row.owners} owner(s) (${row.layout}), ${row.shape}, b = ${row.b}: ${row.diffs} digs where the registry and the flat scan differ.`);
+  }
+  if (result.oneNear.unlikeAlone > 0) {
+    report.problems.push(`Interest areas, 1 owner near among ${result.owners}: ${result.oneNear.unlikeAlone} digs whose candidates or answer differ from the first owner's alone (the others came near the digs).`);
   }
   if (result.replace.afterDiffs > 0) report.problems.push(`Interest areas after replacements: ${result.replace.afterDiffs} building digs where the registry and the flat scan differ.`);
 }
