@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { cpus, loadavg, totalmem } from 'node:os';
 import type { BenchContext, BenchOptions, BenchReport, Machine } from './context.js';
 import { SHAPES, generateDigs, type Dig, type DigShape } from './digs.js';
-import { loadBuildings, loadRoads, OWNERS, planNetwork } from './network.js';
+import { dataFiles, loadBuildings, loadRoads, OWNERS, planNetwork } from './network.js';
 import { buildEngine, sweepChunkSize, timeEngine, timeFromColumns } from './phase-engine.js';
 import { runNaive } from './phase-naive.js';
 import { runInterest } from './phase-interest.js';
@@ -142,9 +142,11 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
   };
 
   log(`network: seed ${opts.seed}, ${opts.tiles} tile(s)${opts.roads ? `, ${opts.roads} roads` : ''}`);
-  const roads = loadRoads();
+  // The smoke pass runs on the sample the project carries: `npm test` needs nothing beside it.
+  const files = dataFiles(opts.smoke);
+  const roads = loadRoads(files.roads);
   const plan = planNetwork({ seed: opts.seed, tiles: opts.tiles, roads: opts.roads }, roads);
-  const digs = generateDigs(plan, loadBuildings(), { seed: opts.seed, perShape: opts.perShape });
+  const digs = generateDigs(plan, loadBuildings(files.buildings), { seed: opts.seed, perShape: opts.perShape });
   const byShape = new Map<DigShape, Dig[]>(SHAPES.map((s) => [s, digs.filter((d) => d.shape === s)]));
 
   log('engine: build owner by owner, then merge');

@@ -21,6 +21,15 @@ import { createRng, deriveSeed, type Rng } from './rng.js';
 const DATA = process.env.LER_SHARED_DATA ?? fileURLToPath(new URL('../../shared/data/', import.meta.url));
 export const ROADS_FILE = `${DATA}dk/road-centrelines.25832.geojson`;
 export const BUILDINGS_FILE = `${DATA}dk/buildings.25832.geojson`;
+/** The smoke pass's roads and buildings, cut from the same data into the project (fixtures/bench/make-sample.ts). */
+const SAMPLE = fileURLToPath(new URL('../fixtures/bench/', import.meta.url));
+export const SMOKE_ROADS_FILE = `${SAMPLE}smoke-roads.25832.geojson`;
+export const SMOKE_BUILDINGS_FILE = `${SAMPLE}smoke-buildings.25832.geojson`;
+
+/** The road and building files a run reads: the project's sample for a smoke pass, else the shared data. */
+export function dataFiles(smoke: boolean): { roads: string; buildings: string } {
+  return smoke ? { roads: SMOKE_ROADS_FILE, buildings: SMOKE_BUILDINGS_FILE } : { roads: ROADS_FILE, buildings: BUILDINGS_FILE };
+}
 
 /** One road centreline, 2-D, without repeated vertices. */
 export interface Road {

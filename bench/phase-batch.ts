@@ -10,7 +10,7 @@ import { readRouteLine, routeStretchLines } from '../src/batch/route.js';
 import type { Feature, FeatureCollection, LineString, MultiPolygon, Polygon } from '../src/types.js';
 import type { BenchContext } from './context.js';
 import { generateDigs, generateRoute } from './digs.js';
-import { loadBuildings } from './network.js';
+import { dataFiles, loadBuildings } from './network.js';
 import { deriveSeed } from './rng.js';
 import { seconds, settle, sink } from './stats.js';
 
@@ -56,7 +56,7 @@ export interface BatchReport {
 export function makeWorkloads(ctx: BenchContext): BatchWorkload[] {
   const smoke = ctx.opts.smoke;
   const seed = deriveSeed(ctx.opts.seed, 'batch', 'areas');
-  const buildings = generateDigs(ctx.plan, loadBuildings(), { seed, perShape: smoke ? 150 : 20_000, shapes: ['building'] });
+  const buildings = generateDigs(ctx.plan, loadBuildings(dataFiles(smoke).buildings), { seed, perShape: smoke ? 150 : 20_000, shapes: ['building'] });
   const squares = generateDigs(ctx.plan, [], { seed, perShape: smoke ? 20 : 4000, shapes: ['square'] });
   const route = generateRoute(ctx.plan, ctx.opts.seed, smoke ? 2000 : 50_000);
   const collection = (digs: typeof buildings): FeatureCollection<Polygon | MultiPolygon> => ({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SHAPES } from '../bench/digs.js';
 import { SMOKE_OPTIONS, runBench } from '../bench/harness.js';
-import { OWNERS, ownerFeatures, planNetwork } from '../bench/network.js';
+import { loadRoads, OWNERS, ownerFeatures, planNetwork, SMOKE_ROADS_FILE } from '../bench/network.js';
 import { renderMarkdown } from '../bench/report.js';
 
 // The benchmark is code that runs: this small pass keeps the generator, the peers, the checks and
@@ -10,8 +10,9 @@ const withPostgis = process.env.LER_BENCH_POSTGIS === '1';
 
 describe('benchmark smoke pass', () => {
   it('generates the same network for the same seed, tile by tile', () => {
-    const one = planNetwork({ seed: 7, tiles: 1, roads: 30 });
-    const two = planNetwork({ seed: 7, tiles: 2, roads: 30 });
+    const roads = loadRoads(SMOKE_ROADS_FILE);
+    const one = planNetwork({ seed: 7, tiles: 1, roads: 30 }, roads);
+    const two = planNetwork({ seed: 7, tiles: 2, roads: 30 }, roads);
     const a = [...ownerFeatures(one, OWNERS[3])];
     const b = [...ownerFeatures(two, OWNERS[3])].slice(0, a.length);
     expect(a.length).toBeGreaterThan(20);
