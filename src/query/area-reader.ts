@@ -112,51 +112,20 @@ export class AreaReader {
   read(geometry: unknown, opts: AreaReadOptions = {}): ReadArea {
     const crs = normaliseCrs(opts.crs);
     const extent = resolveExtent(opts.extent);
-    const kind = opts.kind ?? 'dig';
     const pointer = opts.pointer ?? '';
-    const where = opts.where ?? {};
-    const limits = opts.limits ?? {};
-    const type = (geometry as { type?: unknown } | null)?.type;
-    if (kind === 'dig' && (geometry === null || typeof geometry !== 'object' || Array.isArray(geometry) || (type !== 'Polygon' && type !== 'MultiPolygon'))) {
-      throw new LerError('DIG_AREA_TYPE', { ...where, pointer: `${pointer}/type` }, `Got ${JSON.stringify(type ?? null)}.`);
-    }
-    const problem = (code: ErrorCode, at: string, detail: string): LerError => new LerError(code, { ...where, pointer: at }, detail);
-    const setting = (name: keyof AreaLimits): string => (opts.settings?.[name] !== undefined ? ` (${opts.settings[name]})` : '');
-    if (limits.maxVertices !== undefined && geometry !== null && typeof geometry === 'object') {
-      // Counted before anything is read, so that a huge area costs no more than this walk.
-      const counted = countPositions((geometry as { coordinates?: unknown }).coordinates, type === 'MultiPolygon' ? 3 : 2);
-      if (counted > limits.maxVertices) {
-        throw problem(CODES[kind].vertices, `${pointer}/coordinates`, `It has ${counted} vertices; at most ${limits.maxVertices} are allowed${setting('maxVertices')}.`);
-      }
-    }
+    const where = opts.where ?? NOWHERE;
+    const limits = opts.limits;
+    if ((opts.kind ?? 'dig') === 'dig') checkDigType(geometry, where, pointer);
+    if (limits?.maxVertices !== undefined) checkVertexCount(geometry, limits.maxVertices, opts, pointer);
     const sink = this.sink.reset();
     readGeometry(geometry, AREA_TYPES, sink, { crs, extent, where, pointer });
-    sink.starts[sink.rings] = sink.n >> 1;
-    const { xy, starts } = sink;
-    const multi = type === 'MultiPolygon';
-    if (opts.validate !== false) checkShape(xy, starts, sink.rings, sink.polygonStarts, (p, r, rest, code, detail) => problem(code, `${pointer}/coordinates${multi ? `/${p}` : ''}/${r}${rest}`, detail));
-
-    let areaM2 = 0;
-    const polygonStarts = sink.polygonStarts;
-    for (let p = 0; p < polygonStarts.length; p++) {
-      const end = p + 1 < polygonStarts.length ? polygonStarts[p + 1] : sink.rings;
-      for (let r = polygonStarts[p]; r < end; r++) {
-        const a = Math.abs(ringArea(xy, starts[r], starts[r + 1]));
-        areaM2 += r === polygonStarts[p] ? a : -a;
-      }
-    }
-    const prepared = this.prepared.prepare(xy, starts, sink.rings);
-    const vertices = (sink.n >> 1) - sink.rings;
-    if (limits.maxAreaM2 !== undefined && areaM2 > limits.maxAreaM2) {
-      throw problem(CODES[kind].size, `${pointer}/coordinates`, `It covers ${Math.round(areaM2)} m²; at most ${limits.maxAreaM2} m² are allowed${setting('maxAreaM2')}.`);
-    }
-    if (limits.maxSide !== undefined) {
-      const side = Math.max(prepared.maxX - prepared.minX, prepared.maxY - prepared.minY);
-      if (side > limits.maxSide) {
-        throw problem(CODES[kind].size, pointer, `The area's box is ${side.toFixed(0)} m across; at most ${limits.maxSide} m${setting('maxSide')}.`);
-      }
-    }
-    return { crs, prepared, areaM2, vertices, bbox: [prepared.minX, prepared.minY, prepared.maxX, prepared.maxY] };
+    const rings = sink.rings;
+    sink.starts[rings] = sink.n >> 1;
+    if (opts.validate !== false) checkShape(sink, (geometry as { type?: unknown }).type === 'MultiPolygon', opts, pointer);
+    const prepared = this.prepared.prepare(sink.xy, sink.starts, rings);
+    const areaM2 = planarArea(sink);
+    if (limits !== undefined) checkSize(prepared, areaM2, limits, opts, pointer);
+    return { crs, prepared, areaM2, vertices: (sink.n >> 1) - rings, bbox: [prepared.minX, prepared.minY, prepared.maxX, prepared.maxY] };
   }
 
   /** The vertices and ring starts of the last area read (views into the reader's buffers). */
@@ -171,6 +140,61 @@ export function readArea(geometry: unknown, opts: AreaReadOptions = {}): ReadAre
   return new AreaReader().read(geometry, opts);
 }
 
+const NOWHERE: Omit<ErrorLocation, 'pointer'> = {};
+
+function problem(code: ErrorCode, opts: AreaReadOptions, pointer: string, detail: string): LerError {
+  return new LerError(code, { ...opts.where, pointer }, detail);
+}
+
+/** The setting that raises a limit, for the problem's text. */
+function setting(opts: AreaReadOptions, name: keyof AreaLimits): string {
+  const named = opts.settings?.[name];
+  return named !== undefined ? ` (${named})` : '';
+}
+
+function checkDigType(geometry: unknown, where: Omit<ErrorLocation, 'pointer'>, pointer: string): void {
+  const type = (geometry as { type?: unknown } | null)?.type;
+  if (geometry === null || typeof geometry !== 'object' || Array.isArray(geometry) || (type !== 'Polygon' && type !== 'MultiPolygon')) {
+    throw new LerError('DIG_AREA_TYPE', { ...where, pointer: `${pointer}/type` }, `Got ${JSON.stringify(type ?? null)}.`);
+  }
+}
+
+/** Counted before anything is read, so that a huge area costs no more than this walk. */
+function checkVertexCount(geometry: unknown, max: number, opts: AreaReadOptions, pointer: string): void {
+  if (geometry === null || typeof geometry !== 'object') return;
+  const g = geometry as { type?: unknown; coordinates?: unknown };
+  const counted = countPositions(g.coordinates, g.type === 'MultiPolygon' ? 3 : 2);
+  if (counted > max) {
+    throw problem(CODES[opts.kind ?? 'dig'].vertices, opts, `${pointer}/coordinates`, `It has ${counted} vertices; at most ${max} are allowed${setting(opts, 'maxVertices')}.`);
+  }
+}
+
+function checkSize(prepared: PreparedArea, areaM2: number, limits: AreaLimits, opts: AreaReadOptions, pointer: string): void {
+  const code = CODES[opts.kind ?? 'dig'].size;
+  if (limits.maxAreaM2 !== undefined && areaM2 > limits.maxAreaM2) {
+    throw problem(code, opts, `${pointer}/coordinates`, `It covers ${Math.round(areaM2)} m²; at most ${limits.maxAreaM2} m² are allowed${setting(opts, 'maxAreaM2')}.`);
+  }
+  if (limits.maxSide !== undefined) {
+    const side = Math.max(prepared.maxX - prepared.minX, prepared.maxY - prepared.minY);
+    if (side > limits.maxSide) throw problem(code, opts, pointer, `The area's box is ${side.toFixed(0)} m across; at most ${limits.maxSide} m${setting(opts, 'maxSide')}.`);
+  }
+}
+
+/** Planar area of the rings read, square metres: each polygon's shell less its holes. */
+function planarArea(sink: RingSink): number {
+  const { xy, starts, polygonStarts } = sink;
+  let total = 0;
+  let p = 0;
+  for (let r = 0; r < sink.rings; r++) {
+    let a = 0;
+    for (let v = starts[r]; v + 1 < starts[r + 1]; v++) a += xy[2 * v] * xy[2 * v + 3] - xy[2 * v + 2] * xy[2 * v + 1];
+    const shell = p < polygonStarts.length && polygonStarts[p] === r;
+    if (shell) p++;
+    total += shell ? Math.abs(a / 2) : -Math.abs(a / 2);
+  }
+  return total;
+}
+
 /** Checks the information zone width b (metres). */
 export function checkInfoZone(value: unknown, max = 100): number {
   if (value === undefined || value === null) return 0;
@@ -180,10 +204,11 @@ export function checkInfoZone(value: unknown, max = 100): number {
   return value;
 }
 
-type Fail = (polygon: number, ring: number, rest: string, code: ErrorCode, detail: string) => LerError;
-
 /** Rings that do not cross, holes inside their shell and not in each other, polygons apart. */
-function checkShape(xy: Float64Array, starts: Uint32Array, ringCount: number, polygonStarts: readonly number[], fail: Fail): void {
+function checkShape(sink: RingSink, multi: boolean, opts: AreaReadOptions, pointer: string): void {
+  const { xy, starts, polygonStarts } = sink;
+  const ringCount = sink.rings;
+  const fail = (p: number, r: number, rest: string, code: ErrorCode, detail: string): LerError => problem(code, opts, `${pointer}/coordinates${multi ? `/${p}` : ''}/${r}${rest}`, detail);
   const ringOf = (r: number): number[][] => {
     const ring: number[][] = [];
     for (let v = starts[r]; v < starts[r + 1]; v++) ring.push([xy[2 * v], xy[2 * v + 1]]);
@@ -259,13 +284,6 @@ function locateRing(polygons: number[][][][], flatIndex: number): [number, numbe
     k -= polygons[p].length;
   }
   return [0, 0];
-}
-
-/** Signed shoelace area of the closed ring of vertices first .. end - 1. */
-function ringArea(xy: Float64Array, first: number, end: number): number {
-  let a = 0;
-  for (let v = first; v + 1 < end; v++) a += xy[2 * v] * xy[2 * v + 3] - xy[2 * v + 2] * xy[2 * v + 1];
-  return a / 2;
 }
 
 /** Vertices in nested coordinate arrays `depth` levels above the rings (2: Polygon, 3: MultiPolygon), a ring's closing position not counted again; malformed parts count 0. */
