@@ -45,10 +45,11 @@ export interface HttpRow {
 export type HttpReport = { rows: HttpRow[]; startSeconds: number; features: number } | { unavailable: string };
 
 /** Starts the service on `dataDir` and resolves with its URL once it listens. */
-async function startService(dataDir: string): Promise<{ child: ChildProcess; url: string; startSeconds: number }> {
+async function startService(dataDir: string): Promise<{ child: ChildProcess; url: string; startSeconds: number; adminToken: string }> {
   const server = fileURLToPath(new URL('../dist/src/server.js', import.meta.url));
   if (!existsSync(server)) throw new Error('dist/src/server.js is missing: npm run build');
   const t0 = performance.now();
+  const adminToken = newToken();
   const child = spawn(process.execPath, [server], {
     env: {
       ...process.env,
@@ -58,7 +59,7 @@ async function startService(dataDir: string): Promise<{ child: ChildProcess; url
       LER_DEMO: '0',
       LER_WORKERS: '1',
       LER_LOG_LEVEL: 'warn',
-      LER_ADMIN_TOKEN: newToken(),
+      LER_ADMIN_TOKEN: adminToken,
       LER_RATE_LIMIT_MAX: String(Number.MAX_SAFE_INTEGER),
       LER_MAX_EVENT_LOOP_DELAY_MS: '0'
     },
@@ -81,7 +82,18 @@ async function startService(dataDir: string): Promise<{ child: ChildProcess; url
       reject(new Error(`the service exited (${String(code)}): ${out.slice(-500)}`));
     });
   });
-  return { child, url, startSeconds: (performance.now() - t0) / 1000 };
+  return { child, url, startSeconds: (performance.now() - t0) / 1000, adminToken };
+}
+
+/** Resolves once the service's metrics say one merged index answers for every owner (at most 5 minutes). */
+async function merged(url: string, adminToken: string): Promise<void> {
+  const until = Date.now() + 300_000;
+  while (Date.now() < until) {
+    const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } });
+    if (/^ler_snapshot_merged 1$/m.test(await res.text())) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error('the service did not merge its owners into one index in 5 minutes');
 }
 
 /** CPU time (ms) of a process, or of one of its threads, from /proc; NaN where there is none. */
@@ -126,7 +138,9 @@ export async function runHttp(ctx: BenchContext, dataDir: string): Promise<HttpR
     for (const shape of SHAPES) {
       const digs = (ctx.byShape.get(shape) ?? []).slice(0, REQUESTS_PER_SHAPE);
       const requests = digs.map((d) => ({ method: 'POST' as const, path: '/v1/dig-requests', headers, body: JSON.stringify({ geometry: d.geometry, crs: 'EPSG:25832', infoZone: INFO_ZONE }) }));
-      // Warm-up (and the service's background merge into one index) before the timed run.
+      // The service answers from its owners' indexes side by side until its background merge into
+      // one index is done: timed runs start once it is (and after a warm-up).
+      await merged(url, service.adminToken);
       await run({ url, connections: CONNECTIONS, duration: WARM_UP_S, requests });
       const pid = child.pid ?? -1;
       const [main0, all0, client0] = [cpuMs(pid, pid), cpuMs(pid), process.cpuUsage()];

@@ -77,6 +77,7 @@ describe('the service\'s own routes', () => {
     expect(m).toContain('ler_network_version{owner="dk-el"} 2');
     expect(m).toContain('ler_network_features{owner="dk-el"} 1');
     expect(m).toContain('ler_snapshot_version 2');
+    expect(m).toContain('ler_snapshot_merged 1');
     expect(m).toContain('ler_batch_queue_depth{state="running"} 0');
     expect(m).toMatch(/ler_http_requests_total\{method="POST",route="\/v1\/dig-requests",status="201"\} 1/);
     expect(m).toMatch(/ler_http_requests_total\{method="POST",route="\/v1\/dig-requests",status="422"\} 1/);

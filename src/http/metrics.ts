@@ -50,6 +50,14 @@ export function createMetrics(engine: Engine, batches: () => BatchManager | null
     }
   });
   new Gauge({
+    name: 'ler_snapshot_merged',
+    help: '1 once one merged index answers for every owner of the live snapshot (uploads and start-up are merged in the background), else 0',
+    registers: [registry],
+    collect() {
+      this.set(engine.snapshot?.compacted === true ? 1 : 0);
+    }
+  });
+  new Gauge({
     name: 'ler_network_version',
     help: 'Live network version of each owner',
     labelNames: ['owner'] as const,
