@@ -147,7 +147,8 @@ export class Engine {
     if (next.size > 0) this.swap(next);
     for (const owner of store.interestAreaOwners()) {
       const areas = store.interestAreas(owner);
-      if (areas !== null) this.interest.set(owner, this.readInterestAreas(areas, { crs: declaredCrs(areas) ?? 'EPSG:4326' }), areas);
+      // Checked whole when they were stored: read again without the shape checks.
+      if (areas !== null) this.interest.set(owner, this.readInterestAreas(areas, { crs: declaredCrs(areas) ?? 'EPSG:4326', validate: false }), areas);
     }
   }
 
@@ -284,7 +285,7 @@ export class Engine {
   }
 
   /** Reads and checks interest areas into prepared areas, each kept (not in the reader's buffers). */
-  private readInterestAreas(areas: unknown, opts: { crs: string }): InterestArea[] {
+  private readInterestAreas(areas: unknown, opts: { crs: string; validate?: boolean }): InterestArea[] {
     const fc = areas as { type?: unknown; features?: unknown } | null;
     if (!fc || typeof fc !== 'object' || fc.type !== 'FeatureCollection' || !Array.isArray(fc.features)) throw new LerError('FEATURE_COLLECTION_INVALID');
     return fc.features.map((feature: unknown, i: number) => {
@@ -294,7 +295,7 @@ export class Engine {
         const value = f.properties?.[name];
         if (value === undefined || value === null || value === '') throw new LerError('ATTRIBUTE_REQUIRED', { featureIndex: i, pointer: `/properties/${name}` }, `An interest area needs ${name}.`);
       }
-      const read = readArea(f.geometry, { crs: opts.crs, extent: this.extent, kind: 'member', where: { featureIndex: i }, pointer: '/geometry' });
+      const read = readArea(f.geometry, { crs: opts.crs, extent: this.extent, kind: 'member', where: { featureIndex: i }, pointer: '/geometry', validate: opts.validate });
       return { area: read.prepared, contact: String(f.properties?.contact), forsyningsart: String(f.properties?.forsyningsart) };
     });
   }

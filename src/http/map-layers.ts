@@ -122,7 +122,8 @@ export function ownerNetworkView(engine: Engine, owner: string, bbox: [number, n
   const [w, s, e, n] = bbox;
   const box = { type: 'Polygon', coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] };
   // No extent check: a view may reach past Denmark; what lies there has no lines anyway.
-  const conflicts: Conflict[] = part.index.query(readArea(box, { crs: 'EPSG:4326', extent: null }).prepared, { crs: 'EPSG:4326' });
+  // A box checked by parseBbox: a valid polygon by construction.
+  const conflicts: Conflict[] = part.index.query(readArea(box, { crs: 'EPSG:4326', extent: null, validate: false }).prepared, { crs: 'EPSG:4326' });
   const features = conflicts.slice(0, limit).map((c) => ({
     type: 'Feature' as const,
     id: c.featureId,
