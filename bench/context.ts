@@ -2,6 +2,7 @@ import type { BatchReport, BatchWorkload } from './phase-batch.js';
 import type { IngestReport } from './phase-ingest.js';
 import type { HttpReport } from './phase-http.js';
 import type { InterestReport } from './phase-interest.js';
+import type { StallReport } from './upload-stall.js';
 /**
  * What the benchmark's phases share: options, the generated network and dig areas, the engine's
  * index and answers, and the report they fill in.
@@ -116,6 +117,8 @@ export interface BenchReport {
   http?: HttpReport;
   /** Owners' interest areas: the rbush registry against the flat scan, and replacing one owner. */
   interest?: InterestReport;
+  /** Uploads of 50 and 200 MB over HTTP while dig requests go on: the slowest dig, the event loop's delay. */
+  stall?: StallReport;
   /** Differences found, with distances, for the reader to debug. */
   problems: string[];
   notes: string[];

@@ -1,7 +1,8 @@
 /**
  * The benchmark run, start to end, in-process: generate the network and the dig areas, build and
- * time the engine, then the naive peer, the interest areas, PostGIS, the chunk-size sweep and the
- * uploads from files, filling one report.
+ * time the engine, then the naive peer, the interest areas, PostGIS, the chunk-size sweep, the
+ * uploads from files and the uploads over HTTP while dig requests go on (upload-stall.ts), filling
+ * one report.
  * `bench/run.ts` is the command line over it; the smoke test calls it with a tiny network.
  */
 import { execFileSync } from 'node:child_process';
@@ -19,6 +20,7 @@ import { runPostgis } from './phase-postgis.js';
 import { runIngest } from './phase-ingest.js';
 import { makeWorkloads, timeBatches } from './phase-batch.js';
 import { fullGc, sink } from './stats.js';
+import { measureStall } from './upload-stall.js';
 
 export const FULL_OPTIONS: Omit<BenchOptions, 'log'> = {
   seed: 20_251_123,
@@ -234,6 +236,12 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
     }
   };
   await runIngest(ctx, { aroundStart: startElsewhere, bothCores, workerFile });
+  if (!opts.smoke) {
+    // The service as its own process, with its worker pool: on both cores, as in production.
+    log('uploads while contractors dig');
+    fullGc();
+    report.stall = await bothCores(() => measureStall({ seed: opts.seed, smoke: false, sizesMb: [50, 200], profile: false, log }));
+  }
 
   report.notes.push(
     `Network: ${OWNERS.length} owners along ${plan.roads.length} road centrelines, ${plan.tiles.length} tile(s); Z dropped (2-D input).`,

@@ -61,6 +61,8 @@ async function startService(dataDir: string): Promise<{ child: ChildProcess; url
       LER_LOG_LEVEL: 'warn',
       LER_ADMIN_TOKEN: adminToken,
       LER_RATE_LIMIT_MAX: String(Number.MAX_SAFE_INTEGER),
+      // One contractor key sends every request: its daily quota must not be what is measured.
+      LER_DIG_REQUESTS_PER_DAY: String(Number.MAX_SAFE_INTEGER),
       LER_MAX_EVENT_LOOP_DELAY_MS: '0'
     },
     stdio: ['ignore', 'pipe', 'pipe']

@@ -244,7 +244,7 @@ class FlatScan {
         contacts ??= new Set();
         kinds ??= new Set();
         contacts.add(a.contact);
-        kinds.add(a.forsyningsart);
+        for (const k of typeof a.forsyningsart === 'string' ? [a.forsyningsart] : a.forsyningsart) kinds.add(k);
       }
       if (contacts !== null && kinds !== null) out.push({ owner, contacts: [...contacts], forsyningsart: [...kinds].sort() });
     }

@@ -2,6 +2,7 @@
  * The benchmark report as Markdown: machine, network, build and memory, per-dig latencies of the
  * engine and its peers side by side, and each target with PASS or FAIL.
  */
+import { renderStall } from './upload-stall.js';
 import type { BenchReport, RowResult } from './context.js';
 import type { InterestRow } from './phase-interest.js';
 import type { Summary } from './stats.js';
@@ -298,6 +299,7 @@ export function renderMarkdown(r: BenchReport): string {
   out.push(...renderIngest(r));
   out.push(...renderHttp(r));
   out.push(...renderInterest(r));
+  if (r.stall) out.push(...renderStall(r.stall));
 
   out.push('## Targets', '');
   out.push(table(['target', 'measured', 'result'], judgeTargets(r).map((t) => [t.name, t.measured, verdict(t.pass)])), '');

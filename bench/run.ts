@@ -18,6 +18,11 @@
  *   --only interest     run the interest-area phase alone (its own synthetic owners, no network, no
  *                       PostGIS, not pinned: prefix `taskset -c 1` to pin); writes bench/out/interest.md
  *                       and .json (with --smoke: interest-smoke.*), never RESULTS.md
+ *   --only stall        uploads of about 50 and 200 MB over HTTP while dig requests go on: the slowest
+ *                       dig and the service's event-loop delay (bench/upload-stall.ts); writes
+ *                       bench/out/stall.md and .json (smoke: 2 and 8 MB, stall-smoke.*), never RESULTS.md.
+ *                       --stall-mb 50,200 (sizes), --workers N (the service's LER_WORKERS), --profile
+ *                       (the service's CPU profile: its long main-thread tasks listed)
  *
  * The same options may come from the environment as LER_BENCH_<NAME>, e.g. LER_BENCH_TILES=4,
  * LER_BENCH_POSTGIS=0, LER_BENCH_SMOKE=1.
@@ -29,6 +34,7 @@ import type { BenchOptions, BenchReport } from './context.js';
 import { FULL_OPTIONS, SMOKE_OPTIONS, runBench } from './harness.js';
 import { measureInterest } from './phase-interest.js';
 import { renderInterest, renderMarkdown } from './report.js';
+import { measureStall, renderStall } from './upload-stall.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -96,6 +102,8 @@ if (rendering !== undefined) {
   const target = args.get('out') ?? (saved.options.smoke ? join(HERE, 'out', 'smoke.md') : join(HERE, 'RESULTS.md'));
   writeFileSync(target, renderMarkdown(saved));
   console.log(`wrote ${target} from ${rendering}`);
+} else if (args.get('only') === 'stall') {
+  await runStall(args, opts);
 } else if (args.has('only')) {
   runOnly(args.get('only') ?? '', opts);
 } else {
@@ -104,7 +112,7 @@ if (rendering !== undefined) {
 
 /** One phase alone, written to bench/out/ only: a partial run never replaces RESULTS.md. */
 function runOnly(phase: string, options: Partial<BenchOptions>): void {
-  if (phase !== 'interest') throw new Error(`--only runs one phase alone: interest; got ${phase}.`);
+  if (phase !== 'interest') throw new Error(`--only runs one phase alone: interest or stall; got ${phase}.`);
   const smoke = options.smoke === true;
   const interest = measureInterest({
     seed: options.seed ?? FULL_OPTIONS.seed,
@@ -122,6 +130,31 @@ function runOnly(phase: string, options: Partial<BenchOptions>): void {
   const wrong = interest.rows.reduce((s, r) => s + r.diffs, interest.replace.afterDiffs);
   if (wrong > 0) {
     console.error(`${wrong} digs where the registry and the flat scan differ.`);
+    process.exitCode = 1;
+  }
+}
+
+/** The stall phase alone (bench/upload-stall.ts), written to bench/out/ only. */
+async function runStall(args: Map<string, string>, options: Partial<BenchOptions>): Promise<void> {
+  const smoke = options.smoke === true;
+  const sizes = args.get('stall-mb');
+  const report = await measureStall({
+    seed: options.seed ?? FULL_OPTIONS.seed,
+    smoke,
+    sizesMb: sizes !== undefined ? sizes.split(',').map(Number) : smoke ? [2, 8] : [50, 200],
+    ...(args.has('workers') ? { workers: positiveInt(args, 'workers', 0) } : {}),
+    profile: args.has('profile'),
+    log: (line) => console.log(line)
+  });
+  const markdown = renderStall(report).join('\n');
+  const name = smoke ? 'stall-smoke' : 'stall';
+  mkdirSync(join(HERE, 'out'), { recursive: true });
+  writeFileSync(join(HERE, 'out', `${name}.md`), markdown);
+  writeFileSync(join(HERE, 'out', `${name}.json`), JSON.stringify(report, null, 2));
+  console.log(`\n${markdown}`);
+  console.log(`wrote bench/out/${name}.md and .json`);
+  if (report.windows.some((w) => w.non2xx > 0)) {
+    console.error('Some dig requests failed during the uploads.');
     process.exitCode = 1;
   }
 }

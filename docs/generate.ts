@@ -3,6 +3,7 @@
  *
  * - docs/configuration.md, between `<!-- generated:config:start -->` and `<!-- generated:config:end -->`:
  *   every environment variable of the service (`environmentVariables()`, src/http/config.ts);
+ * - README.md, `generated:limits`: those of them that are a limit, quota or retention period;
  * - docs/http.md, `generated:routes`: every route of the OpenAPI document (built live by `buildApp`
  *   over a throwaway store) with who may call it (the route's `config.access`, caught as fastify
  *   registers it) and its summary; `generated:errors`: the error catalogue (src/errors.ts);
@@ -27,7 +28,7 @@ export const REGENERATE = 'run `npm run docs:generate` and commit the result';
 
 /** The new text of every generated file, by path relative to the root. Writes nothing. */
 export async function generateDocs(root: string = ROOT): Promise<Map<string, string>> {
-  const [config, http, errors, cli, rules] = await Promise.all([configTable(), routeTables(), errorTable(), cliReference(root), rulesDocument()]);
+  const [config, limits, http, errors, cli, rules] = await Promise.all([configTable(), limitTable(), routeTables(), errorTable(), cliReference(root), rulesDocument()]);
   const out = new Map<string, string>();
   const fill = (path: string, blocks: Record<string, string>): void => {
     let text = readFileSync(join(root, path), 'utf8');
@@ -35,6 +36,7 @@ export async function generateDocs(root: string = ROOT): Promise<Map<string, str
     out.set(path, text);
   };
   fill('docs/configuration.md', { config });
+  fill('README.md', { limits });
   fill('docs/http.md', { routes: http, errors });
   fill('docs/cli.md', { cli });
   out.set('docs/rules.md', rules);
@@ -84,6 +86,12 @@ async function configTable(): Promise<string> {
   const { environmentVariables } = await import('../src/http/config.js');
   const rows = environmentVariables().map((v) => [`\`${v.name}\``, cell(v.description), cell(v.default)]);
   return `${note('`environmentVariables()` in src/http/config.ts')}\n\n${table(['variable', 'what it sets', 'default'], rows)}`;
+}
+
+async function limitTable(): Promise<string> {
+  const { environmentVariables } = await import('../src/http/config.js');
+  const rows = environmentVariables().filter((v) => v.limit === true).map((v) => [`\`${v.name}\``, cell(v.default), cell(v.description)]);
+  return `${note('`environmentVariables()` in src/http/config.ts')}\n\n${table(['variable', 'default', 'what it bounds'], rows)}`;
 }
 
 // --- HTTP routes -----------------------------------------------------------------------------

@@ -16,15 +16,19 @@ import { declaredCrs, isInternal, normaliseCrs, unprojectToLonLat } from './crs/
 import { LerError } from './errors.js';
 import { NetworkIndex } from './index/network-index.js';
 import { networkOutline } from './index/outline.js';
-import { applyChanges, buildNetwork } from './ingest/network-builder.js';
+import { applyChanges, buildNetwork, planChanges } from './ingest/network-builder.js';
+import { finishBytes, finishElsewhere } from './ingest/finish.js';
 import { QueryPool } from './pool.js';
 import { AreaReader, checkInfoZone, readArea, type ReadArea } from './query/area-reader.js';
+import { readInterestProperties, salvageInterestProperties } from './query/interest-properties.js';
+import { DEFAULT_PROPERTY_LIMITS, resolvePropertyLimits, type PropertyLimits } from './input/property-limits.js';
 import { openBatchInput } from './batch/areas.js';
 import { batchSettings, type BatchSettingsInput } from './batch/options.js';
 import { runBatch, type BatchProgress } from './batch/run.js';
 import type { AreaSummary } from './batch/summary.js';
 import type { AuditInput, Store } from './store/store.js';
 import { buildFromStream, type StreamBuildOptions } from './ingest/upload.js';
+import { checkRemovedShare, checkReplacement, deletedCount, type RemovalGuard } from './ingest/removal.js';
 import { assemblePackage, auditDetail } from './package/assemble.js';
 import { InterestRegistry, type InterestArea } from './package/interest.js';
 import { DEFAULT_PRECAUTIONS, workTypesOf, type PrecautionMatrix } from './package/precautions.js';
@@ -63,6 +67,8 @@ export interface EngineOptions {
 /** Who made a change, and what the audit log is to say of it besides the version. */
 export interface ChangeAudit {
   actor: string;
+  /** The action the entry is written under, when it is not the change's own (e.g. network.rollback). */
+  action?: string;
   /** More for the entry, read when it is written (e.g. the bytes an upload streamed). */
   detail?: Record<string, unknown> | (() => Record<string, unknown>);
 }
@@ -74,6 +80,9 @@ export interface DigAnswer {
 }
 
 const DEFAULT_COMPACT_DELAY = 250;
+
+/** Without a pool, a network's layout or merge past this many bytes of columns runs in a thread of its own. */
+const OFF_THREAD_BYTES = 16 * 1024 * 1024;
 
 /** One owner's network in the engine. */
 export type OwnerNetwork = OwnerPart;
@@ -98,6 +107,8 @@ export class Engine {
   private version = 0;
   private readonly chunkSize: number | undefined;
   private pool: QueryPool | null;
+  /** Without a pool: one thread for the whole-network steps of big networks (layout, merge), started when first needed. */
+  private helper: QueryPool | null = null;
   private readonly store: Store | null;
   /** Every owner's interest areas: the only copy the service has. */
   private readonly interest = new InterestRegistry();
@@ -111,6 +122,12 @@ export class Engine {
   private closed = false;
   /** Uploads being read: compaction waits for them. */
   private uploads = 0;
+  /** The asynchronous changes, one after the other: each is applied to the version before it. */
+  private changes: Promise<unknown> = Promise.resolve();
+  /** Versions being stored by an asynchronous change, by owner: a synchronous change numbers past them. */
+  private readonly storing = new Map<string, number>();
+  /** Removals of each owner's network, counted: a version stored while its owner was removed is not swapped in. */
+  private readonly removals = new Map<string, number>();
   private compactTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly compacting = new Map<Snapshot, Promise<void>>();
   private readonly compactDelay: number;
@@ -198,17 +215,19 @@ export class Engine {
    * sequence), parsed as they arrive with bounded memory: stored, then swapped in, only when every
    * feature has passed (or, with `invalid: 'skip'` and a report, the valid ones).
    */
-  async putNetworkStream(owner: string, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array, opts: Omit<StreamBuildOptions, 'owner'> & { audit?: ChangeAudit } = {}): Promise<Snapshot> {
+  async putNetworkStream(owner: string, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array, opts: Omit<StreamBuildOptions, 'owner'> & { audit?: ChangeAudit; guard?: RemovalGuard } = {}): Promise<Snapshot> {
     this.checkOpen();
-    const { audit, ...build } = opts;
+    const { audit, guard, ...build } = opts;
     this.uploads++;
     let index: NetworkIndex;
     try {
-      ({ index } = await buildFromStream(source, { chunkSize: this.chunkSize, parser: this.pool, ...build, owner }));
+      ({ index } = await buildFromStream(source, { chunkSize: this.chunkSize, parser: this.pool, finisher: (task) => this.offThread(finishBytes(task)), ...build, owner }));
     } finally {
       if (--this.uploads === 0) this.scheduleCompaction();
     }
-    return this.putNetworks([{ owner, input: index, audit }]);
+    // With a guard: no empty network, and no more than its share of the features gone at once.
+    if (guard !== undefined) await checkReplacement(this.networks.get(owner)?.index ?? null, index, guard);
+    return this.inTurn(() => this.commitNetwork(owner, index, audit, 'network.replace'));
   }
 
   /** Several owners' networks replaced in one swap (one merge). */
@@ -223,7 +242,7 @@ export class Engine {
     });
     const next = new Map(this.networks);
     for (const { owner, index, audit } of built) {
-      const version = (next.get(owner)?.version ?? 0) + 1;
+      const version = this.nextVersion(owner, next);
       // Durable before visible: the version and its audit entry are committed together, then swapped in.
       this.store?.saveVersion(owner, version, index.buffers, index.featureCount, auditEntry(audit, 'network.replace', owner, { version, features: index.featureCount }));
       next.set(owner, { owner, version, features: index.featureCount, index });
@@ -235,12 +254,13 @@ export class Engine {
    * Applies a change set to an owner's network (upsert features by id, delete ids) as a new
    * version, stored before it is visible. Throws a LerError, changing nothing, when it is invalid.
    */
-  patchNetwork(owner: string, changes: { upsert?: unknown; delete?: unknown }, opts: Omit<BuildOptions, 'owner'> & { audit?: ChangeAudit } = {}): Snapshot {
+  patchNetwork(owner: string, changes: { upsert?: unknown; delete?: unknown }, opts: Omit<BuildOptions, 'owner'> & { audit?: ChangeAudit; guard?: RemovalGuard } = {}): Snapshot {
     this.checkOpen();
-    const { audit, ...build } = opts;
+    const { audit, guard, ...build } = opts;
     const current = this.networks.get(owner) ?? null;
     const index = applyChanges(current?.index ?? null, changes, { chunkSize: this.chunkSize, ...build, owner });
-    const version = (current?.version ?? 0) + 1;
+    if (guard !== undefined) checkRemovedShare(current?.features ?? 0, deletedCount(changes.delete), guard);
+    const version = this.nextVersion(owner, this.networks);
     this.store?.saveVersion(owner, version, index.buffers, index.featureCount, auditEntry(audit, 'network.patch', owner, { version, features: index.featureCount }));
     const next = new Map(this.networks);
     next.set(owner, { owner, version, features: index.featureCount, index });
@@ -248,12 +268,59 @@ export class Engine {
   }
 
   /**
-   * Registers an owner's interest areas (replacing the previous ones): a FeatureCollection of
-   * Polygon or MultiPolygon features, each with `properties.forsyningsart` and
-   * `properties.contact`, read by the same reader as dig areas. Checked whole; throws a LerError
-   * naming the feature and attribute.
+   * As patchNetwork, without holding the event loop for the whole network: the change set is read
+   * here, the network laid out and indexed again in the pool (when there is one), and the new
+   * version stored by the store's writer thread, then swapped in. Changes made this way (and
+   * streamed uploads) are applied one after the other, each to the version before it.
    */
-  putInterestAreas(owner: string, areas: unknown, opts: { crs?: string; audit?: ChangeAudit } = {}): { areas: number; crs: CrsName } {
+  applyChangeSet(owner: string, changes: { upsert?: unknown; delete?: unknown }, opts: Omit<BuildOptions, 'owner'> & { audit?: ChangeAudit; guard?: RemovalGuard } = {}): Promise<Snapshot> {
+    this.checkOpen();
+    const { audit, guard, ...build } = opts;
+    return this.inTurn(async () => {
+      const current = this.networks.get(owner) ?? null;
+      const plan = planChanges(current?.index ?? null, changes, { chunkSize: this.chunkSize, ...build, owner });
+      if (guard !== undefined) checkRemovedShare(current?.features ?? 0, deletedCount(changes.delete), guard);
+      const index = await finishElsewhere(plan, this.offThread(finishBytes(plan)));
+      return this.commitNetwork(owner, index, audit, 'network.patch');
+    });
+  }
+
+  /**
+   * Makes a kept version of an owner's network current again, as a new version (the newest + 1)
+   * holding that version's features: stored with its audit entry (network.rollback, with `from`)
+   * and swapped in as an upload is. Throws OWNER_UNKNOWN when the owner has no network,
+   * VERSION_UNKNOWN for a version it never had, VERSION_GONE for one no longer kept.
+   */
+  async rollbackNetwork(owner: string, version: number, opts: { audit?: ChangeAudit } = {}): Promise<Snapshot> {
+    this.checkOpen();
+    const current = this.networks.get(owner);
+    if (current === undefined) throw new LerError('OWNER_UNKNOWN', { pointer: '/owner' }, `No network of ${JSON.stringify(owner)} is loaded.`);
+    if (!Number.isSafeInteger(version) || version < 1 || version > current.version) {
+      throw new LerError('VERSION_UNKNOWN', { pointer: '/version' }, `${owner} has had versions 1 to ${current.version}; got ${String(version)}.`);
+    }
+    let index = current.index;
+    if (version !== current.version) {
+      if (this.store === null || !this.store.history(owner).some((v) => v.version === version)) throw new LerError('VERSION_GONE', { pointer: '/version' }, `${owner} version ${version}.`);
+      try {
+        index = NetworkIndex.from(this.store.loadSnapshot(owner, version));
+      } catch (error) {
+        throw new LerError('STORE_CORRUPT', {}, `${owner} version ${version}: ${(error as Error).message}`);
+      }
+    }
+    const given = opts.audit?.detail;
+    const audit: ChangeAudit = { actor: opts.audit?.actor ?? owner, action: 'network.rollback', detail: () => ({ ...(typeof given === 'function' ? given() : given), from: version }) };
+    // Stored like an upload: in steps in the store's writer thread, then swapped in.
+    return this.inTurn(() => this.commitNetwork(owner, index, audit, 'network.rollback'));
+  }
+
+  /**
+   * Registers an owner's interest areas (replacing the previous ones): a FeatureCollection of
+   * Polygon or MultiPolygon features, each with `properties.forsyningsart` (a kind of supply, or
+   * an array of them) and `properties.contact` (at most 500 characters), read by the same reader
+   * as dig areas. Checked whole, properties within `propertyLimits` (default 16 KiB and 4 KiB);
+   * throws a LerError naming the feature and attribute.
+   */
+  putInterestAreas(owner: string, areas: unknown, opts: { crs?: string; audit?: ChangeAudit; propertyLimits?: Partial<PropertyLimits> } = {}): { areas: number; crs: CrsName } {
     this.checkOpen();
     let crs: CrsName;
     try {
@@ -261,7 +328,7 @@ export class Engine {
     } catch (error) {
       throw new LerError('CRS_UNSUPPORTED', { pointer: '/crs' }, (error as LerError).message);
     }
-    const prepared = this.readInterestAreas(areas, { crs });
+    const prepared = this.readInterestAreas(areas, { crs, propertyLimits: resolvePropertyLimits(opts.propertyLimits) });
     const fc = areas as FeatureCollection;
     const stored = { ...fc, crs: { type: 'name', properties: { name: crs } } };
     this.store?.putInterestAreas(owner, stored, auditEntry(opts.audit, 'interest-areas.replace', owner, { areas: fc.features.length, crs }));
@@ -285,18 +352,18 @@ export class Engine {
   }
 
   /** Reads and checks interest areas into prepared areas, each kept (not in the reader's buffers). */
-  private readInterestAreas(areas: unknown, opts: { crs: string; validate?: boolean }): InterestArea[] {
+  private readInterestAreas(areas: unknown, opts: { crs: string; validate?: boolean; propertyLimits?: PropertyLimits }): InterestArea[] {
     const fc = areas as { type?: unknown; features?: unknown } | null;
     if (!fc || typeof fc !== 'object' || fc.type !== 'FeatureCollection' || !Array.isArray(fc.features)) throw new LerError('FEATURE_COLLECTION_INVALID');
     return fc.features.map((feature: unknown, i: number) => {
       const f = feature as { type?: unknown; geometry?: unknown; properties?: Record<string, unknown> | null } | null;
       if (!f || typeof f !== 'object' || f.type !== 'Feature') throw new LerError('FEATURE_NOT_OBJECT', { featureIndex: i });
-      for (const name of ['forsyningsart', 'contact']) {
-        const value = f.properties?.[name];
-        if (value === undefined || value === null || value === '') throw new LerError('ATTRIBUTE_REQUIRED', { featureIndex: i, pointer: `/properties/${name}` }, `An interest area needs ${name}.`);
-      }
-      const read = readArea(f.geometry, { crs: opts.crs, extent: this.extent, kind: 'member', where: { featureIndex: i }, pointer: '/geometry', validate: opts.validate });
-      return { area: read.prepared, contact: String(f.properties?.contact), forsyningsart: String(f.properties?.forsyningsart) };
+      const id = (f as { id?: unknown }).id;
+      const where = typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? { featureIndex: i, featureId: id } : { featureIndex: i };
+      // Stored ones were checked when they were stored (or before these checks): read, never refused.
+      const props = opts.validate === false ? salvageInterestProperties(f.properties) : readInterestProperties(f.properties, where, opts.propertyLimits ?? DEFAULT_PROPERTY_LIMITS);
+      const read = readArea(f.geometry, { crs: opts.crs, extent: this.extent, kind: 'member', where, pointer: '/geometry', validate: opts.validate });
+      return { area: read.prepared, ...props };
     });
   }
 
@@ -414,9 +481,65 @@ export class Engine {
     this.checkOpen();
     if (!this.networks.has(owner)) return this.current;
     this.store?.removeOwner(owner, auditEntry(opts.audit, 'network.remove', owner, {}));
+    this.removals.set(owner, (this.removals.get(owner) ?? 0) + 1);
     this.interest.delete(owner);
     const next = new Map(this.networks);
     next.delete(owner);
+    return this.swap(next);
+  }
+
+  /**
+   * Where a whole-network step (lay out and index, merge) over `bytes` of columns runs: in the
+   * pool; without one, in a thread of its own when it is big (seconds of work that would hold the
+   * event loop), else here (null).
+   */
+  private offThread(bytes: number): QueryPool | null {
+    if (this.pool !== null) return this.pool;
+    if (bytes < OFF_THREAD_BYTES || this.closed) return null;
+    this.helper ??= new QueryPool({ threads: 1, workerFile: this.workerFile });
+    return this.helper;
+  }
+
+  /** Runs an asynchronous change after those before it (whether they succeeded or not). */
+  private inTurn<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.changes.then(change);
+    this.changes = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The number of an owner's next version: past the live one and any being stored. */
+  private nextVersion(owner: string, networks: ReadonlyMap<string, OwnerNetwork>): number {
+    return Math.max(networks.get(owner)?.version ?? 0, this.storing.get(owner) ?? 0) + 1;
+  }
+
+  /**
+   * Stores a new version of one owner's network without blocking the event loop (the store writes
+   * its snapshot in steps in its writer thread), then swaps it in: durable before visible. Called
+   * in turn (inTurn). A synchronous change that overtook it meanwhile stays live (this version is
+   * kept in the history); an owner removed meanwhile stays removed.
+   */
+  private async commitNetwork(owner: string, index: NetworkIndex, audit: ChangeAudit | undefined, action: string): Promise<Snapshot> {
+    this.checkOpen();
+    if (index.owners.length !== 1 || index.owners[0] !== owner) {
+      throw new LerError('OWNER_INVALID', {}, `The index given for ${JSON.stringify(owner)} holds ${JSON.stringify(index.owners)}.`);
+    }
+    const version = this.nextVersion(owner, this.networks);
+    const removals = this.removals.get(owner) ?? 0;
+    if (this.store !== null) {
+      this.storing.set(owner, version);
+      try {
+        await this.store.commitVersion(owner, version, index.buffers, index.featureCount, auditEntry(audit, action, owner, { version, features: index.featureCount }));
+      } finally {
+        if (this.storing.get(owner) === version) this.storing.delete(owner);
+      }
+    }
+    if ((this.removals.get(owner) ?? 0) !== removals) {
+      this.store?.removeOwner(owner, { actor: audit?.actor ?? owner, action: 'network.remove', owner, detail: { version, removedWhileStored: true } });
+      return this.current as Snapshot;
+    }
+    if (this.closed || (this.networks.get(owner)?.version ?? 0) >= version) return this.current as Snapshot;
+    const next = new Map(this.networks);
+    next.set(owner, { owner, version, features: index.featureCount, index });
     return this.swap(next);
   }
 
@@ -462,7 +585,7 @@ export class Engine {
     if (snapshot.compacted) return Promise.resolve();
     let running = this.compacting.get(snapshot);
     if (running === undefined) {
-      const pool = this.pool;
+      const pool = this.offThread(snapshot.parts.reduce((n, o) => n + o.index.buffers.columns.byteLength, 0));
       running = (async (): Promise<void> => {
         let merged: NetworkIndex | null = null;
         if (pool !== null) {
@@ -534,6 +657,7 @@ export class Engine {
     this.closed = true;
     if (this.compactTimer !== null) clearTimeout(this.compactTimer);
     await this.pool?.close();
+    await this.helper?.close();
   }
 
   /** The live snapshot, null before any network is loaded (a dig then meets interest areas only). */
@@ -556,5 +680,5 @@ export class Engine {
 /** The audit entry of a change, with what the caller adds to the engine's own detail. */
 function auditEntry(audit: ChangeAudit | undefined, action: string, owner: string, detail: Record<string, unknown>): AuditInput {
   const more = typeof audit?.detail === 'function' ? audit.detail() : (audit?.detail ?? {});
-  return { actor: audit?.actor ?? owner, action, owner, detail: { ...more, ...detail } };
+  return { actor: audit?.actor ?? owner, action: audit?.action ?? action, owner, detail: { ...more, ...detail } };
 }

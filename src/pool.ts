@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { SnapshotBuffers } from './index/network-index.js';
 import type { ParsedBatch, ParseTask } from './ingest/parse-batch.js';
+import type { FinishTask } from './ingest/finish.js';
 
 export interface PoolOptions {
   /** Worker threads, at least 1; default: the machine's parallelism. */
@@ -44,7 +45,7 @@ function defaultWorker(): URL {
 
 export class QueryPool {
   readonly threads: number;
-  private readonly piscina: Piscina<PoolTask | MergeTask | ParseTask, ArrayBuffer | SnapshotBuffers | ParsedBatch>;
+  private readonly piscina: Piscina<PoolTask | MergeTask | ParseTask | FinishTask, ArrayBuffer | SnapshotBuffers | ParsedBatch>;
   private closed = false;
 
   constructor(opts: PoolOptions = {}) {
@@ -53,7 +54,7 @@ export class QueryPool {
     this.threads = threads;
     const file = opts.workerFile ?? defaultWorker();
     const filename = file instanceof URL ? fileURLToPath(file) : file;
-    this.piscina = new Piscina<PoolTask | MergeTask | ParseTask, ArrayBuffer | SnapshotBuffers | ParsedBatch>({
+    this.piscina = new Piscina<PoolTask | MergeTask | ParseTask | FinishTask, ArrayBuffer | SnapshotBuffers | ParsedBatch>({
       filename,
       minThreads: threads,
       maxThreads: threads,
@@ -83,6 +84,15 @@ export class QueryPool {
   parse(task: ParseTask): Promise<ParsedBatch> {
     if (this.closed) return Promise.reject(new Error('The pool is closed.'));
     return this.piscina.run(task, { name: 'parse' }) as Promise<ParsedBatch>;
+  }
+
+  /**
+   * Lays out and indexes an owner's network from its columns in a worker (see ingest/finish.ts):
+   * the columns are shared, the index comes back in new shared buffers.
+   */
+  finish(task: FinishTask): Promise<SnapshotBuffers> {
+    if (this.closed) return Promise.reject(new Error('The pool is closed.'));
+    return this.piscina.run(task, { name: 'finish' }) as Promise<SnapshotBuffers>;
   }
 
   /** The worker threads' ids (for tests and metrics). */

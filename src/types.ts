@@ -1,5 +1,6 @@
 /** Public types of the library API. Geometry follows RFC 7946 GeoJSON. */
 import type { RuleReport } from './rules/report.js';
+import type { PropertyLimits } from './input/property-limits.js';
 
 export type Position = number[];
 export interface Point { type: 'Point'; coordinates: Position }
@@ -49,6 +50,8 @@ export interface BuildOptions {
   report?: RuleReport;
   /** 'reject' (default): any invalid feature rejects the whole network; 'skip': the valid ones are kept, the rest reported. */
   invalid?: 'reject' | 'skip';
+  /** How large a feature's properties and each value in them may be; default 16 KiB and 4 KiB (DEFAULT_PROPERTY_LIMITS). */
+  propertyLimits?: Partial<PropertyLimits>;
 }
 
 export interface QueryOptions {

@@ -6,7 +6,7 @@ import { ROOT, hasTerminalCodes, runCli, tempDir } from './helpers/cli-run.js';
 const tmp = tempDir();
 afterAll(() => tmp.remove());
 
-const COMMANDS = ['validate', 'import', 'check', 'dig', 'keys', 'serve'];
+const COMMANDS = ['validate', 'import', 'check', 'dig', 'keys', 'prune', 'serve'];
 
 /** An error report is one line with a code, never a stack trace. */
 function expectOneLineError(stderr: string, code: string | RegExp): void {

@@ -137,7 +137,7 @@ describe('malformed requests at every route', () => {
     expect((await t.as(null, { method: 'GET', url: '/healthz' })).json()).toMatchObject({ status: 'ok', owners: 1 });
     const res = await t.as(ADMIN_TOKEN, { method: 'POST', url: '/v1/dig-requests', payload: { geometry: rect(585040, 6138990, 585060, 6139010), crs: UTM } });
     expect(res.statusCode).toBe(201);
-    const metrics = (await t.as(null, { method: 'GET', url: '/metrics' })).body;
+    const metrics = (await t.as(ADMIN_TOKEN, { method: 'GET', url: '/metrics' })).body;
     expect(metrics).not.toMatch(/ler_http_requests_total\{[^}]*status="5\d\d"\}/);
   });
 });

@@ -79,28 +79,33 @@ describe('planners\' batches', () => {
     ['a route without corridor width', { route: { type: 'LineString', coordinates: [[585000, 6139000], [585100, 6139000]] }, crs: UTM }, 422, 'ROUTE_INVALID'],
     ['an information zone of 200 m', { areas: areas(1), crs: UTM, infoZone: 200 }, 422, 'INFO_ZONE_OUT_OF_RANGE'],
     ['an unknown CRS', { areas: areas(1), crs: 'EPSG:900913' }, 400, 'CRS_UNSUPPORTED'],
-    ['areas that are not a collection', { areas: { type: 'Polygon', coordinates: [] } }, 400, 'REQUEST_INVALID']
-  ])('refuses %s', async (_name, payload, status, code) => {
+    ['areas that are not a collection', { areas: { type: 'Polygon', coordinates: [] } }, 400, 'REQUEST_INVALID'],
+    // A route is read when it is submitted, not when it runs.
+    ['a Point for a route', { route: { type: 'Point', coordinates: [585000, 6139000] }, corridorWidth: 10, crs: UTM }, 422, 'ROUTE_INVALID', '/route/type'],
+    ['a Feature of a Point for a route', { route: { type: 'Feature', geometry: { type: 'Point', coordinates: [585000, 6139000] }, properties: {} }, corridorWidth: 10, crs: UTM }, 422, 'ROUTE_INVALID', '/route/geometry/type'],
+    ['a stretch length of 0', { route: { type: 'LineString', coordinates: [[585000, 6139000], [585100, 6139000]] }, corridorWidth: 10, stretchLength: 0, crs: UTM }, 422, 'ROUTE_INVALID', '/stretchLength'],
+    ['a stretch length of 1e15 m', { route: { type: 'LineString', coordinates: [[585000, 6139000], [585100, 6139000]] }, corridorWidth: 10, stretchLength: 1e15, crs: UTM }, 422, 'ROUTE_INVALID', '/stretchLength'],
+    ['a corridor 500 m wide', { route: { type: 'LineString', coordinates: [[585000, 6139000], [585100, 6139000]] }, corridorWidth: 500, crs: UTM }, 422, 'ROUTE_INVALID', '/corridorWidth'],
+    ['a route outside Denmark', { route: { type: 'LineString', coordinates: [[5, 50], [5.01, 50]] }, corridorWidth: 10 }, 422, 'COORDINATE_OUT_OF_EXTENT', '/route'],
+    ['a route of more stretches than a batch may have', { route: { type: 'LineString', coordinates: [[500000, 6139000], [650000, 6139000]] }, corridorWidth: 10, stretchLength: 1, crs: UTM }, 413, 'BATCH_TOO_LARGE', '/stretchLength']
+  ])('refuses %s', async (_name, payload, status, code, pointer?: string) => {
     const res = await t.as(planner, { method: 'POST', url: '/v1/batches', payload: payload as Record<string, unknown> });
     expect(res.statusCode, res.body).toBe(status);
     expect(problemOf(res).code).toBe(code);
+    if (pointer !== undefined) expect(problemOf(res).pointer).toBe(pointer);
   });
 
-  it('reports a batch that fails as a whole, and its results answer with its code', async () => {
+  it('refuses a route whose stretches are longer than an area may be when it is submitted, not once it runs', async () => {
     const res = await t.as(planner, { method: 'POST', url: '/v1/batches', payload: { route: { type: 'LineString', coordinates: [[585000, 6139000], [585100, 6139000]] }, corridorWidth: 10, stretchLength: 5000, crs: UTM } });
-    expect(res.statusCode, res.body).toBe(202);
-    const id = (res.json() as BatchView).id;
-    const results = await t.as(planner, { method: 'GET', url: `/v1/batches/${id}/results` });
-    expect(results.statusCode).toBe(422);
-    expect(problemOf(results)).toMatchObject({ code: 'ROUTE_INVALID', pointer: '/stretchLength' });
-    expect((await t.as(planner, { method: 'GET', url: `/v1/batches/${id}` })).json()).toMatchObject({ status: 'failed', error: { code: 'ROUTE_INVALID' } });
+    expect(res.statusCode, res.body).toBe(422);
+    expect(problemOf(res)).toMatchObject({ code: 'ROUTE_INVALID', pointer: '/stretchLength' });
   });
 });
 
 describe('batch limits', () => {
-  it('bounds areas per batch, batches at once, and batches kept', async () => {
+  it('bounds areas per batch, batches at once, and batches kept per planner', async () => {
     const t = await testApp(dir.sub('limits'), {
-      config: { limits: { maxBatchAreas: 3000, maxBatchesRunning: 1, maxBatchesQueued: 0, batchesKept: 1 } },
+      config: { limits: { maxBatchAreas: 3000, maxBatchesRunning: 1, maxBatchesQueued: 0, batchesKeptPerPlanner: 2 } },
       prepare: (engine) => engine.putNetwork('el', network('el', 0), { crs: UTM })
     });
     try {
@@ -117,12 +122,21 @@ describe('batch limits', () => {
       expect(Number(second.headers['retry-after'])).toBeGreaterThan(0);
       const firstId = (first.json() as BatchView).id;
       expect(ndjson((await t.as(planner, { method: 'GET', url: `/v1/batches/${firstId}/results` })).body)).toHaveLength(3000);
-      // Once the first is done, another runs; only the newest finished batch is kept.
+      // Once the first is done, another runs; both stay kept, and a third is refused until the
+      // planner deletes one (an ended batch is deleted with its results).
       const third = await post(5);
       expect(third.statusCode).toBe(202);
       expect(ndjson((await t.as(planner, { method: 'GET', url: `/v1/batches/${(third.json() as BatchView).id}/results` })).body)).toHaveLength(5);
+      expect((await t.as(planner, { method: 'GET', url: `/v1/batches/${firstId}` })).json()).toMatchObject({ status: 'done', results: 3000 });
+      const fourth = await post(5);
+      expect(fourth.statusCode).toBe(429);
+      expect(problemOf(fourth).code).toBe('QUOTA_BATCHES_KEPT');
+      expect(Number(fourth.headers['retry-after'])).toBeGreaterThan(0);
+      const deleted = await t.as(planner, { method: 'DELETE', url: `/v1/batches/${firstId}` });
+      expect(deleted.json()).toMatchObject({ id: firstId, status: 'done', results: 3000 });
       expect(problemOf(await t.as(planner, { method: 'GET', url: `/v1/batches/${firstId}` })).code).toBe('BATCH_UNKNOWN');
-      expect(problemOf(await t.as(ADMIN_TOKEN, { method: 'GET', url: `/v1/batches/${firstId}` })).code).toBe('BATCH_UNKNOWN');
+      expect(problemOf(await t.as(ADMIN_TOKEN, { method: 'GET', url: `/v1/batches/${firstId}/results` })).code).toBe('BATCH_UNKNOWN');
+      expect((await post(5)).statusCode).toBe(202);
     } finally {
       await t.close();
     }
@@ -160,10 +174,12 @@ describe('batch limits', () => {
       const view = (await t.as(planner, { method: 'GET', url: `/v1/batches/${running.id}` })).json() as BatchView;
       expect(view).toMatchObject({ status: 'cancelled', error: { code: 'BATCH_CANCELLED' } });
       expect(view.results).toBeLessThan(100_000);
-      // A cancelled batch with no results answers its results with its code; a finished one is left as it is.
+      // A cancelled batch with no results answers its results with its code; a finished one is deleted.
       expect(problemOf(await t.as(planner, { method: 'GET', url: `/v1/batches/${waiting.id}/results` })).code).toBe('BATCH_CANCELLED');
       expect((await del(planner, done.id)).json()).toMatchObject({ status: 'done', results: 5 });
-      expect(t.store.auditLog(10).filter((e) => e.action === 'batch.cancel').map((e) => e.detail.id)).toEqual([done.id, running.id, waiting.id]);
+      expect(problemOf(await t.as(planner, { method: 'GET', url: `/v1/batches/${done.id}` })).code).toBe('BATCH_UNKNOWN');
+      const audit = t.store.auditLog(10).filter((e) => e.action === 'batch.cancel' || e.action === 'batch.delete');
+      expect(audit.map((e) => [e.action, e.detail.id])).toEqual([['batch.delete', done.id], ['batch.cancel', running.id], ['batch.cancel', waiting.id]]);
     } finally {
       await t.close();
     }

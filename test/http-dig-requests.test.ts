@@ -233,6 +233,7 @@ describe('dig areas the service refuses', () => {
     ['a period that ends before it begins', { geometry: rect(585000, 6139000, 585010, 6139010), crs: UTM, period: { from: '2031-05-02', to: '2031-05-01' } }, 422, 'PERIOD_INVALID', '/period/to'],
     ['a period that is over', { geometry: rect(585000, 6139000, 585010, 6139010), crs: UTM, period: { from: '2001-05-01', to: '2001-05-02' } }, 422, 'PERIOD_INVALID', '/period/to'],
     ['a period of a year', { geometry: rect(585000, 6139000, 585010, 6139010), crs: UTM, period: { from: day(10), to: day(400) } }, 422, 'PERIOD_INVALID', '/period'],
+    ['a period that begins in the year 9999', { geometry: rect(585000, 6139000, 585010, 6139010), crs: UTM, period: { from: '9999-12-30', to: '9999-12-31' } }, 422, 'PERIOD_INVALID', '/period/from'],
     ['a date that does not exist', { geometry: rect(585000, 6139000, 585010, 6139010), crs: UTM, period: { from: '2031-02-30', to: '2031-03-01' } }, 422, 'PERIOD_INVALID', '/period/from'],
     ['a member the body does not have', { geometry: rect(585000, 6139000, 585010, 6139010), crs: UTM, infozone: 2 }, 400, 'REQUEST_INVALID', '/infozone'],
     ['an information zone given as text', { geometry: rect(585000, 6139000, 585010, 6139010), crs: UTM, infoZone: '2' }, 400, 'REQUEST_INVALID', '/infoZone'],

@@ -30,7 +30,7 @@ describe('the service\'s own routes', () => {
       [
         'GET /healthz', 'GET /metrics', 'GET /openapi.json', 'GET /v1/rules', 'GET /v1/errors', 'GET /v1/errors/{code}', 'GET /v1/audit',
         'POST /v1/keys', 'GET /v1/keys', 'DELETE /v1/keys/{id}', 'GET /v1/owners',
-        'GET /v1/owners/{owner}/network', 'PUT /v1/owners/{owner}/network', 'PATCH /v1/owners/{owner}/network',
+        'GET /v1/owners/{owner}/network', 'PUT /v1/owners/{owner}/network', 'PATCH /v1/owners/{owner}/network', 'POST /v1/owners/{owner}/network/rollback',
         'GET /v1/owners/{owner}/interest-areas', 'PUT /v1/owners/{owner}/interest-areas', 'GET /v1/owners/{owner}/profile', 'PUT /v1/owners/{owner}/profile',
         'POST /v1/dig-requests', 'GET /v1/dig-requests/{id}', 'GET /v1/dig-requests/{id}/package.geojson', 'GET /v1/dig-requests/{id}/map.svg', 'GET /v1/dig-requests/{id}/map.png',
         'POST /v1/batches', 'GET /v1/batches/{id}', 'DELETE /v1/batches/{id}', 'GET /v1/batches/{id}/results',
@@ -38,7 +38,7 @@ describe('the service\'s own routes', () => {
       ].sort()
     );
     for (const [name, op] of operations) {
-      const isPublic = /\/healthz|\/metrics|\/openapi|\/v1\/rules|\/v1\/errors|\/v1\/map/.test(name);
+      const isPublic = /\/healthz|\/openapi|\/v1\/rules|\/v1\/errors|\/v1\/map/.test(name);
       // Public routes say so (`security: []`); the rest take a bearer key.
       expect(op.security, name).toEqual(isPublic ? [] : [{ bearer: [] }]);
       expect(op.operationId, name).toMatch(/^[a-z][A-Za-z]+$/);
@@ -68,7 +68,7 @@ describe('the service\'s own routes', () => {
     await t.as(contractor, { method: 'POST', url: '/v1/dig-requests', payload: { geometry: rect(585040, 6138990, 585060, 6139010), crs: UTM } });
     await t.as(contractor, { method: 'POST', url: '/v1/dig-requests', payload: { geometry: rect(5, 5, 6, 6) } });
     await t.as(ADMIN_TOKEN, { method: 'PUT', url: `/v1/owners/dk-el/network?crs=${UTM}`, headers: { 'content-type': 'application/geo+json' }, payload: JSON.stringify({ type: 'FeatureCollection', features: [cable('a', [585000, 6139000], [585100, 6139000])] }) });
-    const res = await t.as(null, { method: 'GET', url: '/metrics' });
+    const res = await t.as(ADMIN_TOKEN, { method: 'GET', url: '/metrics' });
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     const m = res.body;
     expect(m).toContain('ler_dig_requests_total{result="ok"} 1');

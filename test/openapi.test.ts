@@ -161,7 +161,9 @@ describe('the OpenAPI document', () => {
     const polygon = rect(585040, 6138990, 585060, 6139010);
     const area = { type: 'Feature', id: 'area-1', geometry: polygon, properties: {} };
     // The service's own routes and the map page's.
-    for (const url of ['/healthz', '/metrics', '/openapi.json', '/v1/rules', '/v1/errors', '/v1/errors/UNAUTHORIZED', '/v1/errors/NO_SUCH_CODE', '/v1/map/config', '/v1/map/reference.geojson']) await call(null, { method: 'GET', url });
+    await call('admin', { method: 'GET', url: '/metrics' });
+    await call(null, { method: 'GET', url: '/metrics' });
+    for (const url of ['/healthz', '/openapi.json', '/v1/rules', '/v1/errors', '/v1/errors/UNAUTHORIZED', '/v1/errors/NO_SUCH_CODE', '/v1/map/config', '/v1/map/reference.geojson']) await call(null, { method: 'GET', url });
     await call(null, { method: 'GET', url: '/healthz', headers: { 'content-encoding': 'br' } });
     for (const who of ['admin', 'owner', 'contractor', 'planner']) await call(who, { method: 'GET', url: '/v1/me' });
     await call(null, { method: 'GET', url: '/v1/me' });
@@ -186,6 +188,9 @@ describe('the OpenAPI document', () => {
     await call('owner', { method: 'PUT', url: `/v1/owners/own-a/network?crs=${UTM}`, headers: { 'content-type': 'text/csv' }, payload: 'a,b' });
     await call('owner', { method: 'PATCH', url: `/v1/owners/own-a/network?crs=${UTM}`, payload: { upsert: fc([cable('a3', [585000, 6139020], [585100, 6139020])]), delete: ['a2'] } });
     await call('owner', { method: 'PATCH', url: `/v1/owners/own-a/network?crs=${UTM}`, payload: { upsert: fc([cable('a4', [585000, 6139020], [585100, 6139020], { fareklasse: 'harmless' })]) } });
+    await call('owner', { method: 'PUT', url: `/v1/owners/own-a/network?crs=${UTM}`, headers: { 'content-type': 'application/geo+json' }, payload: JSON.stringify(fc([])) });
+    await call('owner', { method: 'POST', url: '/v1/owners/own-a/network/rollback', payload: { version: 1 } });
+    await call('owner', { method: 'POST', url: '/v1/owners/own-a/network/rollback', payload: { version: 99 } });
     await call('owner', { method: 'GET', url: '/v1/owners/own-a/network/features?bbox=10.34,55.39,10.35,55.395' });
     await call('owner', { method: 'GET', url: '/v1/owners/own-a/network/features?bbox=9,55,11,57' });
     await call('owner', { method: 'GET', url: '/v1/owners/own-a/network/features?bbox=east' });

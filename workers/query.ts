@@ -1,7 +1,8 @@
 /**
  * The engine's worker: attaches each snapshot's SharedArrayBuffers once (zero-copy), runs batch
  * tasks with the same code as the main thread, and moves the packed pairs back. It also merges
- * owners' snapshots and parses batches of uploaded features, off the main thread.
+ * owners' snapshots, parses batches of uploaded features and lays out and indexes an upload's
+ * columns, off the main thread.
  */
 import { move } from 'piscina';
 import { PreparedArea } from '../src/geometry/index.js';
@@ -9,6 +10,7 @@ import { NetworkIndex, type SnapshotBuffers } from '../src/index/network-index.j
 import { runTask } from '../src/query/batch-task.js';
 import { parseFeatureBatch, type ParsedBatch, type ParseTask } from '../src/ingest/parse-batch.js';
 import type { MergeTask, PoolTask } from '../src/pool.js';
+import { finishIndex, type FinishTask } from '../src/ingest/finish.js';
 
 /** A task as the pool sends it. */
 export type WorkerTask = PoolTask;
@@ -40,4 +42,9 @@ export function merge(task: MergeTask): SnapshotBuffers {
 /** Parses one batch of an upload's features into columns in shared memory. */
 export function parse(task: ParseTask): ParsedBatch {
   return parseFeatureBatch(task);
+}
+
+/** Lays out and indexes an owner's network from its columns, in new shared buffers. */
+export function finish(task: FinishTask): SnapshotBuffers {
+  return finishIndex(task).buffers;
 }

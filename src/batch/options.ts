@@ -7,6 +7,7 @@ import { LerError } from '../errors.js';
 import { checkInfoZone } from '../query/area-reader.js';
 import type { Extent } from '../types.js';
 import { DEFAULT_MAX_SIDE, DEFAULT_MAX_VERTICES, type BatchAreaLimits, type RouteInput } from './areas.js';
+import { routeStretches } from './route.js';
 import { DEFAULT_WINDOW } from './run.js';
 
 /** What a batch may say of how it is to be checked (see Engine.checkBatch). */
@@ -79,4 +80,28 @@ function routeOf(input: unknown, opts: BatchSettingsInput): RouteInput | null {
   if (opts.corridorWidth === undefined) throw new LerError('ROUTE_INVALID', { pointer: '/corridorWidth' }, 'A route needs corridorWidth, metres.');
   const id = typeof x.id === 'string' || typeof x.id === 'number' ? x.id : null;
   return { line: input, id, width: opts.corridorWidth, stretchLength: opts.stretchLength ?? 100 };
+}
+
+/**
+ * Checks a route before its batch is queued, as far as it can be without the network: a LineString
+ * (geometry or Feature) with its corridor width and stretch length, read whole (positions, CRS,
+ * extent); returns its number of stretches. Throws ROUTE_INVALID (or BATCH_INVALID) naming the member.
+ */
+export function checkRoute(route: unknown, opts: BatchSettingsInput): number {
+  const x = route as { type?: unknown; geometry?: { type?: unknown } | null } | null;
+  const type = x !== null && typeof x === 'object' ? (x.type === 'Feature' ? x.geometry?.type : x.type) : undefined;
+  if (type !== 'LineString') {
+    throw new LerError('ROUTE_INVALID', { pointer: x !== null && typeof x === 'object' && x.type === 'Feature' ? '/route/geometry/type' : '/route/type' }, `A route is a LineString, or a Feature of one; got ${JSON.stringify(type ?? null)}.`);
+  }
+  const settings = batchSettings(route, opts);
+  try {
+    return routeStretches(settings.route as RouteInput, settings.limits).total;
+  } catch (error) {
+    if (!(error instanceof LerError) || error.pointer === undefined || error.pointer.startsWith('/stretchLength')) throw error;
+    // Pointers into the request: the route's members are under /route; its width is corridorWidth.
+    const pointer = error.pointer === '/width' ? '/corridorWidth' : `/route${error.pointer}`;
+    const moved = new LerError(error.code, { pointer });
+    moved.message = error.message.replace(`at ${error.pointer})`, `at ${pointer})`);
+    throw moved;
+  }
 }

@@ -111,7 +111,9 @@ export const CRS_OPTION = { crs: { type: 'string' } } as const;
 const HINTS: Partial<Record<string, string>> = {
   NETWORK_EMPTY: 'Import a network first: ler import <owner> <network.geojson>.',
   COORDINATE_OUT_OF_EXTENT: 'Check the CRS: give --crs EPSG:25832 for UTM metres; lon/lat (EPSG:4326) is the default.',
-  CRS_DECLARED_LATE: 'Give --crs.'
+  CRS_DECLARED_LATE: 'Give --crs.',
+  UPLOAD_EMPTY_NETWORK: 'If the network is meant to be emptied, add --allow-removal.',
+  REMOVAL_TOO_LARGE: 'If the network is meant to lose that many features, add --allow-removal.'
 };
 
 /** What to do about the codes a report or a batch's failed areas hold, one sentence each (none for most codes). */

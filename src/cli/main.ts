@@ -11,11 +11,12 @@ import { check } from './commands/check.js';
 import { dig } from './commands/dig.js';
 import { importCommand } from './commands/import.js';
 import { keys } from './commands/keys.js';
+import { prune } from './commands/prune.js';
 import { serve } from './commands/serve.js';
 import { validate } from './commands/validate.js';
 import { EXIT, UsageError, describeError, parseCommandArgs, type CommandSpec, type Io } from './common.js';
 
-const COMMANDS: readonly CommandSpec[] = [validate, importCommand, check, dig, keys, serve];
+const COMMANDS: readonly CommandSpec[] = [validate, importCommand, check, dig, keys, prune, serve];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -15,7 +15,7 @@ export interface RemoteAnswer {
 }
 
 /** Streams `chunks` to the service; `signal` stops the upload (the service stores nothing of a cut-off body). */
-export async function uploadRemote(opts: { url: string; token: string; owner: string; chunks: AsyncIterable<Uint8Array>; crs?: string; invalid: 'reject' | 'skip'; signal: AbortSignal }): Promise<RemoteAnswer> {
+export async function uploadRemote(opts: { url: string; token: string; owner: string; chunks: AsyncIterable<Uint8Array>; crs?: string; invalid: 'reject' | 'skip'; allowRemoval?: boolean; signal: AbortSignal }): Promise<RemoteAnswer> {
   const it = opts.chunks[Symbol.asyncIterator]();
   // The first bytes tell a text sequence (RS) from a FeatureCollection.
   const first = await it.next();
@@ -27,6 +27,7 @@ export async function uploadRemote(opts: { url: string; token: string; owner: st
   const target = new URL(`v1/owners/${encodeURIComponent(opts.owner)}/network`, opts.url.endsWith('/') ? opts.url : `${opts.url}/`);
   if (opts.crs !== undefined) target.searchParams.set('crs', opts.crs);
   if (opts.invalid === 'skip') target.searchParams.set('invalid', 'skip');
+  if (opts.allowRemoval === true) target.searchParams.set('allowRemoval', 'true');
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   const req = send(target, { method: 'PUT', signal: opts.signal, headers: { authorization: `Bearer ${opts.token}`, 'content-type': contentType, accept: 'application/json, application/problem+json' } });
   const answer = new Promise<IncomingMessage>((resolve, reject) => {

@@ -16,14 +16,17 @@ import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import { Engine, type EngineOptions } from '../engine.js';
 import type { ServiceStore } from '../store/store.js';
-import { KeyRing, authorise, hashToken } from './auth.js';
+import { KeyRing, authorise } from './auth.js';
 import { BatchManager } from './batches.js';
 import { resolveConfig, type ServiceConfig, type ServiceLimits } from './config.js';
 import { PROBLEM_SCHEMA, type ServiceContext } from './context.js';
+import { handleClientError } from './client-error.js';
+import { identifyFirst, rateLimitKey } from './identity.js';
 import { parseJsonBody } from './json-body.js';
 import { createMetrics } from './metrics.js';
 import { packageVersion } from './paths.js';
 import { PROBLEM_TYPE, ProblemError, toProblem } from './problem.js';
+import { RetentionRunner } from './retention.js';
 import { batchRoutes } from './routes/batches.js';
 import { digRequestRoutes } from './routes/dig-requests.js';
 import { keyRoutes } from './routes/keys.js';
@@ -31,6 +34,7 @@ import { mapRoutes } from './routes/map.js';
 import { metaRoutes } from './routes/meta.js';
 import { ownerRoutes } from './routes/owners.js';
 import { uploadRoutes } from './routes/upload.js';
+import { rollbackRoutes } from './routes/rollback.js';
 import { webRoutes } from './routes/web.js';
 
 export type ConfigOverrides = Partial<Omit<ServiceConfig, 'limits' | 'rateLimit' | 'pressure'>> & {
@@ -70,6 +74,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // While closing, new requests get a problem answer (below) instead of fastify's own.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // Requests the HTTP parser refuses (bad request line, header overflow, CL with TE): problems too.
+    clientErrorHandler: handleClientError,
     // Errors of the router itself (a bad percent-encoding, a parameter too long): problems too.
     frameworkErrors: (error, request, reply) => {
       const { problem } = toProblem(error, request.url);
@@ -82,7 +88,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   let batches: BatchManager | null = null;
   const metrics = createMetrics(engine, () => batches, { defaultMetrics: opts.defaultMetrics });
-  batches = new BatchManager(engine, config.limits, (status) => metrics.batches.inc({ status }));
+  batches = new BatchManager(engine, store, config.limits, {
+    onFinish: (status) => metrics.batches.inc({ status }),
+    onError: (err, id) => app.log.error({ err, batch: id }, 'batch failed')
+  });
   const ctx: ServiceContext = {
     engine,
     store,
@@ -94,9 +103,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   // Bodies: JSON only (and GeoJSON, which is JSON), depth-checked; the upload route streams its own.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(['application/json', 'application/geo+json'], { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser(['application/json', 'application/geo+json'], { parseAs: 'buffer' }, (_request, body, done) => {
     try {
-      done(null, parseJsonBody(body as string));
+      done(null, parseJsonBody(body as Buffer));
     } catch (error) {
       done(error as Error, undefined);
     }
@@ -154,13 +163,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     global: true,
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
-    // Per key: the token's hash (no secret kept), else the client's address.
-    keyGenerator: (request) => {
-      const auth = request.headers.authorization;
-      return typeof auth === 'string' && auth.length > 0 ? `key:${hashToken(auth)}` : `ip:${request.ip}`;
-    },
-    errorResponseBuilder: (_request, context) => new ProblemError('RATE_LIMITED', { detail: `At most ${context.max} requests per ${context.after} for one key.` })
+    // Per key id once authenticated (identity.ts), else per client address.
+    keyGenerator: rateLimitKey,
+    errorResponseBuilder: (_request, context) => new ProblemError('RATE_LIMITED', { detail: `At most ${context.max} requests per ${context.after} for one key (or one address without a valid key).` })
   });
+  // Before the rate limit's own hook, which fastify runs after the app's.
+  identifyFirst(app, ctx.keys);
 
   let closing = false;
   app.addHook('onRequest', async () => {
@@ -178,9 +186,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     }
     const access = request.routeOptions.config.access;
     if (access !== undefined) {
-      const who = ctx.keys.authenticate(request.headers.authorization);
+      // Authenticated at onRequest (identity.ts); a refusal is told only now, after the rate limit.
+      const who = request.principal;
+      if (who === null) throw request.authFailure ?? new ProblemError('UNAUTHORIZED');
       authorise(who, access, (request.params as { owner?: string } | undefined)?.owner);
-      request.principal = who;
     }
     return payload;
   });
@@ -194,15 +203,23 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(keyRoutes(ctx));
   await app.register(ownerRoutes(ctx));
   await app.register(uploadRoutes(ctx));
+  await app.register(rollbackRoutes(ctx));
   await app.register(digRequestRoutes(ctx));
   await app.register(batchRoutes(ctx));
   await app.register(mapRoutes(ctx));
   await app.register(webRoutes(ctx));
 
-  // Batches end before the server waits for its last requests (a results stream would hold it open).
+  // Dig requests past their retention: pruned once the app is ready, then daily.
+  const retention = new RetentionRunner(store, { days: config.retentionDays, log: app.log });
+  app.decorate('retention', retention);
+  app.addHook('onReady', async () => retention.start());
+  app.addHook('onClose', async () => retention.stop());
+
+  // Batches stop before the server waits for its last requests (a results stream would hold it
+  // open), and before the store closes: a running one is left to run again at the next start.
   app.addHook('preClose', async () => {
     closing = true;
-    batches.close();
+    await batches.close();
   });
   app.addHook('onClose', async () => {
     if (ownsEngine) await engine.close();

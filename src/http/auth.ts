@@ -29,6 +29,19 @@ export function principalOf(key: ApiKeyRecord): Principal {
 
 const CHALLENGE = 'Bearer realm="ler-engine"';
 
+const BEARER_HEADER = /^Bearer[ ]+([A-Za-z0-9._~+/=-]{1,512})[ ]*$/i;
+
+/** The token of an Authorization header (`Bearer <token>`, the scheme in any case), or null. */
+export function bearerToken(header: string | string[] | undefined): string | null {
+  const value = Array.isArray(header) ? header[0] : header;
+  return BEARER_HEADER.exec(value ?? '')?.[1] ?? null;
+}
+
+/** Whether a token is the one whose hash is given (compared in constant time). */
+export function tokenMatches(token: string | null, hash: Buffer | null): boolean {
+  return token !== null && hash !== null && timingSafeEqual(Buffer.from(hashToken(token), 'hex'), hash);
+}
+
 /** Finds the principal of a request's Authorization header; throws 401 when there is none or it is not a key. */
 export class KeyRing {
   private readonly adminHash: Buffer | null;
@@ -42,11 +55,10 @@ export class KeyRing {
 
   authenticate(header: string | string[] | undefined): Principal {
     if (header === undefined) throw unauthorized('No Authorization header.', CHALLENGE);
-    const value = Array.isArray(header) ? header[0] : header;
-    const m = /^Bearer[ ]+([A-Za-z0-9._~+/=-]{1,512})[ ]*$/i.exec(value ?? '');
-    if (!m) throw unauthorized('The Authorization header must be "Bearer <token>".', `${CHALLENGE}, error="invalid_request"`);
-    const hash = hashToken(m[1]);
-    if (this.adminHash !== null && timingSafeEqual(Buffer.from(hash, 'hex'), this.adminHash)) return { id: 'admin', role: 'admin', owner: null, name: 'admin token' };
+    const token = bearerToken(header);
+    if (token === null) throw unauthorized('The Authorization header must be "Bearer <token>".', `${CHALLENGE}, error="invalid_request"`);
+    if (tokenMatches(token, this.adminHash)) return { id: 'admin', role: 'admin', owner: null, name: 'admin token' };
+    const hash = hashToken(token);
     const key = this.store.findApiKey(hash);
     if (key === null) throw unauthorized('The token is not a key of this service (or it was revoked).', `${CHALLENGE}, error="invalid_token"`);
     return principalOf(key);

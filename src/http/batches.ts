@@ -1,235 +1,379 @@
 /**
- * Planners' batches, run in the background on the engine: at most `maxBatchesRunning` at once,
- * `maxBatchesQueued` waiting, results kept in memory (bounded by `maxBatchAreas` per batch, and
- * the newest `batchesKept` finished batches for `batchTtlSeconds`). A batch lives on its own,
- * whoever is listening; it is lost when the service stops.
+ * Planners' batches as jobs in the store: a batch's input, state and results live on disk, so a
+ * batch of any size costs the service a window of results and its input while it runs, and nothing
+ * while it waits or once it has ended; readers stream its results from disk, page by page.
+ *
+ * At most `maxBatchesRunning` run at once, `maxBatchesRunningPerPlanner` of one planner; the next to
+ * run is picked planner by planner in turn (batch-queue.ts). Quotas per planner (batch-quotas.ts)
+ * bound what one planner may have waiting and kept, and the bytes of its results; ended batches
+ * are removed after `batchTtlSeconds`, or when their planner deletes them.
+ *
+ * A batch outlives the service: one that was waiting waits again after a restart, and one that was
+ * running (cut by a crash or a stop) runs again from the start, its partial results dropped, so
+ * each area's result is stored exactly once, and all of them from one snapshot.
  */
 import { randomUUID } from 'node:crypto';
 import { LerError } from '../errors.js';
 import type { AreaSummary, BatchOptions, BatchProgress, Engine } from '../engine.js';
+import type { BatchError, BatchRecord, BatchStatus, BatchStore } from '../store/store.js';
+import { readStoredInput, storedInput } from './batch-input.js';
+import { PageWriter } from './batch-pages.js';
+import { FairQueue } from './batch-queue.js';
+import { checkBatchQuotas, resultBytesExceeded } from './batch-quotas.js';
+import { batchProblem, storedView, withTotal, type BatchView } from './batch-view.js';
 import type { ServiceLimits } from './config.js';
 import { ProblemError } from './problem.js';
 
-export type BatchStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+export type { BatchStatus, BatchView };
+export { batchProblem };
 
-export interface BatchView {
-  id: string;
-  status: BatchStatus;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  /** Summaries ready to read. */
-  results: number;
-  progress: BatchProgress | null;
-  /** Snapshot version the batch runs on (known once the first result is in). */
-  version: number | null;
-  error: { code: string; message: string; pointer?: string } | null;
+/** How a batch is checked, as stored with it. */
+export type BatchSubmission = Omit<BatchOptions, 'signal' | 'onProgress'>;
+
+type Limits = Pick<
+  ServiceLimits,
+  | 'maxBatchAreas'
+  | 'maxBatchesRunning'
+  | 'maxBatchesQueued'
+  | 'maxBatchesRunningPerPlanner'
+  | 'maxBatchesQueuedPerPlanner'
+  | 'batchesKeptPerPlanner'
+  | 'batchResultBytesPerPlanner'
+  | 'batchTtlSeconds'
+>;
+
+export interface BatchManagerOptions {
+  /** Told of each batch that ends, with its status (metrics). */
+  onFinish?: (status: BatchStatus) => void;
+  /** Told of what went wrong unexpectedly (the service logs it). */
+  onError?: (error: unknown, id: string) => void;
+  /** The clock (tests); default Date.now. */
+  now?: () => number;
 }
 
-interface Batch {
-  id: string;
-  requester: string;
-  status: BatchStatus;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  finished: number;
-  input: unknown;
-  options: BatchOptions;
-  results: AreaSummary[];
-  progress: BatchProgress | null;
-  error: BatchView['error'];
+/** A batch running in this process. */
+interface Active {
+  record: BatchRecord;
   controller: AbortController;
-  /** Cancelled by its requester or an admin (not by the service stopping). */
+  /** Cancelled by its requester or an admin (not stopped by the service closing). */
   cancelled: boolean;
-  /** Readers waiting for the next result or the end. */
-  waiters: Set<() => void>;
+  startedAt: string;
+  progress: BatchProgress | null;
+  version: number | null;
+  writer: PageWriter | null;
 }
 
-const CANCELLED = { code: 'BATCH_CANCELLED', message: 'Cancelled by its requester before it ended.' };
+const CANCELLED: BatchError = { code: 'BATCH_CANCELLED', message: 'Cancelled by its requester before it ended.' };
+/** Areas read ahead by a batch that reports every conflict: its window of results is a few MB, not a hundred. */
+const CONFLICTS_WINDOW = 512;
+/** How often ended batches past their time are looked for. */
+const SWEEP_MS = 60_000;
 
 export class BatchManager {
-  private readonly batches = new Map<string, Batch>();
-  private readonly queue: Batch[] = [];
-  private running = 0;
+  private readonly active = new Map<string, Active>();
+  private readonly queue = new FairQueue();
+  /** Readers waiting for a batch's next page or its end. */
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly runs = new Set<Promise<void>>();
+  /** Batches being submitted, by planner (checked against its quotas before they are stored). */
+  private readonly submitting = new Map<string, number>();
+  private readonly now: () => number;
+  private readonly sweeper: ReturnType<typeof setInterval>;
+  private sweeping: Promise<void> | null = null;
   private closed = false;
 
   constructor(
     private readonly engine: Engine,
-    private readonly limits: Pick<ServiceLimits, 'maxBatchAreas' | 'maxBatchesRunning' | 'maxBatchesQueued' | 'batchesKept' | 'batchTtlSeconds'>,
-    private readonly onFinish: (status: BatchStatus) => void = () => {}
-  ) {}
-
-  /** Starts a batch (or queues it); throws BATCH_QUEUE_FULL (503) when the queue is full. */
-  submit(requester: string, input: unknown, options: Omit<BatchOptions, 'signal' | 'onProgress'>): BatchView {
-    if (this.closed) throw new LerError('ENGINE_CLOSED');
-    this.evict();
-    if (this.running >= this.limits.maxBatchesRunning && this.queue.length >= this.limits.maxBatchesQueued) {
-      throw new ProblemError('BATCH_QUEUE_FULL', { detail: `${this.running} running, ${this.queue.length} waiting.`, headers: { 'retry-after': '30' } });
-    }
-    const batch: Batch = {
-      id: randomUUID(),
-      requester,
-      status: 'queued',
-      createdAt: new Date().toISOString(),
-      startedAt: null,
-      finishedAt: null,
-      finished: 0,
-      input,
-      options,
-      results: [],
-      progress: null,
-      error: null,
-      controller: new AbortController(),
-      cancelled: false,
-      waiters: new Set()
-    };
-    this.batches.set(batch.id, batch);
-    this.queue.push(batch);
+    private readonly store: BatchStore,
+    private readonly limits: Limits,
+    private readonly opts: BatchManagerOptions = {}
+  ) {
+    this.now = opts.now ?? Date.now;
+    // A batch cut short by a crash or a stop runs again from its start; those waiting wait again.
+    for (const b of store.batchesIn(['running'])) store.requeueBatch(b.id);
+    for (const b of store.batchesIn(['queued'])) this.queue.push(b.requester, b.id);
+    this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
+    this.sweeper.unref();
+    void this.sweep();
     this.pump();
-    return this.view(batch);
+  }
+
+  /**
+   * Stores a batch (its input included) and queues it; resolves once it is durable. Throws a 429 of
+   * the planner's quota it would pass, or BATCH_QUEUE_FULL (503) when every place is taken.
+   */
+  async submit(requester: string, input: unknown, options: BatchSubmission, route: boolean): Promise<BatchView> {
+    if (this.closed) throw new LerError('ENGINE_CLOSED');
+    await this.sweep();
+    // What is running and waiting now, counting the batches being stored: they take the places
+    // free to run first, and wait beyond them.
+    const submitting = this.submitting.get(requester) ?? 0;
+    const inFlight = [...this.submitting.values()].reduce((s, n) => s + n, 0);
+    const globalFree = Math.max(0, this.limits.maxBatchesRunning - this.active.size);
+    const free = Math.min(globalFree, Math.max(0, this.limits.maxBatchesRunningPerPlanner - this.runningOf(requester)));
+    const queued = this.queue.of(requester) + Math.max(0, submitting - free);
+    const wouldWait = this.queue.of(requester) > 0 || submitting >= free;
+    // Ended batches and bytes from the store; running and waiting ones as this process sees them.
+    const usage = this.store.batchUsage(requester);
+    checkBatchQuotas(
+      { ...usage, running: this.runningOf(requester), queued, submitting: Math.min(submitting, free), pendingBytes: this.pendingBytesOf(requester), wouldWait, runningEtaSeconds: this.etaOf(requester) },
+      this.limits,
+      this.now()
+    );
+    const waiting = this.queue.size + Math.max(0, inFlight - globalFree);
+    if (wouldWait && waiting >= this.limits.maxBatchesQueued) {
+      throw new ProblemError('BATCH_QUEUE_FULL', { detail: `${this.active.size} running, ${waiting} waiting.`, headers: { 'retry-after': '30' } });
+    }
+    this.submitting.set(requester, submitting + 1);
+    const id = randomUUID();
+    try {
+      const stored = await storedInput(input, route);
+      await this.store.createBatch({ id, requester, createdAt: this.iso(), options: { ...options, route }, areas: stored.areas, input: stored.text });
+    } finally {
+      const n = (this.submitting.get(requester) ?? 1) - 1;
+      if (n > 0) this.submitting.set(requester, n);
+      else this.submitting.delete(requester);
+    }
+    // Stored: it runs, here or after the next start.
+    this.queue.push(requester, id);
+    this.pump();
+    return this.get(id, null) as BatchView;
   }
 
   /** A batch its requester (or an admin: `requester` null) may see; undefined otherwise. */
   get(id: string, requester: string | null): BatchView | undefined {
-    const b = this.find(id, requester);
-    return b === undefined ? undefined : this.view(b);
+    const a = this.active.get(id);
+    if (a !== undefined) return requester === null || a.record.requester === requester ? this.activeView(a) : undefined;
+    const r = this.store.batch(id);
+    if (r === null || (requester !== null && r.requester !== requester)) return undefined;
+    return storedView(r);
   }
 
-  /** Results from the first on, as they arrive, until the batch ends; throws the batch's error when it failed. */
-  async *results(id: string, requester: string | null): AsyncGenerator<AreaSummary> {
-    const b = this.find(id, requester);
-    if (b === undefined) throw new LerError('BATCH_UNKNOWN', { pointer: '/id' });
-    let i = 0;
-    for (;;) {
-      while (i < b.results.length) yield b.results[i++];
-      if (b.status === 'done') return;
-      // The answer has begun: the stream is cut short, and the batch's status says why.
-      if (b.status === 'failed' || b.status === 'cancelled') throw new Error(`Batch ${b.id} ${b.status}${b.error ? `: ${b.error.code}` : ''}.`);
-      await new Promise<void>((resolve) => b.waiters.add(resolve));
+  /**
+   * The results as NDJSON, page by page from the store, from the first on, following a running
+   * batch until it ends. Throws the batch's problem when it failed or was cancelled (before the
+   * first byte: the answer is that problem; after: the stream is cut, and the batch's status says
+   * why).
+   */
+  async *results(id: string, requester: string | null): AsyncGenerator<Uint8Array> {
+    if (this.get(id, requester) === undefined) throw new LerError('BATCH_UNKNOWN', { pointer: '/id' });
+    for (let seq = 0; ; ) {
+      // The state first, then the page: a batch ends only once all its pages are durable.
+      const running = this.active.has(id);
+      const record = running ? null : this.store.batch(id);
+      if (!running && record === null) throw new ProblemError('BATCH_UNKNOWN', { where: { pointer: '/id' }, detail: 'The batch was deleted (or expired) while its results were read.' });
+      const page = this.store.batchPage(id, seq);
+      if (page !== null) {
+        seq++;
+        yield page.data;
+        continue;
+      }
+      if (record !== null) {
+        if (record.status === 'done') return;
+        if (record.status === 'failed' || record.status === 'cancelled') throw batchProblem(record);
+        if (this.closed) throw new ProblemError('ENGINE_CLOSED', { detail: 'The service is stopping; the batch runs again when it is back.' });
+      }
+      await new Promise<void>((resolve) => this.waitFor(id, resolve));
     }
   }
 
   /**
-   * Cancels a batch its requester (or an admin: `requester` null) may see: a waiting one at once, a
-   * running one within its current task. A batch that has ended is left as it is. Undefined when
-   * there is no such batch.
+   * DELETE of a batch its requester (or an admin) may see: a waiting one is cancelled at once, a
+   * running one within its current task (its results so far stay readable); an ended one is
+   * removed with its results (`removed`). Undefined when there is no such batch.
    */
-  cancel(id: string, requester: string | null): BatchView | undefined {
-    const b = this.find(id, requester);
-    if (b === undefined) return undefined;
-    if (b.status === 'queued') {
-      this.queue.splice(this.queue.indexOf(b), 1);
-      b.cancelled = true;
-      b.input = null;
-      this.finish(b, 'cancelled', CANCELLED);
-    } else if (b.status === 'running') {
-      b.cancelled = true;
-      b.controller.abort();
+  async remove(id: string, requester: string | null): Promise<{ view: BatchView; removed: boolean } | undefined> {
+    const view = this.get(id, requester);
+    if (view === undefined) return undefined;
+    const a = this.active.get(id);
+    if (a !== undefined) {
+      a.cancelled = true;
+      a.controller.abort();
+      return { view: this.activeView(a), removed: false };
     }
-    return this.view(b);
+    const r = this.store.batch(id) as BatchRecord;
+    if (r.status === 'queued') {
+      if (this.queue.remove(r.requester, id)) {
+        await this.store.endBatch(id, { status: 'cancelled', finishedAt: this.iso(), error: CANCELLED, progress: null });
+        this.opts.onFinish?.('cancelled');
+        this.wake(id);
+      }
+      return { view: this.get(id, null) ?? view, removed: false };
+    }
+    if (r.status === 'running') return { view, removed: false };
+    await this.store.deleteBatch(id);
+    this.wake(id);
+    return { view, removed: true };
   }
 
-  /** Whether a batch exists and the requester may see it (for answering before streaming). */
-  has(id: string, requester: string | null): boolean {
-    return this.find(id, requester) !== undefined;
+  get depth(): { running: number; queued: number } {
+    return { running: this.active.size, queued: this.queue.size };
   }
 
-  get depth(): { running: number; queued: number; kept: number } {
-    return { running: this.running, queued: this.queue.length, kept: this.batches.size };
+  /** Removes ended batches past their time, with their results. */
+  sweep(): Promise<void> {
+    if (this.sweeping !== null) return this.sweeping;
+    const before = new Date(this.now() - this.limits.batchTtlSeconds * 1000).toISOString();
+    // Nothing expired (the usual case): no promise to wait for.
+    if (this.closed || this.store.endedBatchesBefore(before, 1).length === 0) return Promise.resolve();
+    const sweeping = (async () => {
+      try {
+        for (let ids = this.store.endedBatchesBefore(before, 100); ids.length > 0 && !this.closed; ids = this.store.endedBatchesBefore(before, 100)) {
+          for (const id of ids) {
+            await this.store.deleteBatch(id);
+            this.wake(id);
+          }
+        }
+      } catch (error) {
+        if (!this.closed) this.opts.onError?.(error, 'sweep');
+      }
+    })();
+    this.sweeping = sweeping.finally(() => {
+      this.sweeping = null;
+    });
+    return this.sweeping;
   }
 
-  /** Cancels every batch; their readers end. */
-  close(): void {
+  /**
+   * Stops: running batches are stopped and left to run again at the next start, waiting ones wait in
+   * the store; readers end. Resolves once no batch writes any more.
+   */
+  async close(): Promise<void> {
     this.closed = true;
-    for (const b of this.queue.splice(0)) this.finish(b, 'cancelled', null);
-    for (const b of this.batches.values()) b.controller.abort();
-  }
-
-  private find(id: string, requester: string | null): Batch | undefined {
-    this.evict();
-    const b = this.batches.get(id);
-    if (b === undefined || (requester !== null && b.requester !== requester)) return undefined;
-    return b;
+    clearInterval(this.sweeper);
+    for (const a of this.active.values()) a.controller.abort();
+    await Promise.allSettled([...this.runs]);
+    await this.sweeping?.catch(() => undefined);
+    for (const id of [...this.waiters.keys()]) this.wake(id);
   }
 
   private pump(): void {
-    while (this.running < this.limits.maxBatchesRunning && this.queue.length > 0) {
-      const b = this.queue.shift() as Batch;
-      this.running++;
-      void this.run(b).finally(() => {
-        this.running--;
+    while (!this.closed && this.active.size < this.limits.maxBatchesRunning) {
+      const next = this.queue.take((planner) => this.runningOf(planner) < this.limits.maxBatchesRunningPerPlanner);
+      if (next === undefined) return;
+      const run = this.run(next.id).finally(() => {
+        this.runs.delete(run);
         this.pump();
       });
+      this.runs.add(run);
     }
   }
 
-  private async run(b: Batch): Promise<void> {
-    b.status = 'running';
-    b.startedAt = new Date().toISOString();
+  private async run(id: string): Promise<void> {
+    const record = this.store.batch(id);
+    if (record === null || record.status !== 'queued') return;
+    const a: Active = { record, controller: new AbortController(), cancelled: false, startedAt: this.iso(), progress: null, version: null, writer: null };
+    this.active.set(id, a);
     try {
-      const it = this.engine.checkBatch(b.input, {
-        ...b.options,
-        signal: b.controller.signal,
+      await this.store.startBatch(id, a.startedAt);
+      const { route, ...options } = record.options as BatchSubmission & { route?: boolean };
+      const input = readStoredInput(this.store.batchInput(id) ?? '', route === true);
+      const writer = new PageWriter(
+        (page) => this.store.appendBatchPage(id, page, { progress: a.progress as unknown as Record<string, unknown> | null, version: a.version ?? 0 }),
+        () => this.checkBytes(record.requester),
+        () => this.wake(id)
+      );
+      a.writer = writer;
+      const summaries = this.engine.checkBatch(input, {
+        ...options,
+        ...(options.conflicts === true && options.window === undefined ? { window: CONFLICTS_WINDOW } : {}),
+        signal: a.controller.signal,
         onProgress: (p) => {
-          b.progress = p;
+          a.progress = withTotal(p, record.areas);
         }
       });
-      for await (const summary of it) {
-        if (b.results.length >= this.limits.maxBatchAreas) {
-          b.controller.abort();
-          throw new LerError('BATCH_TOO_LARGE', {}, `More than ${this.limits.maxBatchAreas} areas (LER_MAX_BATCH_AREAS).`);
-        }
-        b.results.push(summary);
-        this.wake(b);
+      let n = 0;
+      for await (const summary of summaries) {
+        if (++n > this.limits.maxBatchAreas) throw new LerError('BATCH_TOO_LARGE', {}, `More than ${this.limits.maxBatchAreas} areas (LER_MAX_BATCH_AREAS).`);
+        a.version ??= (summary as AreaSummary).version;
+        await writer.add(summary);
       }
-      this.finish(b, 'done', null);
+      await writer.finish();
+      await this.end(a, 'done', null);
     } catch (error) {
-      if (b.cancelled) this.finish(b, 'cancelled', CANCELLED);
-      else if (error instanceof LerError) this.finish(b, 'failed', error.pointer !== undefined ? { code: error.code, message: error.message, pointer: error.pointer } : { code: error.code, message: error.message });
-      else if (b.controller.signal.aborted) this.finish(b, 'cancelled', { code: 'ENGINE_CLOSED', message: 'The service stopped before the batch ended.' });
-      else this.finish(b, 'failed', { code: 'INTERNAL_ERROR', message: 'The batch failed unexpectedly.' });
+      await a.writer?.settle();
+      if (a.cancelled) await this.end(a, 'cancelled', CANCELLED);
+      else if (this.closed) {
+        // Stopped with the service: left running in the store, it runs again at the next start.
+      } else if (error instanceof LerError) await this.end(a, 'failed', error.pointer !== undefined ? { code: error.code, message: error.message, pointer: error.pointer } : { code: error.code, message: error.message });
+      else {
+        this.opts.onError?.(error, id);
+        await this.end(a, 'failed', { code: 'INTERNAL_ERROR', message: 'The batch failed unexpectedly.' });
+      }
     } finally {
-      // The input is no longer needed; the results stay for their readers.
-      b.input = null;
+      this.active.delete(id);
+      this.wake(id);
     }
   }
 
-  private finish(b: Batch, status: BatchStatus, error: BatchView['error']): void {
-    b.status = status;
-    b.error = error;
-    b.finishedAt = new Date().toISOString();
-    b.finished = Date.now();
-    this.onFinish(status);
-    this.wake(b);
+  private async end(a: Active, status: 'done' | 'failed' | 'cancelled', error: BatchError | null): Promise<void> {
+    try {
+      await this.store.endBatch(a.record.id, { status, finishedAt: this.iso(), error, progress: a.progress as unknown as Record<string, unknown> | null });
+      this.opts.onFinish?.(status);
+    } catch (e) {
+      // The store is closing: the batch runs again at the next start.
+      if (!this.closed) this.opts.onError?.(e, a.record.id);
+    }
   }
 
-  private wake(b: Batch): void {
-    const waiting = [...b.waiters];
-    b.waiters.clear();
-    for (const w of waiting) w();
+  /** Throws once the planner's stored results (those on their way included) reach its quota. */
+  private checkBytes(requester: string): void {
+    const used = this.store.batchUsage(requester).resultBytes + this.pendingBytesOf(requester);
+    if (used >= this.limits.batchResultBytesPerPlanner) throw resultBytesExceeded(used, this.limits.batchResultBytesPerPlanner);
   }
 
-  /** Drops finished batches past their time, and the oldest beyond the number kept. */
-  private evict(): void {
-    const now = Date.now();
-    const finished = [...this.batches.values()].filter((b) => b.finished > 0).sort((x, y) => y.finished - x.finished);
-    finished.forEach((b, i) => {
-      if (i >= this.limits.batchesKept || now - b.finished > this.limits.batchTtlSeconds * 1000) this.batches.delete(b.id);
-    });
+  private runningOf(planner: string): number {
+    let n = 0;
+    for (const a of this.active.values()) if (a.record.requester === planner) n++;
+    return n;
   }
 
-  private view(b: Batch): BatchView {
+  private pendingBytesOf(planner: string): number {
+    let n = 0;
+    for (const a of this.active.values()) if (a.record.requester === planner) n += a.writer?.pendingBytes ?? 0;
+    return n;
+  }
+
+  /** Seconds until the planner's first running batch should end, when its progress says. */
+  private etaOf(planner: string): number | null {
+    let eta: number | null = null;
+    for (const a of this.active.values()) {
+      const e = a.record.requester === planner ? a.progress?.etaSeconds : null;
+      if (e !== null && e !== undefined && (eta === null || e < eta)) eta = e;
+    }
+    return eta;
+  }
+
+  private waitFor(id: string, resolve: () => void): void {
+    let set = this.waiters.get(id);
+    if (set === undefined) this.waiters.set(id, (set = new Set()));
+    set.add(resolve);
+  }
+
+  private wake(id: string): void {
+    const set = this.waiters.get(id);
+    if (set === undefined) return;
+    this.waiters.delete(id);
+    for (const resolve of set) resolve();
+  }
+
+  private activeView(a: Active): BatchView {
+    const r = a.record;
     return {
-      id: b.id,
-      status: b.status,
-      createdAt: b.createdAt,
-      startedAt: b.startedAt,
-      finishedAt: b.finishedAt,
-      results: b.results.length,
-      progress: b.progress,
-      version: b.results[0]?.version ?? null,
-      error: b.error
+      id: r.id,
+      status: 'running',
+      createdAt: r.createdAt,
+      startedAt: a.startedAt,
+      finishedAt: null,
+      results: a.writer?.committed ?? 0,
+      resultBytes: a.writer?.committedBytes ?? 0,
+      progress: a.progress,
+      version: a.version,
+      error: null
     };
+  }
+
+  private iso(): string {
+    return new Date(this.now()).toISOString();
   }
 }

@@ -15,6 +15,12 @@ export interface ServiceLimits {
   changeSetBytes: number;
   /** Largest interest-area upload. */
   interestAreaBytes: number;
+  /** Bytes of one feature's `properties` as JSON (network features and interest areas). */
+  maxPropertiesBytes: number;
+  /** Bytes of one property value (a string's UTF-8, another value's JSON). */
+  maxPropertyValueBytes: number;
+  /** Share of an owner's features, percent, one upload or change set may remove without `allowRemoval=true`. */
+  maxRemovalPercent: number;
   /** Largest batch body. */
   batchBytes: number;
   /** Largest dig area, square metres (planar, EPSG:25832). */
@@ -25,15 +31,29 @@ export interface ServiceLimits {
   maxInfoZone: number;
   /** Longest dig period, days. */
   maxPeriodDays: number;
+  /** How far ahead a dig period may begin, days. */
+  maxPeriodLeadDays: number;
   /** How long a package is valid when the request gives no period, days. */
   packageValidDays: number;
+  /** Dig requests one contractor key may make per calendar day (UTC); admin keys are exempt. */
+  digRequestsPerDay: number;
+  /** Package maps (map.svg, map.png) one key may have being drawn at once. */
+  rendersPerKey: number;
+  /** Package maps drawn at once by the whole service; 0: the machine's cores. More wait, up to `rendersQueued`. */
+  rendersRunning: number;
+  rendersQueued: number;
   /** Most areas (or route stretches) of one batch. */
   maxBatchAreas: number;
   /** Batches run at once; more wait in a queue of `maxBatchesQueued`. */
   maxBatchesRunning: number;
   maxBatchesQueued: number;
-  /** Finished batches kept for their results, the newest first, for `batchTtlSeconds`. */
-  batchesKept: number;
+  /** Per planner (key): batches run at once (more wait their turn), and batches waiting. */
+  maxBatchesRunningPerPlanner: number;
+  maxBatchesQueuedPerPlanner: number;
+  /** Per planner: batches kept (ended ones, and those waiting or running), and bytes of stored results. */
+  batchesKeptPerPlanner: number;
+  batchResultBytesPerPlanner: number;
+  /** How long an ended batch is kept on disk with its results, seconds. */
   batchTtlSeconds: number;
 }
 
@@ -43,6 +63,8 @@ export interface ServiceConfig {
   dataDir: string;
   /** The admin token; null: none configured (the server makes one for its run and prints it). */
   adminToken: string | null;
+  /** A token that may read /metrics only (for Prometheus); null: only admin keys may. */
+  metricsToken: string | null;
   /** Worker threads for batches; undefined: the machine's parallelism. */
   workers: number | undefined;
   /** Network versions kept per owner. */
@@ -57,6 +79,8 @@ export interface ServiceConfig {
   pressure: { maxEventLoopDelayMs: number; maxHeapUsedBytes: number; maxRssBytes: number; retryAfterSeconds: number };
   /** How long a shutdown waits for requests in flight before it stops anyway. */
   shutdownTimeoutMs: number;
+  /** How long dig requests, their packages and their maps are kept, days; older ones are pruned daily. */
+  retentionDays: number;
   /** The map page's base map: an XYZ tile URL template ({z}, {x}, {y}, optionally {s}); null: a plain background. */
   mapTiles: string | null;
   /** Attribution shown on the map for the tiles. */
@@ -72,18 +96,32 @@ export const DEFAULT_LIMITS: ServiceLimits = {
   jsonBytes: 1024 * 1024,
   changeSetBytes: 64 * 1024 * 1024,
   interestAreaBytes: 16 * 1024 * 1024,
+  maxPropertiesBytes: 16 * 1024,
+  maxPropertyValueBytes: 4 * 1024,
+  maxRemovalPercent: 50,
   batchBytes: 64 * 1024 * 1024,
   // KLIC's dig request: at most 500 x 500 m.
   maxDigAreaM2: 250_000,
   maxDigVertices: 1000,
   maxInfoZone: 100,
   maxPeriodDays: 183,
+  maxPeriodLeadDays: 365,
   packageValidDays: 30,
+  digRequestsPerDay: 2000,
+  rendersPerKey: 2,
+  rendersRunning: 0,
+  rendersQueued: 32,
   maxBatchAreas: 100_000,
   maxBatchesRunning: 2,
-  maxBatchesQueued: 8,
-  batchesKept: 50,
-  batchTtlSeconds: 3600
+  // A waiting batch costs disk only (its input, at most batchBytes), no memory.
+  maxBatchesQueued: 32,
+  // One planner takes one of the two running slots at a time, and a few of the queue's places.
+  maxBatchesRunningPerPlanner: 1,
+  maxBatchesQueuedPerPlanner: 4,
+  // Two a day for the week they are kept; 2 GiB holds nine 100,000-area batches with every conflict.
+  batchesKeptPerPlanner: 100,
+  batchResultBytesPerPlanner: 2 * 1024 * 1024 * 1024,
+  batchTtlSeconds: 7 * 24 * 3600
 };
 
 export const DEFAULT_CONFIG: ServiceConfig = {
@@ -91,6 +129,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   host: '0.0.0.0',
   dataDir: './data',
   adminToken: null,
+  metricsToken: null,
   workers: undefined,
   history: 5,
   logLevel: 'info',
@@ -100,6 +139,8 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   rateLimit: { max: 600, windowMs: 60_000 },
   pressure: { maxEventLoopDelayMs: 1000, maxHeapUsedBytes: 0, maxRssBytes: 0, retryAfterSeconds: 10 },
   shutdownTimeoutMs: 10_000,
+  // Five years: LER keeps dig requests and their packages for years.
+  retentionDays: 1826,
   mapTiles: null,
   mapAttribution: null,
   mapReference: null,
@@ -113,6 +154,8 @@ export interface EnvVariable {
   name: string;
   description: string;
   default: string;
+  /** A limit, quota or retention period (the README lists these). */
+  limit?: true;
 }
 
 const LIMIT_VARIABLES: [keyof ServiceLimits, string, string][] = [
@@ -120,17 +163,28 @@ const LIMIT_VARIABLES: [keyof ServiceLimits, string, string][] = [
   ['jsonBytes', 'LER_JSON_LIMIT_BYTES', 'largest JSON body of a dig request, key or profile'],
   ['changeSetBytes', 'LER_CHANGESET_LIMIT_BYTES', 'largest change set (PATCH)'],
   ['interestAreaBytes', 'LER_INTEREST_LIMIT_BYTES', 'largest interest-area upload'],
+  ['maxPropertiesBytes', 'LER_MAX_FEATURE_PROPERTIES_BYTES', 'largest `properties` of one feature or interest area, bytes of JSON; beyond: 422 PROPERTIES_TOO_LARGE'],
+  ['maxPropertyValueBytes', 'LER_MAX_PROPERTY_VALUE_BYTES', 'largest property value, bytes (a string\'s UTF-8, another value\'s JSON); beyond: 422 PROPERTY_VALUE_TOO_LARGE'],
+  ['maxRemovalPercent', 'LER_MAX_REMOVAL_PERCENT', 'share of an owner\'s features, percent (0 to 100), one upload or change set may remove; beyond, or an upload with no features: 409, unless the request sends allowRemoval=true'],
   ['batchBytes', 'LER_BATCH_LIMIT_BYTES', 'largest batch body'],
   ['maxDigAreaM2', 'LER_MAX_DIG_AREA_M2', 'largest dig area, m² (planar)'],
   ['maxDigVertices', 'LER_MAX_DIG_VERTICES', 'most vertices of a dig area'],
   ['maxInfoZone', 'LER_MAX_INFO_ZONE_M', 'widest information zone, m (at most 100)'],
   ['maxPeriodDays', 'LER_MAX_PERIOD_DAYS', 'longest dig period, days'],
+  ['maxPeriodLeadDays', 'LER_MAX_PERIOD_LEAD_DAYS', 'how far ahead a dig period may begin, days'],
   ['packageValidDays', 'LER_PACKAGE_VALID_DAYS', 'validity of a package without a period, days'],
+  ['digRequestsPerDay', 'LER_DIG_REQUESTS_PER_DAY', 'dig requests per contractor key per calendar day (UTC); beyond: 429 QUOTA_DIG_REQUESTS (admin keys are exempt)'],
+  ['rendersPerKey', 'LER_RENDERS_PER_KEY', 'package maps (map.svg, map.png) one key may have being drawn at once; beyond: 429 RENDER_LIMITED (a map drawn once is served from the store)'],
+  ['rendersRunning', 'LER_RENDERS_RUNNING', 'package maps drawn at once by the whole service (0: the machine\'s cores); more wait'],
+  ['rendersQueued', 'LER_RENDERS_QUEUED', 'package maps waiting to be drawn; beyond: 503 OVERLOADED'],
   ['maxBatchAreas', 'LER_MAX_BATCH_AREAS', 'most areas or route stretches in one batch'],
   ['maxBatchesRunning', 'LER_MAX_BATCHES_RUNNING', 'batches run at once'],
-  ['maxBatchesQueued', 'LER_MAX_BATCHES_QUEUED', 'batches waiting; beyond: 503'],
-  ['batchesKept', 'LER_BATCHES_KEPT', 'finished batches kept in memory for their results'],
-  ['batchTtlSeconds', 'LER_BATCH_TTL_S', 'how long a finished batch is kept, seconds']
+  ['maxBatchesQueued', 'LER_MAX_BATCHES_QUEUED', 'batches waiting, all planners together; beyond: 503 BATCH_QUEUE_FULL'],
+  ['maxBatchesRunningPerPlanner', 'LER_MAX_BATCHES_RUNNING_PER_PLANNER', 'batches of one planner (key) run at once; its others wait, and the next to run is picked planner by planner in turn'],
+  ['maxBatchesQueuedPerPlanner', 'LER_MAX_BATCHES_QUEUED_PER_PLANNER', 'batches of one planner waiting; beyond: 429 QUOTA_BATCHES_QUEUED'],
+  ['batchesKeptPerPlanner', 'LER_BATCHES_KEPT_PER_PLANNER', 'batches one planner keeps (ended, waiting or running); beyond: 429 QUOTA_BATCHES_KEPT (DELETE an ended batch to free its place)'],
+  ['batchResultBytesPerPlanner', 'LER_BATCH_RESULT_BYTES_PER_PLANNER', 'bytes of stored batch results per planner; beyond: 429 QUOTA_BATCH_RESULT_BYTES, and a running batch that crosses it fails with that code'],
+  ['batchTtlSeconds', 'LER_BATCH_TTL_S', 'how long an ended batch and its results are kept on disk, seconds']
 ];
 
 /** Every variable the service reads, with its default. */
@@ -141,19 +195,21 @@ export function environmentVariables(): EnvVariable[] {
     { name: 'HOST', description: 'address to listen on', default: d.host },
     { name: 'LER_DATA_DIR', description: 'directory of the SQLite store', default: d.dataDir },
     { name: 'LER_ADMIN_TOKEN', description: 'the admin token; unset: one is made for the run and printed', default: '(unset)' },
+    { name: 'LER_METRICS_TOKEN', description: 'a bearer token that may read /metrics and nothing else (for Prometheus); unset: only admin keys may', default: '(unset)' },
     { name: 'LER_WORKERS', description: 'worker threads for batches (0: inline)', default: 'the machine\'s cores' },
-    { name: 'LER_HISTORY', description: 'network versions kept per owner', default: String(d.history) },
+    { name: 'LER_HISTORY', description: 'network versions kept per owner (a rollback can go back to any of them)', default: String(d.history), limit: true },
     { name: 'LER_LOG_LEVEL', description: 'pino log level', default: d.logLevel },
     { name: 'LER_DEMO', description: 'load the demo network when the store holds none (0 to turn off)', default: '1' },
     { name: 'LER_PRECAUTIONS_FILE', description: 'JSON file with the precaution matrix', default: '(built in)' },
-    ...LIMIT_VARIABLES.map(([key, name, description]) => ({ name, description, default: String(d.limits[key]) })),
-    { name: 'LER_RATE_LIMIT_MAX', description: 'requests per key (or address, without a key) per window; beyond: 429', default: String(d.rateLimit.max) },
-    { name: 'LER_RATE_LIMIT_WINDOW_MS', description: 'rate-limit window, ms', default: String(d.rateLimit.windowMs) },
+    ...LIMIT_VARIABLES.map(([key, name, description]) => ({ name, description, default: String(d.limits[key]), limit: true as const })),
+    { name: 'LER_RATE_LIMIT_MAX', description: 'requests per key (or address, without a key) per window; beyond: 429', default: String(d.rateLimit.max), limit: true },
+    { name: 'LER_RATE_LIMIT_WINDOW_MS', description: 'rate-limit window, ms', default: String(d.rateLimit.windowMs), limit: true },
     { name: 'LER_MAX_EVENT_LOOP_DELAY_MS', description: 'event-loop delay beyond which requests get 503 (0: off)', default: String(d.pressure.maxEventLoopDelayMs) },
     { name: 'LER_MAX_HEAP_BYTES', description: 'heap use beyond which requests get 503 (0: off)', default: String(d.pressure.maxHeapUsedBytes) },
     { name: 'LER_MAX_RSS_BYTES', description: 'resident memory beyond which requests get 503 (0: off)', default: String(d.pressure.maxRssBytes) },
     { name: 'LER_RETRY_AFTER_S', description: 'Retry-After of a 503 under pressure, seconds', default: String(d.pressure.retryAfterSeconds) },
     { name: 'LER_SHUTDOWN_TIMEOUT_MS', description: 'how long a shutdown waits for requests in flight', default: String(d.shutdownTimeoutMs) },
+    { name: 'LER_RETENTION_DAYS', description: 'days dig requests, their packages and their maps are kept; older ones are pruned at start and daily (and by `ler prune`)', default: String(d.retentionDays), limit: true },
     { name: 'LER_MAP_TILES', description: 'base map of the map page: an XYZ tile URL template with {z}, {x}, {y} (e.g. a national orthophoto service); unset: a plain background', default: '(unset)' },
     { name: 'LER_MAP_ATTRIBUTION', description: 'attribution shown on the map for the tiles', default: '(unset)' },
     { name: 'LER_MAP_REFERENCE', description: 'GeoJSON file of reference lines (e.g. roads; lon/lat or a crs member) drawn grey under everything', default: 'the demo\'s roads when the demo is loaded' },
@@ -165,13 +221,14 @@ export function environmentVariables(): EnvVariable[] {
 export function loadConfig(env: Env = process.env): ServiceConfig {
   const d = DEFAULT_CONFIG;
   const limits = { ...d.limits };
-  for (const [key, name] of LIMIT_VARIABLES) limits[key] = int(env, name, d.limits[key], key === 'maxInfoZone' ? 0 : 1, key === 'maxInfoZone' ? 100 : Number.MAX_SAFE_INTEGER);
+  for (const [key, name] of LIMIT_VARIABLES) limits[key] = int(env, name, d.limits[key], key === 'maxInfoZone' || key === 'rendersRunning' || key === 'maxRemovalPercent' ? 0 : 1, key === 'maxInfoZone' || key === 'maxRemovalPercent' ? 100 : Number.MAX_SAFE_INTEGER);
   const workers = env.LER_WORKERS === undefined || env.LER_WORKERS === '' ? undefined : int(env, 'LER_WORKERS', 0, 0, Math.max(256, availableParallelism()));
   return {
     port: int(env, 'PORT', d.port, 0, 65_535),
     host: str(env, 'HOST') ?? d.host,
     dataDir: str(env, 'LER_DATA_DIR') ?? d.dataDir,
-    adminToken: adminToken(env),
+    adminToken: bearerToken(env, 'LER_ADMIN_TOKEN', 'it guards every owner\'s network'),
+    metricsToken: bearerToken(env, 'LER_METRICS_TOKEN', 'it guards the service\'s metrics'),
     workers,
     history: int(env, 'LER_HISTORY', d.history, 1, 1000),
     logLevel: str(env, 'LER_LOG_LEVEL') ?? d.logLevel,
@@ -186,6 +243,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
       retryAfterSeconds: int(env, 'LER_RETRY_AFTER_S', d.pressure.retryAfterSeconds, 1, 86_400)
     },
     shutdownTimeoutMs: int(env, 'LER_SHUTDOWN_TIMEOUT_MS', d.shutdownTimeoutMs, 0, 3_600_000),
+    retentionDays: int(env, 'LER_RETENTION_DAYS', d.retentionDays, 1, 36_525),
     mapTiles: tileTemplate(env, 'LER_MAP_TILES'),
     mapAttribution: str(env, 'LER_MAP_ATTRIBUTION') ?? null,
     mapReference: file(env, 'LER_MAP_REFERENCE'),
@@ -243,11 +301,11 @@ function file(env: Env, name: string): string | null {
   return v;
 }
 
-function adminToken(env: Env): string | null {
-  const v = str(env, 'LER_ADMIN_TOKEN');
+function bearerToken(env: Env, name: string, why: string): string | null {
+  const v = str(env, name);
   if (v === undefined) return null;
   if (v.length < 16 || v.length > 512 || !/^[A-Za-z0-9._~+/-]+=*$/.test(v)) {
-    throw new Error('LER_ADMIN_TOKEN must be 16 to 512 characters of A-Z, a-z, 0-9 and -._~+/ (a bearer token): it guards every owner\'s network.');
+    throw new Error(`${name} must be 16 to 512 characters of A-Z, a-z, 0-9 and -._~+/ (a bearer token): ${why}.`);
   }
   return v;
 }

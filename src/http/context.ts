@@ -65,6 +65,7 @@ const STATUS_TEXT: Record<number, string> = {
   403: 'The key\'s role or owner does not allow this',
   404: 'Not found (or not this key\'s to see)',
   409: 'Not possible in the current state (e.g. a batch cancelled before any result)',
+  410: 'No longer kept (e.g. a network version past the store\'s history)',
   413: 'The body is larger than the limit',
   415: 'Content-Type or Content-Encoding not taken',
   422: 'The request is well-formed but invalid (see code and pointer)',

@@ -11,10 +11,12 @@ import { LerError } from '../errors.js';
 import { declaredCrs, normaliseCrs, resolveExtent } from '../crs/index.js';
 import { DEFAULT_COARSE_ACCURACY } from '../model/ler.js';
 import { featuresOf } from '../input/collection.js';
+import { resolvePropertyLimits, type PropertyLimits } from '../input/property-limits.js';
 import { readFeature } from '../input/feature.js';
 import { ColumnBuilder } from '../index/column-builder.js';
 import { mergeColumns } from '../index/merge.js';
 import { NetworkIndex } from '../index/network-index.js';
+import { finishIndex, type FinishTask } from './finish.js';
 import type { RuleReport } from '../rules/report.js';
 import type { BuildOptions, CrsName, Extent, Feature, FeatureCollection } from '../types.js';
 
@@ -33,9 +35,18 @@ export function buildNetwork(input: FeatureCollection | Iterable<Feature> | unkn
  * An owner's network with a change set applied: features of `upsert` replace those with the
  * same id or are added, ids in `delete` are removed. Only the changed features are parsed; the
  * rest are copied from `base`'s columns. Throws a LerError (nothing changes) when an upserted
- * feature is invalid, a deleted id is unknown, or an id is both upserted and deleted.
+ * feature is invalid, a deleted id is unknown, an id is both upserted and deleted, or the change
+ * set changes nothing (CHANGESET_EMPTY).
  */
 export function applyChanges(base: NetworkIndex | null, changes: { upsert?: unknown; delete?: unknown }, opts: BuildOptions): NetworkIndex {
+  return finishIndex(planChanges(base, changes, opts));
+}
+
+/**
+ * A change set checked and read (as applyChanges), up to the step that lays the network out and
+ * indexes it: what `finishIndex` (ingest/finish.ts) then does, inline or in a worker.
+ */
+export function planChanges(base: NetworkIndex | null, changes: { upsert?: unknown; delete?: unknown }, opts: BuildOptions): FinishTask {
   if (!changes || typeof changes !== 'object') throw new LerError('CHANGESET_INVALID');
   const owner = opts.owner;
   if (base !== null && (base.owners.length !== 1 || base.owners[0] !== owner)) {
@@ -44,6 +55,8 @@ export function applyChanges(base: NetworkIndex | null, changes: { upsert?: unkn
   const deletes = changes.delete ?? [];
   if (!Array.isArray(deletes)) throw new LerError('CHANGESET_INVALID', { pointer: '/delete' }, 'delete must be an array of ids.');
   const added = changes.upsert === undefined ? null : buildNetwork(changes.upsert, opts);
+  // A change set that changes nothing would make a new version like the last: that is no change.
+  if ((added === null || added.featureCount === 0) && deletes.length === 0) throw new LerError('CHANGESET_EMPTY', {}, 'Give upsert features, delete ids, or both.');
   const index = new Map<string, number>();
   if (base !== null) for (let f = 0; f < base.featureCount; f++) index.set(base.featureKey(f), f);
   const keep = new Uint8Array(base?.featureCount ?? 0).fill(1);
@@ -66,13 +79,13 @@ export function applyChanges(base: NetworkIndex | null, changes: { upsert?: unkn
     keep[old] = 0;
   });
   const inputs = [...(base !== null ? [base.columns] : []), ...(added !== null ? [added.columns] : [])];
-  if (inputs.length === 0) return buildNetwork([], opts);
-  const columns = mergeColumns(inputs, { keep: base !== null ? [keep, null] : [null], sharedOwners: true });
-  return NetworkIndex.fromColumns(columns, { chunkSize: opts.chunkSize ?? base?.chunks.chunkSize });
+  const chunkSize = opts.chunkSize ?? base?.chunks.chunkSize;
+  if (inputs.length === 0) return { columns: [new ColumnBuilder().finish([owner]).buffer], keep: [null], chunkSize };
+  return { columns: inputs.map((c) => c.buffer), keep: base !== null ? [keep, null].slice(0, inputs.length) : [null], chunkSize };
 }
 
 /** The options every build of an owner's network takes, checked, with their defaults. */
-export function checkBuildOptions(opts: BuildOptions): { coarseAccuracy: number; report: RuleReport | null; invalid: 'reject' | 'skip' } {
+export function checkBuildOptions(opts: BuildOptions): { coarseAccuracy: number; report: RuleReport | null; invalid: 'reject' | 'skip'; propertyLimits: PropertyLimits } {
   if (!opts || typeof opts.owner !== 'string' || opts.owner.trim() === '') throw new LerError('OWNER_INVALID');
   const coarseAccuracy = opts.coarseAccuracy ?? DEFAULT_COARSE_ACCURACY;
   if (typeof coarseAccuracy !== 'number' || !Number.isFinite(coarseAccuracy) || coarseAccuracy < 0) {
@@ -82,7 +95,7 @@ export function checkBuildOptions(opts: BuildOptions): { coarseAccuracy: number;
   const invalid = opts.invalid ?? 'reject';
   if (invalid !== 'reject' && invalid !== 'skip') throw new LerError('OPTION_INVALID', { pointer: '/invalid' }, 'invalid must be "reject" or "skip".');
   if (invalid === 'skip' && report === null) throw new LerError('OPTION_INVALID', { pointer: '/report' }, 'Skipping invalid features needs a report to list them in.');
-  return { coarseAccuracy, report, invalid };
+  return { coarseAccuracy, report, invalid, propertyLimits: resolvePropertyLimits(opts.propertyLimits) };
 }
 
 /**
@@ -96,14 +109,14 @@ export class NetworkBuilder {
   private readonly seen = new Set<string>();
   private readonly report: RuleReport | null;
   private readonly invalid: 'reject' | 'skip';
-  private readonly read: { crs: CrsName; extent: Extent | null; coarseAccuracy: number; owner: number; warn: ((w: LerError) => void) | null };
+  private readonly read: { crs: CrsName; extent: Extent | null; coarseAccuracy: number; propertyLimits: PropertyLimits; owner: number; warn: ((w: LerError) => void) | null };
   private count = 0;
   private first: LerError | null = null;
   readonly owner: string;
   private readonly chunkSize: number | undefined;
 
   constructor(opts: BuildOptions) {
-    const { coarseAccuracy, report, invalid } = checkBuildOptions(opts);
+    const { coarseAccuracy, report, invalid, propertyLimits } = checkBuildOptions(opts);
     this.owner = opts.owner;
     this.chunkSize = opts.chunkSize;
     this.report = report;
@@ -112,6 +125,7 @@ export class NetworkBuilder {
       crs: normaliseCrs(opts.crs),
       extent: resolveExtent(opts.extent),
       coarseAccuracy,
+      propertyLimits,
       owner: 0,
       warn: report === null ? null : (w: LerError): void => report.add(w, 'warning')
     };

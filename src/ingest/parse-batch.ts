@@ -7,6 +7,7 @@
 import { LerError } from '../errors.js';
 import { ColumnBuilder } from '../index/column-builder.js';
 import { readFeature, type FeatureReadOptions } from '../input/feature.js';
+import type { PropertyLimits } from '../input/property-limits.js';
 import { problemOf, type Problem } from '../rules/report.js';
 import type { CrsName, Extent } from '../types.js';
 import type { FeatureBatch } from './split.js';
@@ -17,6 +18,7 @@ export interface ParseSettings {
   crs: CrsName;
   extent: Extent | null;
   coarseAccuracy: number;
+  propertyLimits: PropertyLimits;
   /** Collect warnings (only when there is a report to put them in). */
   warnings: boolean;
 }
@@ -49,6 +51,7 @@ export function parseFeatureBatch({ batch, settings }: ParseTask): ParsedBatch {
     crs: settings.crs,
     extent: settings.extent,
     coarseAccuracy: settings.coarseAccuracy,
+    propertyLimits: settings.propertyLimits,
     owner: 0,
     warn: settings.warnings ? (w: LerError): void => void problems.push(problemOf(w, 'warning')) : null
   };

@@ -2,7 +2,9 @@
  * An owner's network from an upload's bytes, as they arrive. The splitter cuts the bytes into
  * batches of whole features; each batch is parsed and checked into columns of its own, in a
  * worker thread when there is a pool (the main thread goes on splitting) or inline; the batches'
- * columns are then laid out together and indexed. Memory holds the columns and the batches in
+ * columns are then laid out together and indexed (in a worker too, when there is a pool: see
+ * finish.ts). The splitting loop yields to the event loop every few milliseconds, so that other
+ * requests are served while an upload streams in. Memory holds the columns and the batches in
  * flight, never the upload. The CRS is the `crs` option, else a legacy `crs` member met before the
  * first feature, else lon/lat; a `crs` member after the features that says otherwise fails.
  */
@@ -10,16 +12,16 @@ import { declaredCrs, normaliseCrs, resolveExtent } from '../crs/index.js';
 import { LerError, type ErrorCode } from '../errors.js';
 import { ColumnBuilder } from '../index/column-builder.js';
 import { columnsFrom, type NetworkColumns } from '../index/columns.js';
-import { mergeColumns } from '../index/merge.js';
-import { NetworkIndex } from '../index/network-index.js';
+import type { NetworkIndex } from '../index/network-index.js';
+import { finishElsewhere, type Finisher, type FinishTask } from './finish.js';
 import { checkBuildOptions } from './network-builder.js';
 import type { Problem } from '../rules/report.js';
 import type { BuildOptions, CrsName } from '../types.js';
 import { parseFeatureBatch, type ParsedBatch, type ParseSettings, type ParseTask } from './parse-batch.js';
 import { splitFeatureBatches, type SplitHeader, type SplitOptions } from './split.js';
 
-/** Parses batches elsewhere (the engine's worker pool). */
-export interface BatchParser {
+/** Parses batches elsewhere (the engine's worker pool), and lays out and indexes the columns when it can. */
+export interface BatchParser extends Partial<Finisher> {
   readonly threads: number;
   parse(task: ParseTask): Promise<ParsedBatch>;
 }
@@ -27,10 +29,12 @@ export interface BatchParser {
 export interface StreamBuildOptions extends BuildOptions {
   /** Limits of the splitter (feature size, nesting, whole upload). */
   split?: Omit<SplitOptions, 'onMember'>;
-  /** Bytes of features per batch; default 1 MiB. */
+  /** Bytes of features per batch; default 1 MiB (256 KiB when parsed inline). */
   batchBytes?: number;
   /** Where batches are parsed; default inline. */
   parser?: BatchParser | null;
+  /** Where the columns are laid out and indexed, given the task; default the parser when it can, else inline. */
+  finisher?: (task: FinishTask) => Finisher | null;
 }
 
 export interface StreamBuild {
@@ -41,6 +45,12 @@ export interface StreamBuild {
 
 const decoder = new TextDecoder();
 
+/** The splitting loop gives the event loop a turn at least this often, ms: other requests go on. */
+const SLICE_MS = 10;
+
+/** Bytes of features per batch when batches are parsed inline (no pool). */
+const INLINE_BATCH_BYTES = 256 * 1024;
+
 /** The key an id is told apart by: the id as a string (1 and "1" are the same id). */
 function idKey(json: string): string {
   if (json.charCodeAt(0) !== 0x22) return json;
@@ -48,7 +58,7 @@ function idKey(json: string): string {
 }
 
 export async function buildFromStream(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array, opts: StreamBuildOptions): Promise<StreamBuild> {
-  const { coarseAccuracy, report, invalid } = checkBuildOptions(opts);
+  const { coarseAccuracy, report, invalid, propertyLimits } = checkBuildOptions(opts);
   const owner = opts.owner;
   const extent = resolveExtent(opts.extent);
   const fixedCrs = opts.crs === undefined ? undefined : normaliseCrs(opts.crs);
@@ -57,7 +67,7 @@ export async function buildFromStream(source: AsyncIterable<Uint8Array> | Iterab
   let settings: ParseSettings | null = null;
   let declared: string | undefined;
   const settle = (): ParseSettings => {
-    settings ??= { owner, crs: fixedCrs ?? normaliseCrs(declared), extent, coarseAccuracy, warnings: report !== null };
+    settings ??= { owner, crs: fixedCrs ?? normaliseCrs(declared), extent, coarseAccuracy, propertyLimits, warnings: report !== null };
     return settings;
   };
   const onMember = (name: string, value: unknown, featuresBefore: number): void => {
@@ -120,11 +130,19 @@ export async function buildFromStream(source: AsyncIterable<Uint8Array> | Iterab
 
   const inFlight: Promise<ParsedBatch>[] = [];
   const limit = parser === null ? 1 : 2 * parser.threads;
-  const it = splitFeatureBatches(source, { ...opts.split, onMember, ...(opts.batchBytes !== undefined ? { batchBytes: opts.batchBytes } : {}) });
+  // Parsed inline, a batch holds the event loop while it is parsed: smaller ones, then.
+  const batchBytes = opts.batchBytes ?? (parser === null ? INLINE_BATCH_BYTES : undefined);
+  const it = splitFeatureBatches(source, { ...opts.split, onMember, ...(batchBytes !== undefined ? { batchBytes } : {}) });
   let header: SplitHeader | null = null;
   let failure: unknown = null;
+  let turn = performance.now();
   try {
     for (;;) {
+      // Bytes already buffered split without a pause: let the event loop turn between batches.
+      if (performance.now() - turn > SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        turn = performance.now();
+      }
       let next: IteratorResult<Awaited<ReturnType<typeof it.next>>['value']>;
       try {
         next = await it.next();
@@ -158,9 +176,11 @@ export async function buildFromStream(source: AsyncIterable<Uint8Array> | Iterab
   }
   settle();
   const all = columns.length > 0 ? columns : [new ColumnBuilder().finish([owner])];
-  // Laid out along a Hilbert curve, as a merge would: a dig's features lie together in memory.
-  const laid = mergeColumns(all, { keep, sharedOwners: true });
-  return { index: NetworkIndex.fromColumns(laid, { chunkSize: opts.chunkSize }), header: header as SplitHeader, features };
+  // Laid out along a Hilbert curve, as a merge would: a dig's features lie together in memory. In
+  // the pool when there is one: it reads every feature at once.
+  const task: FinishTask = { columns: all.map((c) => c.buffer), keep: all.map((_, i) => keep[i] ?? null), chunkSize: opts.chunkSize };
+  const index = await finishElsewhere(task, opts.finisher !== undefined ? opts.finisher(task) : parser?.finish !== undefined ? (parser as Finisher) : null);
+  return { index, header: header as SplitHeader, features };
 }
 
 /** A LerError again from a problem found elsewhere (another thread), with its message as it was. */

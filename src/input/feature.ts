@@ -16,6 +16,7 @@ import { marginOf } from '../model/margin.js';
 import { GeomType, type GeomTypeCode } from '../index/columns.js';
 import type { ColumnBuilder } from '../index/column-builder.js';
 import { readGeometry } from './geometry.js';
+import { checkPropertySizes, DEFAULT_PROPERTY_LIMITS, type PropertyLimits } from './property-limits.js';
 import { shallowProblems } from './shallow.js';
 import { checkLerRules } from '../rules/ler-rules.js';
 import { findSelfIntersection } from '../rules/simple-polygon.js';
@@ -29,6 +30,8 @@ export interface FeatureReadOptions {
   extent: Extent | null;
   coarseAccuracy: number;
   owner: number;
+  /** How large properties and their values may be; default DEFAULT_PROPERTY_LIMITS. */
+  propertyLimits?: PropertyLimits;
   /** Receives warnings (problems that do not reject the feature); null ignores them. */
   warn?: ((warning: LerError) => void) | null;
 }
@@ -61,6 +64,10 @@ export function readFeature(input: unknown, index: number, builder: ColumnBuilde
   if (!idOk) throw new LerError('FEATURE_ID_INVALID', { ...where, pointer: '/id' }, `Got ${JSON.stringify(id) ?? String(id)}.`);
   const key = String(id);
   if (seenIds?.has(key) === true) throw new LerError('FEATURE_ID_DUPLICATE', { ...where, pointer: '/id' });
+  // Sized as they are stored (and sent in every package that meets the feature): the upload's own
+  // text when there is one, else the text written here once, and stored below.
+  const text = rawProperties !== null && properties !== null && properties !== undefined ? rawProperties : JSON.stringify(props);
+  checkPropertySizes(props, text, opts.propertyLimits ?? DEFAULT_PROPERTY_LIMITS, where);
 
   const type = props.featureType;
   if (type === undefined || type === null) throw new LerError('FEATURE_TYPE_MISSING', { ...where, pointer: '/properties/featureType' });
@@ -97,7 +104,7 @@ export function readFeature(input: unknown, index: number, builder: ColumnBuilde
     throw error;
   }
   seenIds?.add(key);
-  builder.endFeature(JSON.stringify(id), rawProperties !== null && properties !== null && properties !== undefined ? rawProperties : JSON.stringify(props));
+  builder.endFeature(JSON.stringify(id), text);
 }
 
 /** A component polygon whose rings cross is rejected (its inside would be ill-defined). */

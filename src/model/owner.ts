@@ -7,3 +7,6 @@ export interface OwnerProfile {
   /** The owner shows its `meget farlig` lines on site before digging (påvisning). */
   requiresMarking: boolean;
 }
+
+/** Characters of a contact, in a profile and in an interest area: a few lines, never a document. */
+export const CONTACT_MAX_LENGTH = 500;

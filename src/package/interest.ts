@@ -10,15 +10,23 @@ import type { PreparedArea } from '../geometry/index.js';
 export interface InterestArea {
   area: PreparedArea;
   contact: string;
-  forsyningsart: string;
+  /** The kind of supply, or the kinds. */
+  forsyningsart: string | readonly string[];
 }
+
+/**
+ * Contacts and kinds of supply one hit reports at most: an owner's entry in a package stays small
+ * however many areas with different contacts it registered over the same place.
+ */
+export const HIT_CONTACTS_MAX = 10;
+export const HIT_KINDS_MAX = 20;
 
 /** An owner with at least one interest area hit by a dig. */
 export interface InterestHit {
   owner: string;
-  /** Contacts of the areas hit, deduplicated, in the order of the owner's areas as given to `set`. */
+  /** Contacts of the areas hit, deduplicated, in the order of the owner's areas as given to `set` (the first HIT_CONTACTS_MAX). */
   contacts: string[];
-  /** Kinds of supply of the areas hit, deduplicated and sorted. */
+  /** Kinds of supply of the areas hit, deduplicated and sorted (the first HIT_KINDS_MAX). */
   forsyningsart: string[];
 }
 
@@ -119,10 +127,12 @@ export class InterestRegistry {
       const contacts = new Set<string>();
       const kinds = new Set<string>();
       for (const item of items) {
-        contacts.add(item.interest.contact);
-        kinds.add(item.interest.forsyningsart);
+        if (contacts.size < HIT_CONTACTS_MAX) contacts.add(item.interest.contact);
+        const kind = item.interest.forsyningsart;
+        if (typeof kind === 'string') kinds.add(kind);
+        else for (const k of kind) kinds.add(k);
       }
-      out.push({ owner, contacts: [...contacts], forsyningsart: [...kinds].sort() });
+      out.push({ owner, contacts: [...contacts], forsyningsart: [...kinds].sort().slice(0, HIT_KINDS_MAX) });
     }
     return out.sort((x, y) => (x.owner < y.owner ? -1 : x.owner > y.owner ? 1 : 0));
   }

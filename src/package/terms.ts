@@ -17,6 +17,8 @@ export interface DigLimits {
   maxInfoZone: number;
   /** Longest dig period, days. */
   maxPeriodDays: number;
+  /** How far ahead a dig period may begin, days from today. */
+  maxPeriodLeadDays: number;
   /** How long a package is valid when the request gives no period, days. */
   packageValidDays: number;
 }
@@ -27,6 +29,8 @@ export const DEFAULT_DIG_LIMITS: DigLimits = {
   maxDigVertices: 1000,
   maxInfoZone: 100,
   maxPeriodDays: 183,
+  // A dig is asked for shortly before it starts: a package for a dig years away would be stale.
+  maxPeriodLeadDays: 365,
   packageValidDays: 30
 };
 
@@ -53,12 +57,12 @@ export function checkDigTerms(input: DigRequestInput, limits: DigLimits, precaut
   if (typeof workType !== 'string' || !known.includes(workType)) {
     throw new LerError('WORK_TYPE_UNKNOWN', { pointer: '/workType' }, `Got ${JSON.stringify(workType)}; known: ${known.join(', ')}.`);
   }
-  const period = checkPeriod(input.period, now, limits.maxPeriodDays);
+  const period = checkPeriod(input.period, now, limits.maxPeriodDays, limits.maxPeriodLeadDays);
   const validUntil = period !== null ? new Date(Date.parse(`${period.to}T00:00:00Z`) + DAY - 1).toISOString() : new Date(now.getTime() + limits.packageValidDays * DAY).toISOString();
   return { infoZone, workType, purpose: typeof input.purpose === 'string' ? input.purpose : null, period, validUntil };
 }
 
-function checkPeriod(period: DigRequestInput['period'], now: Date, maxDays: number): DigPeriod | null {
+function checkPeriod(period: DigRequestInput['period'], now: Date, maxDays: number, maxLeadDays: number): DigPeriod | null {
   if (period === undefined || period === null) return null;
   if (typeof period !== 'object') throw new LerError('PERIOD_INVALID', { pointer: '/period' }, 'The period is {from, to}, dates YYYY-MM-DD.');
   const from = dateOf(period.from, '/period/from');
@@ -68,6 +72,8 @@ function checkPeriod(period: DigRequestInput['period'], now: Date, maxDays: numb
   if (to < today) throw new LerError('PERIOD_INVALID', { pointer: '/period/to' }, 'The period is over.');
   const days = (to - from) / DAY + 1;
   if (days > maxDays) throw new LerError('PERIOD_INVALID', { pointer: '/period' }, `It lasts ${days} days; at most ${maxDays} are allowed.`);
+  const lead = (from - today) / DAY;
+  if (lead > maxLeadDays) throw new LerError('PERIOD_INVALID', { pointer: '/period/from' }, `It begins in ${lead} days; a period may begin at most ${maxLeadDays} days ahead.`);
   return { from: String(period.from), to: String(period.to) };
 }
 

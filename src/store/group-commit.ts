@@ -5,6 +5,8 @@
  * requests shares one sync and the main thread never waits for the disk. A write resolves once
  * its transaction is durable.
  *
+ * Network versions go to the same thread, written there in steps between the small writes.
+ *
  * Without a writer thread (it could not start, or it died) records are written on the caller's
  * connection, one transaction each: slower, never lost.
  */
@@ -12,9 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { JournalRecord, WriterEntry, WriterReply } from './journal.js';
+import type { VersionEntry, VersionJob } from './version-writer.js';
 
 interface Waiter {
-  records: readonly JournalRecord[];
+  /** Records in the write (a version counts as one). */
+  records: number;
+  /** Writes it on the caller's connection instead (the fallback). */
+  inline: () => void;
   resolve: () => void;
   reject: (error: Error) => void;
 }
@@ -50,13 +56,26 @@ export class GroupCommit {
 
   /** Resolves once the records are durable. */
   write(records: readonly JournalRecord[]): Promise<void> {
+    return this.send(records.length, () => this.inline(records), (seq) => ({ seq, records }) satisfies WriterEntry);
+  }
+
+  /**
+   * Writes a network version in steps (version-writer.ts), the small writes that come meanwhile
+   * committed between them; resolves once the version and its audit entry are durable.
+   * `inline` writes it on the caller's connection should there be no writer thread.
+   */
+  writeVersion(job: VersionJob, inline: () => void): Promise<void> {
+    return this.send(1, inline, (seq) => ({ seq, version: job }) satisfies VersionEntry);
+  }
+
+  private send(records: number, inline: () => void, message: (seq: number) => WriterEntry | VersionEntry): Promise<void> {
     const port = this.disabled ? null : (this.port ?? this.start());
-    if (port === null) return this.writeInline(records);
+    if (port === null) return this.writeInline(inline);
     return new Promise((resolve, reject) => {
       const seq = ++this.seq;
-      this.waiting.set(seq, { records, resolve, reject });
+      this.waiting.set(seq, { records, inline, resolve, reject });
       if (this.waiting.size === 1) port.ref();
-      port.postMessage({ seq, records } satisfies WriterEntry);
+      port.postMessage(message(seq));
     });
   }
 
@@ -102,7 +121,7 @@ export class GroupCommit {
       const w = this.waiting.get(seq);
       if (w === undefined) continue;
       this.waiting.delete(seq);
-      this.records += w.records.length;
+      this.records += w.records;
       w.resolve();
     }
     for (const { seq, error } of reply.failed) {
@@ -128,7 +147,7 @@ export class GroupCommit {
     const never = [...this.waiting.values()];
     this.waiting.clear();
     this.stop(error);
-    for (const w of never) this.writeInline(w.records).then(w.resolve, w.reject);
+    for (const w of never) this.writeInline(w.inline).then(w.resolve, w.reject);
   }
 
   private stop(error: Error): void {
@@ -142,9 +161,9 @@ export class GroupCommit {
     if (thread !== null) void thread.close({ force: true }).catch(() => undefined);
   }
 
-  private writeInline(records: readonly JournalRecord[]): Promise<void> {
+  private writeInline(write: () => void): Promise<void> {
     try {
-      this.inline(records);
+      write();
       return Promise.resolve();
     } catch (error) {
       return Promise.reject(error as Error);

@@ -1,22 +1,35 @@
 /**
  * The rows a dig request leaves behind (its package and its audit entry), written together in one
- * transaction. The same writer runs in the store's writer thread (workers/store-writer.ts) and,
- * when there is none, on the store's own connection.
+ * transaction, and a package's map once drawn (kept only while its dig request is). The same
+ * writer runs in the store's writer thread (workers/store-writer.ts) and, when there is none, on
+ * the store's own connection. Planners' batches write their rows (input, pages of results, state)
+ * the same way (batch-journal.ts).
  */
 import type Database from 'better-sqlite3';
+import { batchJournalWriter, isBatchRecord, type BatchJournalRecord } from './batch-journal.js';
 
 export type JournalRecord =
   | { kind: 'digRequest'; id: string; requester: string; /** JSON, as text or UTF-8 bytes */ body: string | Uint8Array; createdAt: string }
-  | { kind: 'audit'; at: string; actor: string; action: string; owner: string | null; detail: string };
+  | { kind: 'audit'; at: string; actor: string; action: string; owner: string | null; detail: string }
+  | { kind: 'picture'; id: string; picture: 'svg' | 'png'; body: Uint8Array; etag: string; createdAt: string }
+  | BatchJournalRecord;
 
 /** A function that writes records in one transaction; durable when it returns (the database's `synchronous` setting). */
 export function journalWriter(db: Database.Database): (records: readonly JournalRecord[]) => void {
   // Bytes are stored as the text they encode (UTF-8, the database's encoding).
   const digRequest = db.prepare('INSERT INTO dig_requests (id, requester, body, created_at) VALUES (?, ?, CAST(? AS TEXT), ?)');
   const audit = db.prepare('INSERT INTO audit_log (at, actor, action, owner, detail) VALUES (?, ?, ?, ?, ?)');
+  // A map is kept only with its dig request: one pruned meanwhile leaves no map behind.
+  const picture = db.prepare(
+    `INSERT INTO package_pictures (id, kind, body, etag, created_at) SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM dig_requests WHERE id = ?)
+     ON CONFLICT (id, kind) DO NOTHING`
+  );
+  const batch = batchJournalWriter(db);
   return db.transaction((records: readonly JournalRecord[]) => {
     for (const r of records) {
-      if (r.kind === 'digRequest') digRequest.run(r.id, r.requester, r.body, r.createdAt);
+      if (isBatchRecord(r)) batch(r);
+      else if (r.kind === 'digRequest') digRequest.run(r.id, r.requester, r.body, r.createdAt);
+      else if (r.kind === 'picture') picture.run(r.id, r.picture, r.body, r.etag, r.createdAt, r.id);
       else audit.run(r.at, r.actor, r.action, r.owner, r.detail);
     }
   });

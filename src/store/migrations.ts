@@ -70,5 +70,69 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE owners ADD COLUMN requires_marking INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE owners ADD COLUMN updated_at TEXT;
     `
+  },
+  {
+    version: 3,
+    // Planners' batches as jobs: their state; the input until the batch ends (a table of its own:
+    // a row's later columns are read, and the row rewritten, without the input's megabytes); the
+    // results in pages of NDJSON lines (a page: `count` summaries from index `first` on, in order).
+    sql: `
+      CREATE TABLE batches (
+        id TEXT PRIMARY KEY,
+        requester TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        options TEXT NOT NULL,
+        areas INTEGER,
+        progress TEXT,
+        results INTEGER NOT NULL DEFAULT 0,
+        result_bytes INTEGER NOT NULL DEFAULT 0,
+        version INTEGER,
+        error TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX batches_by_requester ON batches (requester, status);
+      CREATE INDEX batches_by_status ON batches (status, finished_at);
+      CREATE TABLE batch_inputs (
+        batch TEXT PRIMARY KEY,
+        input TEXT NOT NULL
+      );
+      CREATE TABLE batch_pages (
+        batch TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        first INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (batch, seq)
+      );
+    `
+  },
+  {
+    version: 4,
+    // An owner is one owner whatever the case of its id: the spellings it is known by (as an owner,
+    // or as the owner an API key is bound to) are found case-insensitively through these indexes.
+    sql: `
+      CREATE INDEX owners_by_folded_id ON owners (owner COLLATE NOCASE);
+      CREATE INDEX api_keys_by_folded_owner ON api_keys (owner COLLATE NOCASE);
+    `
+  },
+  {
+    version: 5,
+    // A contractor's dig requests of a day are counted (the daily quota), and the oldest ones found
+    // (retention), through indexes; each package's map, drawn once, is kept with it.
+    sql: `
+      CREATE INDEX dig_requests_by_requester ON dig_requests (requester, created_at);
+      CREATE INDEX dig_requests_by_age ON dig_requests (created_at);
+      CREATE TABLE package_pictures (
+        id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('svg', 'png')),
+        body BLOB NOT NULL,
+        etag TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (id, kind)
+      );
+    `
   }
 ];

@@ -2,7 +2,9 @@
  * The embedded store: SQLite through better-sqlite3 in WAL mode with full sync, in a data
  * directory. Snapshots are kept as the packed buffers the index lives in, in pieces of at most
  * 64 MiB, so a restart reads them instead of parsing and indexing the networks again. Every
- * write is one transaction: a crash at any moment leaves the last committed state.
+ * write is one transaction: a crash at any moment leaves the last committed state. Writes begin
+ * IMMEDIATE: a deferred transaction that reads first could not take the write lock once the writer
+ * thread has committed in between (SQLITE_BUSY at once, whatever the timeout).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +14,10 @@ import type { SnapshotBuffers } from '../index/network-index.js';
 import { GroupCommit } from './group-commit.js';
 import { journalWriter, type JournalRecord } from './journal.js';
 import { MIGRATIONS } from './migrations.js';
-import type { ApiKeyRecord, AuditEvent, AuditInput, NetworkVersionRecord, OwnerProfile, ServiceStore } from './store.js';
+import { snapshotBytes, writeVersionNow, type VersionJob } from './version-writer.js';
+import { SqliteBatches } from './sqlite-batches.js';
+import type { ApiKeyRecord, AuditEvent, AuditInput, NetworkVersionRecord, OwnerProfile, PictureKind, ServiceStore } from './store.js';
+import type { BatchPage, BatchRecord, BatchStatus, BatchStore, BatchUsage, NewBatch } from './store.js';
 
 export interface SqliteStoreOptions {
   /** Directory of the database file; default `LER_DATA_DIR` or `./data`. */
@@ -21,6 +26,8 @@ export interface SqliteStoreOptions {
   history?: number;
   /** The writer thread's module (workers/store-writer); for tests. */
   writerFile?: string;
+  /** Bytes per piece of a snapshot written in steps (`commitVersion`); for tests. */
+  pieceBytes?: number;
 }
 
 const CACHE_MS = 5000;
@@ -35,9 +42,12 @@ export class SqliteStore implements ServiceStore {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly keep: number;
+  private readonly pieceBytes: number | undefined;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly commits: GroupCommit;
   private readonly journal: (records: readonly JournalRecord[]) => void;
+  /** Planners' batches (sqlite-batches.ts). */
+  private readonly jobs: SqliteBatches;
   /** Lookups on every request, kept a few seconds: another process may change the same file. */
   private readonly keys = new Memo<ApiKeyRecord>(CACHE_MS);
   private readonly profiles = new Memo<OwnerProfile | null>(CACHE_MS);
@@ -45,6 +55,7 @@ export class SqliteStore implements ServiceStore {
   constructor(opts: SqliteStoreOptions = {}) {
     const dir = opts.dataDir ?? process.env.LER_DATA_DIR ?? './data';
     this.keep = opts.history ?? 5;
+    this.pieceBytes = opts.pieceBytes;
     if (!Number.isInteger(this.keep) || this.keep < 1) throw new LerError('OPTION_INVALID', { pointer: '/history' }, 'history must be a whole number of at least 1.');
     mkdirSync(dir, { recursive: true });
     this.path = join(dir, 'ler.sqlite');
@@ -55,6 +66,7 @@ export class SqliteStore implements ServiceStore {
     this.schemaVersion = this.migrate();
     this.journal = journalWriter(this.db);
     this.commits = new GroupCommit(this.path, this.journal, opts.writerFile);
+    this.jobs = new SqliteBatches(this.db, (records) => this.commits.write(records));
   }
 
   private stmt(sql: string): Database.Statement {
@@ -114,13 +126,23 @@ export class SqliteStore implements ServiceStore {
     return out as SnapshotBuffers;
   }
 
+  async commitVersion(owner: string, version: number, buffers: SnapshotBuffers, features: number, event?: AuditInput): Promise<NetworkVersionRecord> {
+    const createdAt = new Date().toISOString();
+    this.profiles.delete(owner);
+    this.checkSpelling(owner);
+    const audit = event === undefined ? null : { at: createdAt, actor: event.actor, action: event.action, owner: event.owner, detail: JSON.stringify(event.detail) };
+    const job: VersionJob = { owner, version, buffers, features, createdAt, keep: this.keep, audit, ...(this.pieceBytes !== undefined ? { pieceBytes: this.pieceBytes } : {}) };
+    await this.commits.writeVersion(job, () => writeVersionNow(this.db, job));
+    return { owner, version, features, bytes: snapshotBytes(buffers), createdAt };
+  }
+
   saveVersion(owner: string, version: number, buffers: SnapshotBuffers, features: number, event?: AuditInput): NetworkVersionRecord {
     const createdAt = new Date().toISOString();
     this.profiles.delete(owner);
     let bytes = 0;
     const insertPiece = this.stmt('INSERT INTO snapshot_pieces (owner, version, part, seq, data) VALUES (?, ?, ?, ?, ?)');
     this.db.transaction(() => {
-      this.stmt('INSERT INTO owners (owner, created_at) VALUES (?, ?) ON CONFLICT (owner) DO NOTHING').run(owner, createdAt);
+      this.claimOwner(owner, createdAt);
       for (const part of PARTS) {
         const all = new Uint8Array(buffers[part]);
         bytes += all.length;
@@ -136,7 +158,7 @@ export class SqliteStore implements ServiceStore {
         this.stmt('DELETE FROM network_versions WHERE owner = ? AND version = ?').run(owner, r.version);
       }
       if (event !== undefined) this.audit(event);
-    })();
+    }).immediate();
     return { owner, version, features, bytes, createdAt };
   }
 
@@ -145,18 +167,18 @@ export class SqliteStore implements ServiceStore {
     this.db.transaction(() => {
       for (const table of ['snapshot_pieces', 'network_versions', 'interest_areas', 'owners']) this.stmt(`DELETE FROM ${table} WHERE owner = ?`).run(owner);
       if (event !== undefined) this.audit(event);
-    })();
+    }).immediate();
   }
 
   putInterestAreas(owner: string, areas: unknown, event?: AuditInput): void {
     this.profiles.delete(owner);
     this.db.transaction(() => {
       // An owner without an uploaded network may still register where it has lines.
-      this.stmt('INSERT INTO owners (owner, created_at) VALUES (?, ?) ON CONFLICT (owner) DO NOTHING').run(owner, new Date().toISOString());
+      this.claimOwner(owner, new Date().toISOString());
       this.stmt('INSERT INTO interest_areas (owner, body, updated_at) VALUES (?, ?, ?) ON CONFLICT (owner) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at')
         .run(owner, JSON.stringify(areas), new Date().toISOString());
       if (event !== undefined) this.audit(event);
-    })();
+    }).immediate();
   }
 
   interestAreas(owner: string): unknown {
@@ -182,9 +204,40 @@ export class SqliteStore implements ServiceStore {
     return row ? { requester: String(row.requester), body: JSON.parse(String(row.body)) as unknown, createdAt: String(row.created_at) } : null;
   }
 
-  putApiKey(key: Omit<ApiKeyRecord, 'createdAt'>): void {
+  countDigRequests(requester: string, since: string): number {
+    const row = this.stmt('SELECT count(*) AS n FROM dig_requests WHERE requester = ? AND created_at >= ?').get(requester, since) as Row;
+    return Number(row.n);
+  }
+
+  pruneDigRequests(before: string, limit: number, event?: AuditInput): { requests: number; pictures: number } {
+    return this.db.transaction(() => {
+      const rows = this.stmt('SELECT id FROM dig_requests WHERE created_at < ? ORDER BY created_at LIMIT ?').all(before, limit) as Row[];
+      let pictures = 0;
+      for (const { id } of rows) {
+        pictures += this.stmt('DELETE FROM package_pictures WHERE id = ?').run(id).changes;
+        this.stmt('DELETE FROM dig_requests WHERE id = ?').run(id);
+      }
+      if (event !== undefined && rows.length > 0) this.audit({ ...event, detail: { ...event.detail, requests: rows.length, pictures } });
+      return { requests: rows.length, pictures };
+    }).immediate();
+  }
+
+  packagePicture(id: string, kind: PictureKind): { requester: string; body: Buffer; etag: string } | null {
+    const row = this.stmt('SELECT d.requester, p.body, p.etag FROM package_pictures p JOIN dig_requests d ON d.id = p.id WHERE p.id = ? AND p.kind = ?').get(id, kind) as Row | undefined;
+    return row ? { requester: String(row.requester), body: row.body as Buffer, etag: String(row.etag) } : null;
+  }
+
+  putPackagePicture(id: string, kind: PictureKind, body: Uint8Array, etag: string): Promise<void> {
+    return this.commits.write([{ kind: 'picture', id, picture: kind, body, etag, createdAt: new Date().toISOString() }]);
+  }
+
+  putApiKey(key: Omit<ApiKeyRecord, 'createdAt'>, event?: AuditInput): void {
     if (!/^[0-9a-f]{64}$/.test(key.hash)) throw new LerError('OPTION_INVALID', { pointer: '/hash' }, 'An API key is stored as the hex SHA-256 of its token.');
-    this.stmt('INSERT INTO api_keys (hash, role, owner, name, created_at) VALUES (?, ?, ?, ?, ?)').run(key.hash, key.role, key.owner, key.name, new Date().toISOString());
+    if (key.owner !== null) this.checkSpelling(key.owner);
+    this.db.transaction(() => {
+      this.stmt('INSERT INTO api_keys (hash, role, owner, name, created_at) VALUES (?, ?, ?, ?, ?)').run(key.hash, key.role, key.owner, key.name, new Date().toISOString());
+      if (event !== undefined) this.audit(event);
+    }).immediate();
   }
 
   findApiKey(hash: string): ApiKeyRecord | null {
@@ -205,14 +258,18 @@ export class SqliteStore implements ServiceStore {
     return rows.map((r) => ({ at: String(r.at), actor: String(r.actor), action: String(r.action), owner: (r.owner as string | null) ?? null, detail: JSON.parse(String(r.detail)) as Record<string, unknown> }));
   }
 
-  putOwnerProfile(profile: OwnerProfile): void {
+  putOwnerProfile(profile: OwnerProfile, event?: AuditInput): void {
     this.profiles.delete(profile.owner);
+    this.checkSpelling(profile.owner);
     const now = new Date().toISOString();
-    this.stmt(
-        `INSERT INTO owners (owner, name, contact, requires_marking, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (owner) DO UPDATE SET name = excluded.name, contact = excluded.contact, requires_marking = excluded.requires_marking, updated_at = excluded.updated_at`
-      )
-      .run(profile.owner, profile.name, profile.contact, profile.requiresMarking ? 1 : 0, now, now);
+    this.db.transaction(() => {
+      this.stmt(
+          `INSERT INTO owners (owner, name, contact, requires_marking, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (owner) DO UPDATE SET name = excluded.name, contact = excluded.contact, requires_marking = excluded.requires_marking, updated_at = excluded.updated_at`
+        )
+        .run(profile.owner, profile.name, profile.contact, profile.requiresMarking ? 1 : 0, now, now);
+      if (event !== undefined) this.audit(event);
+    }).immediate();
   }
 
   ownerProfile(owner: string): OwnerProfile | null {
@@ -220,6 +277,38 @@ export class SqliteStore implements ServiceStore {
     if (known !== undefined) return known;
     const row = this.stmt('SELECT owner, name, contact, requires_marking FROM owners WHERE owner = ?').get(owner) as Row | undefined;
     return this.profiles.set(owner, row ? profileOf(row) : null);
+  }
+
+  ownerSpelling(owner: string): string | null {
+    return this.spelling(owner, '');
+  }
+
+  /** How the owner is known, its own row in `owners` named by `except` not counted. */
+  private spelling(owner: string, except: string): string | null {
+    const rows = this.stmt(
+        `SELECT owner FROM owners WHERE owner = @owner COLLATE NOCASE AND owner <> @except
+         UNION SELECT owner FROM api_keys WHERE owner = @owner COLLATE NOCASE ORDER BY owner`
+      )
+      .all({ owner, except }) as Row[];
+    if (rows.length === 0) return null;
+    return rows.some((r) => r.owner === owner) ? owner : String(rows[0].owner);
+  }
+
+  /** Throws OWNER_ID_CASE_CONFLICT when the owner is known by another spelling of its id. */
+  private checkSpelling(owner: string, except = ''): void {
+    const known = this.spelling(owner, except);
+    if (known !== null && known !== owner) throw new LerError('OWNER_ID_CASE_CONFLICT', { pointer: '/owner' }, `Got ${JSON.stringify(owner)}; the owner is known as ${JSON.stringify(known)}.`);
+  }
+
+  /**
+   * Makes the owner known, in the transaction of the write that needs it; a new owner known by
+   * another spelling is refused (the transaction then undoes the insert). The insert comes first:
+   * it takes the write lock, where a read first could not be upgraded to a write once the writer
+   * thread had committed.
+   */
+  private claimOwner(owner: string, at: string): void {
+    if (this.stmt('INSERT INTO owners (owner, created_at) VALUES (?, ?) ON CONFLICT (owner) DO NOTHING').run(owner, at).changes === 0) return;
+    this.checkSpelling(owner, owner);
   }
 
   ownerProfiles(): OwnerProfile[] {
@@ -235,9 +324,61 @@ export class SqliteStore implements ServiceStore {
     return rows.map((row) => ({ hash: String(row.hash), role: row.role as ApiKeyRecord['role'], owner: (row.owner as string | null) ?? null, name: (row.name as string | null) ?? null, createdAt: String(row.created_at) }));
   }
 
-  deleteApiKey(hash: string): boolean {
+  deleteApiKey(hash: string, event?: AuditInput): boolean {
     this.keys.delete(hash);
-    return this.stmt('DELETE FROM api_keys WHERE hash = ?').run(hash).changes > 0;
+    return this.db.transaction(() => {
+      const gone = this.stmt('DELETE FROM api_keys WHERE hash = ?').run(hash).changes > 0;
+      if (gone && event !== undefined) this.audit(event);
+      return gone;
+    }).immediate();
+  }
+
+  createBatch(batch: NewBatch): Promise<void> {
+    return this.jobs.createBatch(batch);
+  }
+
+  batch(id: string): BatchRecord | null {
+    return this.jobs.batch(id);
+  }
+
+  batchesIn(statuses: readonly BatchStatus[]): BatchRecord[] {
+    return this.jobs.batchesIn(statuses);
+  }
+
+  batchInput(id: string): string | null {
+    return this.jobs.batchInput(id);
+  }
+
+  startBatch(id: string, startedAt: string): Promise<void> {
+    return this.jobs.startBatch(id, startedAt);
+  }
+
+  appendBatchPage(id: string, page: BatchPage, state: { progress: Record<string, unknown> | null; version: number }): Promise<void> {
+    return this.jobs.appendBatchPage(id, page, state);
+  }
+
+  batchPage(id: string, seq: number): BatchPage | null {
+    return this.jobs.batchPage(id, seq);
+  }
+
+  endBatch(id: string, end: Parameters<BatchStore['endBatch']>[1]): Promise<void> {
+    return this.jobs.endBatch(id, end);
+  }
+
+  requeueBatch(id: string): void {
+    this.jobs.requeueBatch(id);
+  }
+
+  deleteBatch(id: string): Promise<void> {
+    return this.jobs.deleteBatch(id);
+  }
+
+  batchUsage(requester: string): BatchUsage {
+    return this.jobs.batchUsage(requester);
+  }
+
+  endedBatchesBefore(before: string, limit: number): string[] {
+    return this.jobs.endedBatchesBefore(before, limit);
   }
 
   close(): void {

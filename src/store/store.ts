@@ -28,6 +28,9 @@ export interface AuditEvent {
 /** An audit entry as written: the store stamps the time. */
 export type AuditInput = Omit<AuditEvent, 'at'>;
 
+/** The package map's formats. */
+export type PictureKind = 'svg' | 'png';
+
 export interface ApiKeyRecord {
   /** SHA-256 of the token, hex; the token itself is never stored. */
   hash: string;
@@ -37,7 +40,100 @@ export interface ApiKeyRecord {
   createdAt: string;
 }
 
-export interface Store {
+export type BatchStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** Why a batch failed or was cancelled, in the error catalogue's terms. */
+export interface BatchError {
+  code: string;
+  message: string;
+  pointer?: string;
+}
+
+/** A planner's batch as stored, without its input and results. */
+export interface BatchRecord {
+  id: string;
+  requester: string;
+  status: BatchStatus;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** How the batch is checked, as the service wrote it. */
+  options: Record<string, unknown>;
+  /** Areas in the input; null when not counted up front (a route). */
+  areas: number | null;
+  /** The last progress written with a page of results (or at the end). */
+  progress: Record<string, unknown> | null;
+  /** Results stored (readable), and their bytes. */
+  results: number;
+  resultBytes: number;
+  /** Snapshot version the results were computed on. */
+  version: number | null;
+  error: BatchError | null;
+}
+
+/** A new batch: queued, with its input as text the service reads back when it runs. */
+export interface NewBatch {
+  id: string;
+  requester: string;
+  createdAt: string;
+  options: Record<string, unknown>;
+  areas: number | null;
+  input: string;
+}
+
+/** Consecutive results of a batch: `count` NDJSON lines from result `first` on. */
+export interface BatchPage {
+  seq: number;
+  first: number;
+  count: number;
+  data: Uint8Array;
+}
+
+/** A requester's batches by state, and the bytes of its stored results. */
+export interface BatchUsage {
+  queued: number;
+  running: number;
+  /** Ended batches still kept (done, failed or cancelled). */
+  ended: number;
+  resultBytes: number;
+  /** When the oldest kept ended batch finished; null when none is kept. */
+  oldestEndedAt: string | null;
+}
+
+/**
+ * Planners' batches as jobs: input, state and results on disk, so that a batch of any size costs
+ * the service's memory no more than a window of results, and outlives a restart. Writes that
+ * carry results resolve once durable; results are read back page by page.
+ */
+export interface BatchStore {
+  /** Stores a queued batch with its input; resolves once durable. */
+  createBatch(batch: NewBatch): Promise<void>;
+  batch(id: string): BatchRecord | null;
+  /** Batches in these states, oldest first. */
+  batchesIn(statuses: readonly BatchStatus[]): BatchRecord[];
+  /** A batch's input as stored; null once the batch has ended (or when there is no such batch). */
+  batchInput(id: string): string | null;
+  /** Marks a queued batch running; resolves once durable. */
+  startBatch(id: string, startedAt: string): Promise<void>;
+  /**
+   * Appends the next page of a running batch's results, with the batch's progress and version, in
+   * one transaction; resolves once durable. Nothing is written for a batch that is not running.
+   */
+  appendBatchPage(id: string, page: BatchPage, state: { progress: Record<string, unknown> | null; version: number }): Promise<void>;
+  /** Page `seq` (from 0) of a batch's results; null when it is not (yet) written. */
+  batchPage(id: string, seq: number): BatchPage | null;
+  /** Ends a batch with its status, error and last progress, and drops its input; resolves once durable. */
+  endBatch(id: string, end: { status: 'done' | 'failed' | 'cancelled'; finishedAt: string; error: BatchError | null; progress: Record<string, unknown> | null }): Promise<void>;
+  /** Puts a batch a stop cut short back in the queue, its results so far dropped (it runs again from the start). */
+  requeueBatch(id: string): void;
+  /** Removes a batch and its results; resolves once both are gone. */
+  deleteBatch(id: string): Promise<void>;
+  batchUsage(requester: string): BatchUsage;
+  /** Ids of at most `limit` ended batches that finished before a time (ISO 8601), oldest first. */
+  endedBatchesBefore(before: string, limit: number): string[];
+}
+
+export interface Store extends BatchStore {
   /** Every owner's newest stored version, by owner. */
   currentVersions(): NetworkVersionRecord[];
   /** The stored versions of an owner, newest first. */
@@ -50,6 +146,13 @@ export interface Store {
    * transaction.
    */
   saveVersion(owner: string, version: number, buffers: SnapshotBuffers, features: number, event?: AuditInput): NetworkVersionRecord;
+  /**
+   * As saveVersion, without blocking the caller for the write: the snapshot is written in small
+   * steps beside the other writes (the buffers must stay unchanged until it resolves); the version
+   * row and its audit entry are committed in one transaction, and it resolves once they are
+   * durable. A crash before that leaves the owner's versions as they were.
+   */
+  commitVersion(owner: string, version: number, buffers: SnapshotBuffers, features: number, event?: AuditInput): Promise<NetworkVersionRecord>;
   /** Removes an owner and all its versions (with the audit entry that says so, in one transaction). */
   removeOwner(owner: string, event?: AuditInput): void;
 
@@ -67,8 +170,23 @@ export interface Store {
    */
   recordDigRequest(id: string, requester: string, body: string | Uint8Array, event: AuditInput): Promise<void>;
   digRequest(id: string): { requester: string; body: unknown; createdAt: string } | null;
+  /** How many dig requests a requester made at or after a time (ISO 8601), through an index. */
+  countDigRequests(requester: string, since: string): number;
+  /**
+   * Removes at most `limit` of the oldest dig requests made before a time (ISO 8601), with their
+   * packages' maps, in one transaction with the audit entry that says so (its detail gets
+   * `requests` and `pictures`; none is written when nothing was removed); says how many of each it
+   * removed (0 requests: none is left).
+   */
+  pruneDigRequests(before: string, limit: number, event?: AuditInput): { requests: number; pictures: number };
 
-  putApiKey(key: Omit<ApiKeyRecord, 'createdAt'>): void;
+  /** A package's map as kept (`svg` or `png`), with its dig request's requester; null when none is kept. */
+  packagePicture(id: string, kind: PictureKind): { requester: string; body: Buffer; etag: string } | null;
+  /** Keeps a package's map with its dig request (not when the request is gone); resolves once durable. */
+  putPackagePicture(id: string, kind: PictureKind, body: Uint8Array, etag: string): Promise<void>;
+
+  /** Stores a key, and its audit entry when given, in one transaction. */
+  putApiKey(key: Omit<ApiKeyRecord, 'createdAt'>, event?: AuditInput): void;
   findApiKey(hash: string): ApiKeyRecord | null;
 
   audit(event: AuditInput): void;
@@ -81,12 +199,19 @@ export interface Store {
 
 /** A store with what the HTTP service needs besides the engine's own: owner profiles and key management. */
 export interface ServiceStore extends Store {
-  /** Sets an owner's profile (creating the owner when it is new). */
-  putOwnerProfile(profile: OwnerProfile): void;
+  /** Sets an owner's profile (creating the owner when it is new), with its audit entry when given, in one transaction. */
+  putOwnerProfile(profile: OwnerProfile, event?: AuditInput): void;
+  /**
+   * How an owner id is spelt where the store knows it (as an owner, or as an API key's owner),
+   * compared without case (ASCII letters): the id itself when known so, another spelling when only
+   * that is known, null when unknown. Writes that make an owner known refuse an id known by
+   * another spelling (OWNER_ID_CASE_CONFLICT).
+   */
+  ownerSpelling(owner: string): string | null;
   /** Every known owner's profile (owners with a network, interest areas or a profile), by owner. */
   ownerProfiles(): OwnerProfile[];
   /** Every API key (hashes, never tokens), oldest first. */
   listApiKeys(): ApiKeyRecord[];
-  /** Removes a key; false when no key has this hash. */
-  deleteApiKey(hash: string): boolean;
+  /** Removes a key, with its audit entry when given, in one transaction; false (nothing written) when no key has this hash. */
+  deleteApiKey(hash: string, event?: AuditInput): boolean;
 }

@@ -6,7 +6,7 @@
 import * as L from 'leaflet';
 import { ApiError, type Api } from './api';
 import { colourOf } from './colours';
-import { count, showMessage } from './dom';
+import { count, el, showMessage } from './dom';
 
 export class NetworkLayer {
   private readonly layer: L.LayerGroup;
@@ -55,7 +55,8 @@ export class NetworkLayer {
             pane: 'network',
             style: (f) => ({ color: colourOf(f?.properties?.fareklasse as string | null), weight: 2, opacity: 0.7, className: 'network-line' }),
             pointToLayer: (f, at) => L.circleMarker(at, { radius: 3, pane: 'network', color: colourOf(f?.properties?.fareklasse as string | null), weight: 1, className: 'network-line' }),
-            onEachFeature: (f, layer) => layer.bindTooltip(`${owner}: ${String(f.properties?.featureType ?? '')} ${String(f.id ?? '')} (${String(f.properties?.fareklasse ?? 'ukendt')})`)
+            // An element, not a string: Leaflet reads a string as HTML, and ids and attributes are the owner's text.
+            onEachFeature: (f, layer) => layer.bindTooltip(el('span', {}, `${owner}: ${String(f.properties?.featureType ?? '')} ${String(f.id ?? '')} (${String(f.properties?.fareklasse ?? 'ukendt')})`))
           })
         );
       }

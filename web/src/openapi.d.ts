@@ -30,7 +30,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics */
+        /**
+         * Prometheus metrics
+         * @description For an admin key, or the metrics token (LER_METRICS_TOKEN), which may read nothing else.
+         */
         get: operations["getMetrics"];
         put?: never;
         post?: never;
@@ -188,14 +191,17 @@ export interface paths {
         get: operations["getNetwork"];
         /**
          * Replace the whole network (streamed upload)
-         * @description A FeatureCollection (application/geo+json, application/json) or a GeoJSON text sequence (application/geo+json-seq) of LER 2.0 features. Checked against the published rules (GET /v1/rules); the answer carries the report. At most 536870912 bytes.
+         * @description A FeatureCollection (application/geo+json, application/json) or a GeoJSON text sequence (application/geo+json-seq) of LER 2.0 features. Checked against the published rules (GET /v1/rules); the answer carries the report. At most 536870912 bytes. An upload with no features, or one that removes more than 50 % of the features (LER_MAX_REMOVAL_PERCENT), is refused with 409 unless allowRemoval=true.
          */
         put: operations["putNetwork"];
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Apply a change set: upsert features by id, delete ids */
+        /**
+         * Apply a change set: upsert features by id, delete ids
+         * @description A change set that changes nothing is refused (400 CHANGESET_EMPTY); one that deletes more than LER_MAX_REMOVAL_PERCENT of the features is refused (409 REMOVAL_TOO_LARGE) unless allowRemoval=true.
+         */
         patch: operations["patchNetwork"];
         trace?: never;
     };
@@ -210,7 +216,7 @@ export interface paths {
         get: operations["getInterestAreas"];
         /**
          * Replace the interest areas: polygons with forsyningsart and contact
-         * @description Contractors whose dig area (with its information zone) meets an interest area are told to contact the owner, when none of its lines is in the package.
+         * @description Contractors whose dig area (with its information zone) meets an interest area are told to contact the owner, when none of its lines is in the package. Each area's properties: contact, a string of at most 500 characters; forsyningsart, a kind of supply (a LER 2.0 one, or one of the owner's own) or an array of them; the rest within the property limits (LER_MAX_FEATURE_PROPERTIES_BYTES, LER_MAX_PROPERTY_VALUE_BYTES). A polygon that crosses itself is refused.
          */
         put: operations["putInterestAreas"];
         post?: never;
@@ -238,6 +244,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/owners/{owner}/network/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a kept version of the network current again, as a new version
+         * @description The kept version's features become the next version (audited as network.rollback, with from and version). The versions kept are those GET /v1/owners/{owner}/network lists in its history.
+         */
+        post: operations["rollbackNetwork"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dig-requests": {
         parameters: {
             query?: never;
@@ -249,7 +275,7 @@ export interface paths {
         put?: never;
         /**
          * Submit a dig area; the package comes back at once
-         * @description Limits: at most 250000 m² and 1000 vertices; infoZone 0 to 100 m; rings may not cross.
+         * @description Limits: at most 250000 m² and 1000 vertices; infoZone 0 to 100 m; rings may not cross. At most 2000 dig requests per contractor key per day (UTC): past it, 429 QUOTA_DIG_REQUESTS.
          */
         post: operations["createDigRequest"];
         delete?: never;
@@ -337,7 +363,7 @@ export interface paths {
         put?: never;
         /**
          * Check many areas, or a route, in the background
-         * @description Give either areas (a FeatureCollection of Polygon and MultiPolygon features, at most 100000) or route (a LineString, or a Feature of one) with corridorWidth. Results: GET /v1/batches/{id}/results. Batches are kept in memory and lost when the service restarts.
+         * @description Give either areas (a FeatureCollection of Polygon and MultiPolygon features, at most 100000) or route (a LineString, or a Feature of one) with corridorWidth. Results: GET /v1/batches/{id}/results. A batch is kept on disk, with its results, until it is deleted (DELETE) or 604800 s after it ended; one cut short by a restart runs again from its start. Quotas per planner: 1 running at once (more wait their turn, planners taking turns), 4 waiting, 100 kept, 2147483648 bytes of results; beyond, 429 with Retry-After and a code naming the quota.
          */
         post: operations["createBatch"];
         delete?: never;
@@ -357,7 +383,10 @@ export interface paths {
         get: operations["getBatch"];
         put?: never;
         post?: never;
-        /** Cancel a batch (a waiting one at once, a running one within moments); its results so far stay readable */
+        /**
+         * Cancel a waiting or running batch, or delete an ended one with its results
+         * @description A waiting batch is cancelled at once, a running one within moments (its results so far stay readable until it is deleted). A batch that has ended (done, failed or cancelled) is deleted with its results: its place and bytes no longer count towards the planner's quotas, and it is 404 from then on. The answer is the batch as it was.
+         */
         delete: operations["cancelBatch"];
         options?: never;
         head?: never;
@@ -373,7 +402,7 @@ export interface paths {
         };
         /**
          * The summaries, one JSON object per line (NDJSON), as they arrive
-         * @description The stream ends with the batch; when the batch fails on the way, it is cut off (see the batch's status for why). A batch that failed or was cancelled before its first result answers its error as a problem.
+         * @description Read from the store page by page, following a running batch until it ends; the stream ends with the batch. When the batch fails on the way, or the service stops, it is cut off (see the batch's status for why; a batch cut by a stop runs again from its start when the service is back). A batch that failed or was cancelled before its first result answers its error as a problem.
          */
         get: operations["getBatchResults"];
         put?: never;
@@ -545,6 +574,24 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description No valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role or owner does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Content-Type or Content-Encoding not taken */
@@ -905,6 +952,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not possible in the current state (e.g. a batch cancelled before any result) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the limit */
             413: {
                 headers: {
@@ -1157,6 +1213,8 @@ export interface operations {
                 crs?: string;
                 /** @description reject (default): any invalid feature rejects the upload; skip: the valid ones are kept */
                 invalid?: "reject" | "skip";
+                /** @description true: the upload may empty the network, or remove more than LER_MAX_REMOVAL_PERCENT of its features at once (else refused with 409 UPLOAD_EMPTY_NETWORK or REMOVAL_TOO_LARGE) */
+                allowRemoval?: "true" | "false";
             };
             header?: never;
             path: {
@@ -1270,6 +1328,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not possible in the current state (e.g. a batch cancelled before any result) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the limit */
             413: {
                 headers: {
@@ -1360,6 +1427,8 @@ export interface operations {
                 crs?: string;
                 /** @description reject (default): any invalid feature rejects the upload; skip: the valid ones are kept */
                 invalid?: "reject" | "skip";
+                /** @description true: the upload may empty the network, or remove more than LER_MAX_REMOVAL_PERCENT of its features at once (else refused with 409 UPLOAD_EMPTY_NETWORK or REMOVAL_TOO_LARGE) */
+                allowRemoval?: "true" | "false";
             };
             header?: never;
             path: {
@@ -1458,6 +1527,15 @@ export interface operations {
             };
             /** @description The key's role or owner does not allow this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not possible in the current state (e.g. a batch cancelled before any result) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1718,6 +1796,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not possible in the current state (e.g. a batch cancelled before any result) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the limit */
             413: {
                 headers: {
@@ -1887,6 +1974,125 @@ export interface operations {
             };
             /** @description The key's role or owner does not allow this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not possible in the current state (e.g. a batch cancelled before any result) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type or Content-Encoding not taken */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit reached: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rollbackNetwork: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Owner (ledningsejer) id */
+                owner: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The kept version to make current again */
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The new version is live, with the features of the version rolled back to */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        owner: string;
+                        /** @description The owner's new network version */
+                        version: number;
+                        /** @description The version whose features it holds */
+                        from: number;
+                        features: number;
+                        snapshotVersion: number;
+                    };
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role or owner does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not this key's to see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No longer kept (e.g. a network version past the store's history) */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2400,13 +2606,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The map sheet */
+            /** @description The map sheet (drawn once, then served as kept: ETag, Cache-Control immutable) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "image/svg+xml": string;
+                };
+            };
+            /** @description Not modified: the client has this map already (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": unknown;
                 };
             };
             /** @description The request is malformed */
@@ -2447,6 +2662,15 @@ export interface operations {
             };
             /** @description Rate limit reached: see Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded, shutting down, or nothing to answer from yet: see Retry-After */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2467,13 +2691,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The map sheet */
+            /** @description The map sheet (drawn once, then served as kept: ETag, Cache-Control immutable) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "image/png": string;
+                };
+            };
+            /** @description Not modified: the client has this map already (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
                 };
             };
             /** @description The request is malformed */
@@ -2514,6 +2747,15 @@ export interface operations {
             };
             /** @description Rate limit reached: see Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded, shutting down, or nothing to answer from yet: see Retry-After */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2568,6 +2810,8 @@ export interface operations {
                         finishedAt: string | null;
                         /** @description Summaries ready to read */
                         results: number;
+                        /** @description Bytes of the stored results: they count towards the planner's quota until the batch is deleted or expires */
+                        resultBytes: number;
                         progress: {
                             done: number;
                             failed: number;
@@ -2686,6 +2930,8 @@ export interface operations {
                         finishedAt: string | null;
                         /** @description Summaries ready to read */
                         results: number;
+                        /** @description Bytes of the stored results: they count towards the planner's quota until the batch is deleted or expires */
+                        resultBytes: number;
                         progress: {
                             done: number;
                             failed: number;
@@ -2777,6 +3023,8 @@ export interface operations {
                         finishedAt: string | null;
                         /** @description Summaries ready to read */
                         results: number;
+                        /** @description Bytes of the stored results: they count towards the planner's quota until the batch is deleted or expires */
+                        resultBytes: number;
                         progress: {
                             done: number;
                             failed: number;
@@ -2982,6 +3230,15 @@ export interface operations {
             };
             /** @description Rate limit reached: see Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded, shutting down, or nothing to answer from yet: see Retry-After */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -76,7 +76,9 @@ export class OwnerView {
     if (owner === null || file === undefined) return;
     const crsChoice = byId<HTMLSelectElement>('network-crs').value;
     const skip = byId<HTMLInputElement>('network-skip').checked;
-    const query = { ...(crsChoice !== '' ? { crs: crsChoice } : {}), ...(skip ? { invalid: 'skip' as const } : {}) };
+    // Without it, the service refuses an upload that would remove most of the live network (409).
+    const allowRemoval = byId<HTMLInputElement>('network-allow-removal').checked;
+    const query = { ...(crsChoice !== '' ? { crs: crsChoice } : {}), ...(skip ? { invalid: 'skip' as const } : {}), ...(allowRemoval ? { allowRemoval: 'true' as const } : {}) };
     const head = new Uint8Array(await file.slice(0, 1).arrayBuffer());
     const sequence = head[0] === 0x1e || /\.(geojsons|geojsonl|geojsonseq)$/i.test(file.name);
     const bar = byId<HTMLProgressElement>('upload-progress');
@@ -204,11 +206,11 @@ export class OwnerView {
       const colour = f.severity === 'error' ? OFFENDING_COLOUR : WARNING_COLOUR;
       const label = `Feature #${index}: ${f.problems.map((p) => p.code).join(', ')}`;
       L.geoJSON(f.geometry, { pane: 'result', style: { color: colour, weight: 4, fillOpacity: 0.3, className: `offending-feature severity-${f.severity}` }, pointToLayer: (_x, ll) => L.circleMarker(ll, { radius: 5, pane: 'result' }) })
-        .bindTooltip(label)
+        .bindTooltip(el('span', {}, label))
         .addTo(group);
       // A marker too: a feature too short to see (or a point) is still found.
       L.circleMarker([at[1], at[0]], { pane: 'result', radius: 7, color: colour, weight: 2, fillColor: '#fff', fillOpacity: 0.9, className: `offending-marker severity-${f.severity}` })
-        .bindTooltip(label)
+        .bindTooltip(el('span', {}, label))
         .addTo(group);
       drawn++;
     }

@@ -31,7 +31,8 @@ export const importCommand: CommandSpec = {
     all: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
     url: { type: 'string' },
-    token: { type: 'string' }
+    token: { type: 'string' },
+    'allow-removal': { type: 'boolean' }
   },
   help: `Usage: ler import <owner> <network.geojson | -> [options]
 
@@ -54,6 +55,9 @@ Options:
                        http://localhost:3000; the body is streamed
   --token <token>      its API key (an owner key for this owner, or admin);
                        default $LER_TOKEN
+  --allow-removal      with --url: the upload may empty the network, or remove
+                       more of it than the service allows at once
+                       (LER_MAX_REMOVAL_PERCENT); the local store takes any upload
 
 Prints the new version and its feature count. Exit status: 0 stored; 1 rejected
 or unreadable, nothing changed; 2 wrong command line; 130 interrupted.
@@ -161,7 +165,7 @@ async function importRemote(args: ParsedArgs, io: Io, owner: string, url: string
   const timer = progress === null ? null : setInterval(() => progress.update(source.bytes, source.size), 100);
   let answer: RemoteAnswer;
   try {
-    answer = await uploadRemote({ url, token, owner, chunks: source.chunks, invalid: args.values['skip-invalid'] === true ? 'skip' : 'reject', signal: controller.signal, ...(crs !== undefined ? { crs } : {}) });
+    answer = await uploadRemote({ url, token, owner, chunks: source.chunks, invalid: args.values['skip-invalid'] === true ? 'skip' : 'reject', allowRemoval: args.values['allow-removal'] === true, signal: controller.signal, ...(crs !== undefined ? { crs } : {}) });
   } catch (error) {
     if (interrupted !== null) {
       io.stderr.write(`ler import: interrupted; the upload was cut off, and the service stores nothing of it.\n`);

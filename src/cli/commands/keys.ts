@@ -57,8 +57,7 @@ Examples:
     const hash = hashToken(token);
     const store = new SqliteStore({ dataDir: dataDir(args, io) });
     try {
-      store.putApiKey({ hash, role, owner, name: str(args, 'name') ?? null });
-      store.audit({ actor: 'cli', action: 'key.create', owner, detail: { id: keyId(hash), role } });
+      store.putApiKey({ hash, role, owner, name: str(args, 'name') ?? null }, { actor: 'cli', action: 'key.create', owner, detail: { id: keyId(hash), role } });
     } finally {
       store.close();
     }

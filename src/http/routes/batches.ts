@@ -1,17 +1,18 @@
 /**
- * Planners' batches: many areas, or a route checked as a corridor, run in the background (202);
- * progress; results as NDJSON, streamed as they arrive. A planner sees its own batches only
- * (another's is 404, as an unknown one).
+ * Planners' batches: many areas, or a route checked as a corridor, run in the background (202) as
+ * jobs kept on disk (src/http/batches.ts); progress; results as NDJSON, streamed from disk as they
+ * arrive. A planner sees its own batches only (another's is 404, as an unknown one).
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { normaliseCrs } from '../../crs/index.js';
-import { ErrorCodes, LerError, type ErrorCode } from '../../errors.js';
+import { LerError } from '../../errors.js';
 import { checkInfoZone } from '../../query/area-reader.js';
+import { checkRoute } from '../../batch/options.js';
 import type { BatchOptions } from '../../engine.js';
 import type { Principal } from '../auth.js';
 import { BEARER, ID_PARAM, principal, problems, type ServiceContext } from '../context.js';
-import { ProblemError } from '../problem.js';
+import { batchProblem } from '../batches.js';
 
 const ACCESS = { access: { roles: ['planner', 'admin'] } } as const;
 
@@ -28,7 +29,7 @@ interface BatchBody {
 const VIEW = {
   type: 'object',
   description: 'The batch: its status and progress',
-  required: ['id', 'status', 'createdAt', 'startedAt', 'finishedAt', 'results', 'progress', 'version', 'error'],
+  required: ['id', 'status', 'createdAt', 'startedAt', 'finishedAt', 'results', 'resultBytes', 'progress', 'version', 'error'],
   properties: {
     id: { type: 'string' },
     status: { type: 'string', enum: ['queued', 'running', 'done', 'failed', 'cancelled'] },
@@ -36,6 +37,7 @@ const VIEW = {
     startedAt: { type: ['string', 'null'] },
     finishedAt: { type: ['string', 'null'] },
     results: { type: 'integer', description: 'Summaries ready to read' },
+    resultBytes: { type: 'integer', description: 'Bytes of the stored results: they count towards the planner\'s quota until the batch is deleted or expires' },
     progress: {
       type: ['object', 'null'],
       required: ['done', 'failed', 'total', 'elapsedSeconds', 'rate', 'etaSeconds'],
@@ -119,7 +121,7 @@ export function batchRoutes(ctx: ServiceContext) {
           tags: ['batches'],
           summary: 'Check many areas, or a route, in the background',
           operationId: 'createBatch',
-          description: `Give either areas (a FeatureCollection of Polygon and MultiPolygon features, at most ${ctx.config.limits.maxBatchAreas}) or route (a LineString, or a Feature of one) with corridorWidth. Results: GET /v1/batches/{id}/results. Batches are kept in memory and lost when the service restarts.`,
+          description: `Give either areas (a FeatureCollection of Polygon and MultiPolygon features, at most ${ctx.config.limits.maxBatchAreas}) or route (a LineString, or a Feature of one) with corridorWidth. Results: GET /v1/batches/{id}/results. A batch is kept on disk, with its results, until it is deleted (DELETE) or ${ctx.config.limits.batchTtlSeconds} s after it ended; one cut short by a restart runs again from its start. Quotas per planner: ${ctx.config.limits.maxBatchesRunningPerPlanner} running at once (more wait their turn, planners taking turns), ${ctx.config.limits.maxBatchesQueuedPerPlanner} waiting, ${ctx.config.limits.batchesKeptPerPlanner} kept, ${ctx.config.limits.batchResultBytesPerPlanner} bytes of results; beyond, 429 with Retry-After and a code naming the quota.`,
           security: BEARER,
           body: {
             type: 'object',
@@ -150,8 +152,13 @@ export function batchRoutes(ctx: ServiceContext) {
         } catch {
           throw new LerError('CRS_UNSUPPORTED', { pointer: '/crs' }, `Got ${JSON.stringify(body.crs)}.`);
         }
-        if (body.route !== undefined && (typeof body.corridorWidth !== 'number' || !(body.corridorWidth > 0) || body.corridorWidth > 1000)) {
-          throw new LerError('ROUTE_INVALID', { pointer: '/corridorWidth' }, 'A route needs corridorWidth, metres (more than 0, at most 1000).');
+        if (body.route !== undefined) {
+          if (typeof body.corridorWidth !== 'number') throw new LerError('ROUTE_INVALID', { pointer: '/corridorWidth' }, 'A route needs corridorWidth, metres.');
+          // The route is read now: a Point, a bad stretch length or too many stretches is a 4xx, not a failed batch.
+          const stretches = checkRoute(body.route, { corridorWidth: body.corridorWidth, stretchLength: body.stretchLength, crs: body.crs, infoZone: body.infoZone });
+          if (stretches > ctx.config.limits.maxBatchAreas) {
+            throw new LerError('BATCH_TOO_LARGE', { pointer: '/stretchLength' }, `The route makes ${stretches} stretches; at most ${ctx.config.limits.maxBatchAreas} (LER_MAX_BATCH_AREAS): give a longer stretchLength.`);
+          }
         }
         if (ctx.engine.snapshot === null) throw new LerError('NETWORK_EMPTY', {}, 'No owner has uploaded a network yet.');
         const options: Omit<BatchOptions, 'signal' | 'onProgress'> = {};
@@ -161,7 +168,7 @@ export function batchRoutes(ctx: ServiceContext) {
         if (body.stretchLength !== undefined) options.stretchLength = body.stretchLength;
         if (body.conflicts !== undefined) options.conflicts = body.conflicts;
         const who = principal(request);
-        const view = ctx.batches.submit(who.id, body.areas ?? body.route, options);
+        const view = await ctx.batches.submit(who.id, body.areas ?? body.route, options, body.route !== undefined);
         ctx.store.audit({ actor: who.id, action: 'batch.submit', owner: null, detail: { id: view.id, areas: Array.isArray(body.areas?.features) ? body.areas.features.length : null, route: body.route !== undefined, infoZone: body.infoZone ?? 0 } });
         return reply.code(202).header('location', `/v1/batches/${view.id}`).send(view);
       }
@@ -179,12 +186,25 @@ export function batchRoutes(ctx: ServiceContext) {
 
     app.delete<{ Params: { id: string } }>(
       '/v1/batches/:id',
-      { config: ACCESS, schema: { tags: ['batches'], summary: 'Cancel a batch (a waiting one at once, a running one within moments); its results so far stay readable', operationId: 'cancelBatch', security: BEARER, params: ID_PARAM, response: { 200: VIEW, ...problems(400, 401, 403, 404, 429) } } },
+      {
+        config: ACCESS,
+        schema: {
+          tags: ['batches'],
+          summary: 'Cancel a waiting or running batch, or delete an ended one with its results',
+          description:
+            'A waiting batch is cancelled at once, a running one within moments (its results so far stay readable until it is deleted). A batch that has ended (done, failed or cancelled) is deleted with its results: its place and bytes no longer count towards the planner\'s quotas, and it is 404 from then on. The answer is the batch as it was.',
+          operationId: 'cancelBatch',
+          security: BEARER,
+          params: ID_PARAM,
+          response: { 200: VIEW, ...problems(400, 401, 403, 404, 429) }
+        }
+      },
       async (request) => {
         const who = principal(request);
-        const view = ctx.batches.cancel(request.params.id, scope(who));
-        if (view === undefined) throw new LerError('BATCH_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(request.params.id)}.`);
-        ctx.store.audit({ actor: who.id, action: 'batch.cancel', owner: null, detail: { id: view.id, status: view.status, results: view.results } });
+        const done = await ctx.batches.remove(request.params.id, scope(who));
+        if (done === undefined) throw new LerError('BATCH_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(request.params.id)}.`);
+        const { view, removed } = done;
+        ctx.store.audit({ actor: who.id, action: removed ? 'batch.delete' : 'batch.cancel', owner: null, detail: { id: view.id, status: view.status, results: view.results } });
         return view;
       }
     );
@@ -196,14 +216,14 @@ export function batchRoutes(ctx: ServiceContext) {
         schema: {
           tags: ['batches'],
           summary: 'The summaries, one JSON object per line (NDJSON), as they arrive',
-          description: 'The stream ends with the batch; when the batch fails on the way, it is cut off (see the batch\'s status for why). A batch that failed or was cancelled before its first result answers its error as a problem.',
+          description: 'Read from the store page by page, following a running batch until it ends; the stream ends with the batch. When the batch fails on the way, or the service stops, it is cut off (see the batch\'s status for why; a batch cut by a stop runs again from its start when the service is back). A batch that failed or was cancelled before its first result answers its error as a problem.',
           operationId: 'getBatchResults',
           security: BEARER,
           params: ID_PARAM,
           produces: ['application/x-ndjson'],
           response: {
             200: { description: 'The summaries, one per line; the schema is a line\'s', content: { 'application/x-ndjson': { schema: AREA_SUMMARY } } },
-            ...problems(400, 401, 403, 404, 409, 422, 429)
+            ...problems(400, 401, 403, 404, 409, 422, 429, 503)
           }
         }
       },
@@ -211,16 +231,12 @@ export function batchRoutes(ctx: ServiceContext) {
         const who = scope(principal(request));
         const view = ctx.batches.get(request.params.id, who);
         if (view === undefined) throw new LerError('BATCH_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(request.params.id)}.`);
-        if ((view.status === 'failed' || view.status === 'cancelled') && view.results === 0) {
-          const code = (view.error !== null && Object.hasOwn(ErrorCodes, view.error.code) ? view.error.code : 'BATCH_INVALID') as ErrorCode;
-          throw new ProblemError(code, { where: view.error?.pointer !== undefined ? { pointer: view.error.pointer } : {}, detail: `The batch ${view.status}: ${view.error?.message ?? ''}` });
-        }
-        const results = ctx.batches.results(request.params.id, who);
-        async function* lines(): AsyncGenerator<string> {
-          for await (const summary of results) yield `${JSON.stringify(summary)}\n`;
-        }
-        // A reader that goes away stops reading; the batch goes on for the next one.
-        return reply.type('application/x-ndjson').header('cache-control', 'no-store').send(Readable.from(lines()));
+        if ((view.status === 'failed' || view.status === 'cancelled') && view.results === 0) throw batchProblem(view);
+        // Pages of NDJSON from the store, read as the client takes them (a byte stream: one page
+        // held at a time); a batch that fails or is cancelled before its first page answers its
+        // problem, as above. A reader that goes away stops reading; the batch goes on for the next one.
+        const pages = Readable.from(ctx.batches.results(request.params.id, who), { objectMode: false });
+        return reply.type('application/x-ndjson').header('cache-control', 'no-store').send(pages);
       }
     );
   };

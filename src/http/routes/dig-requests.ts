@@ -1,19 +1,26 @@
 /**
  * Dig requests (graveforespørgsler): a contractor submits a dig area and gets the whole package at
- * once (201); the stored package, as JSON, GeoJSON or an SVG map, goes to its requester and admins
- * only. Another contractor's request is answered 404, as an unknown one is: ids do not leak.
+ * once (201); the stored package, as JSON, GeoJSON or an SVG or PNG map, goes to its requester and
+ * admins only. Another contractor's request is answered 404, as an unknown one is: ids do not leak.
+ * A contractor key makes at most so many dig requests a day (dig-quota.ts); a package's map is drawn
+ * once and then served from the store (package-pictures.ts).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LerError } from '../../errors.js';
 import { mayRead, type Principal } from '../auth.js';
 import { BEARER, ID_PARAM, principal, problems, type ServiceContext } from '../context.js';
 import { AREA_GEOMETRY_SCHEMA, FEATURE_COLLECTION_SCHEMA, GEOMETRY_SCHEMA } from '../schemas.js';
 import type { DigAnswer } from '../../engine.js';
-import { packageGeoJson, packagePngAsync, packageSvg } from '../../package/views.js';
+import { packageGeoJson } from '../../package/views.js';
 import { WORK_TYPES } from '../../package/precautions.js';
 import { STATUS, type DigRequestInput, type Package } from '../../package/types.js';
+import type { PictureKind } from '../../store/store.js';
+import { DigQuota } from '../dig-quota.js';
+import { PackagePictures, sendPicture } from '../package-pictures.js';
 
 const ACCESS = { access: { roles: ['contractor', 'admin'] } } as const;
+
+const NOT_MODIFIED = { description: 'Not modified: the client has this map already (If-None-Match)' } as const;
 
 const GEOMETRY = { type: 'object', description: 'A GeoJSON Polygon or MultiPolygon (holes allowed)', required: ['type', 'coordinates'], properties: { type: { type: 'string' }, coordinates: { type: 'array' } } } as const;
 
@@ -74,14 +81,32 @@ export const PACKAGE_SCHEMA = {
 } as const;
 
 export function digRequestRoutes(ctx: ServiceContext) {
+  const quota = new DigQuota((requester, since) => ctx.store.countDigRequests(requester, since), ctx.config.limits.digRequestsPerDay);
+
+  const unknown = (id: string): LerError => new LerError('DIG_REQUEST_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(id)}.`);
+
   /** The stored package, for its requester or an admin; 404 for anyone else. */
   function stored(id: string, who: Principal): Package {
     const row = ctx.store.digRequest(id);
-    if (row === null || !mayRead(who, row.requester)) throw new LerError('DIG_REQUEST_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(id)}.`);
+    if (row === null || !mayRead(who, row.requester)) throw unknown(id);
     return row.body as Package;
   }
 
   return async function digRequests(app: FastifyInstance): Promise<void> {
+    const pictures = new PackagePictures(ctx.store, ctx.config.limits, { registry: ctx.metrics.registry, retryAfterSeconds: ctx.config.pressure.retryAfterSeconds, log: app.log });
+
+    /** A package's map: from the store when drawn before, else drawn now (within the render limits) and kept. */
+    async function picture(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply, kind: PictureKind): Promise<FastifyReply> {
+      const { id } = request.params;
+      const who = principal(request);
+      const kept = pictures.kept(id, kind);
+      if (kept !== null) {
+        if (!mayRead(who, kept.requester)) throw unknown(id);
+        return sendPicture(request, reply, id, kind, kept);
+      }
+      return sendPicture(request, reply, id, kind, await pictures.draw(stored(id, who), kind, who.id));
+    }
+
     app.post<{ Body: DigRequestInput }>(
       '/v1/dig-requests',
       {
@@ -90,7 +115,7 @@ export function digRequestRoutes(ctx: ServiceContext) {
           tags: ['dig requests'],
           summary: 'Submit a dig area; the package comes back at once',
           operationId: 'createDigRequest',
-          description: `Limits: at most ${ctx.config.limits.maxDigAreaM2} m² and ${ctx.config.limits.maxDigVertices} vertices; infoZone 0 to ${ctx.config.limits.maxInfoZone} m; rings may not cross.`,
+          description: `Limits: at most ${ctx.config.limits.maxDigAreaM2} m² and ${ctx.config.limits.maxDigVertices} vertices; infoZone 0 to ${ctx.config.limits.maxInfoZone} m; rings may not cross. At most ${ctx.config.limits.digRequestsPerDay} dig requests per contractor key per day (UTC): past it, 429 QUOTA_DIG_REQUESTS.`,
           security: BEARER,
           body: {
             type: 'object',
@@ -109,10 +134,14 @@ export function digRequestRoutes(ctx: ServiceContext) {
         }
       },
       async (request, reply) => {
+        const who = principal(request);
+        // Admin keys are not counted; a refused request gives its place back.
+        const giveBack = who.role === 'admin' ? null : quota.take(who.id);
         let answer: DigAnswer;
         try {
-          answer = await ctx.engine.digRequest(request.body, { requester: principal(request).id });
+          answer = await ctx.engine.digRequest(request.body, { requester: who.id });
         } catch (error) {
+          giveBack?.();
           ctx.metrics.digRequests.inc({ result: 'rejected' });
           throw error;
         }
@@ -159,13 +188,10 @@ export function digRequestRoutes(ctx: ServiceContext) {
           security: BEARER,
           params: ID_PARAM,
           produces: ['image/svg+xml'],
-          response: { 200: { description: 'The map sheet', content: { 'image/svg+xml': { schema: { type: 'string' } } } }, ...problems(400, 401, 403, 404, 429) }
+          response: { 200: { description: 'The map sheet (drawn once, then served as kept: ETag, Cache-Control immutable)', content: { 'image/svg+xml': { schema: { type: 'string' } } } }, 304: NOT_MODIFIED, ...problems(400, 401, 403, 404, 429, 503) }
         }
       },
-      async (request, reply) => {
-        const pkg = stored(request.params.id, principal(request));
-        return reply.type('image/svg+xml; charset=utf-8').header('content-disposition', `inline; filename="dig-request-${pkg.id}.svg"`).send(packageSvg(pkg));
-      }
+      async (request, reply) => picture(request, reply, 'svg')
     );
 
     app.get<{ Params: { id: string } }>(
@@ -179,13 +205,10 @@ export function digRequestRoutes(ctx: ServiceContext) {
           security: BEARER,
           params: ID_PARAM,
           produces: ['image/png'],
-          response: { 200: { description: 'The map sheet', content: { 'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } } } }, ...problems(400, 401, 403, 404, 429) }
+          response: { 200: { description: 'The map sheet (drawn once, then served as kept: ETag, Cache-Control immutable)', content: { 'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } } } }, 304: NOT_MODIFIED, ...problems(400, 401, 403, 404, 429, 503) }
         }
       },
-      async (request, reply) => {
-        const pkg = stored(request.params.id, principal(request));
-        return reply.type('image/png').header('content-disposition', `inline; filename="dig-request-${pkg.id}.png"`).send(await packagePngAsync(pkg));
-      }
+      async (request, reply) => picture(request, reply, 'png')
     );
   };
 }

@@ -46,7 +46,7 @@ export function keyRoutes(ctx: ServiceContext) {
               name: { type: 'string', minLength: 1, maxLength: 200 }
             }
           },
-          response: { 201: { ...KEY_VIEW, description: 'The key, with its token', required: [...KEY_VIEW.required, 'token'], properties: { ...KEY_VIEW.properties, token: { type: 'string', description: 'The bearer token: shown here only, never again' } } }, ...problems(400, 401, 403, 413, 415, 429) }
+          response: { 201: { ...KEY_VIEW, description: 'The key, with its token', required: [...KEY_VIEW.required, 'token'], properties: { ...KEY_VIEW.properties, token: { type: 'string', description: 'The bearer token: shown here only, never again' } } }, ...problems(400, 401, 403, 409, 413, 415, 429) }
         }
       },
       async (request, reply) => {
@@ -56,9 +56,9 @@ export function keyRoutes(ctx: ServiceContext) {
         }
         const token = newToken();
         const hash = hashToken(token);
-        ctx.store.putApiKey({ hash, role, owner: owner ?? null, name: name ?? null });
         const id = keyId(hash);
-        ctx.store.audit({ actor: principal(request).id, action: 'key.create', owner: owner ?? null, detail: { id, role, name: name ?? null } });
+        // The key and its audit entry in one transaction.
+        ctx.store.putApiKey({ hash, role, owner: owner ?? null, name: name ?? null }, { actor: principal(request).id, action: 'key.create', owner: owner ?? null, detail: { id, role, name: name ?? null } });
         const created = ctx.store.findApiKey(hash);
         return reply.code(201).send({ id, token, role, owner: owner ?? null, name: name ?? null, createdAt: created?.createdAt ?? new Date().toISOString() });
       }
@@ -77,8 +77,8 @@ export function keyRoutes(ctx: ServiceContext) {
         const id = request.params.id;
         const matches = ctx.store.listApiKeys().filter((k) => keyId(k.hash) === id);
         if (matches.length === 0) throw new ProblemError('KEY_UNKNOWN', { where: { pointer: '/id' }, detail: `Got ${JSON.stringify(id)}.` });
-        for (const k of matches) ctx.store.deleteApiKey(k.hash);
-        ctx.store.audit({ actor: principal(request).id, action: 'key.revoke', owner: matches[0].owner, detail: { id } });
+        // Each key removed with its audit entry, in one transaction.
+        for (const k of matches) ctx.store.deleteApiKey(k.hash, { actor: principal(request).id, action: 'key.revoke', owner: k.owner, detail: { id } });
         return reply.code(204).send();
       }
     );

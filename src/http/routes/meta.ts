@@ -1,7 +1,12 @@
-/** Public routes about the service itself: health, metrics, OpenAPI, the rule and error catalogues; and the audit log for admins. */
+/**
+ * Routes about the service itself: health, OpenAPI, the rule and error catalogues (public);
+ * metrics (an admin key, or the metrics token: they name every owner and its network's size);
+ * and the audit log for admins.
+ */
 import type { FastifyInstance } from 'fastify';
 import { ErrorCodes, type ErrorCode } from '../../errors.js';
 import { RULES } from '../../rules/catalogue.js';
+import { authorise, bearerToken, hashToken, tokenMatches } from '../auth.js';
 import { BEARER, problems, type ServiceContext } from '../context.js';
 import { ProblemError } from '../problem.js';
 
@@ -25,6 +30,7 @@ const RULE_SCHEMA = {
 } as const;
 
 export function metaRoutes(ctx: ServiceContext) {
+  const metricsHash = ctx.config.metricsToken === null ? null : Buffer.from(hashToken(ctx.config.metricsToken), 'hex');
   return async function meta(app: FastifyInstance): Promise<void> {
     app.get(
       '/healthz',
@@ -69,13 +75,16 @@ export function metaRoutes(ctx: ServiceContext) {
         schema: {
           tags: ['service'],
           summary: 'Prometheus metrics',
+          description: 'For an admin key, or the metrics token (LER_METRICS_TOKEN), which may read nothing else.',
           operationId: 'getMetrics',
-          security: [],
+          security: BEARER,
           produces: ['text/plain'],
-          response: { 200: { description: 'The metrics in Prometheus\'s text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...problems(415) }
+          response: { 200: { description: 'The metrics in Prometheus\'s text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...problems(401, 403, 415) }
         }
       },
-      async (_request, reply) => {
+      async (request, reply) => {
+        const header = request.headers.authorization;
+        if (!tokenMatches(bearerToken(header), metricsHash)) authorise(ctx.keys.authenticate(header), { roles: ['admin'] }, undefined);
         const text = await ctx.metrics.registry.metrics();
         return reply.type(ctx.metrics.registry.contentType).send(text);
       }

@@ -7,6 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import { unprojectToLonLat } from '../../crs/index.js';
 import { LerError } from '../../errors.js';
 import type { ChangeAudit, Snapshot } from '../../engine.js';
+import type { RemovalGuard } from '../../ingest/removal.js';
+import type { PropertyLimits } from '../../input/property-limits.js';
+import { CONTACT_MAX_LENGTH } from '../../model/owner.js';
 import { RuleReport } from '../../rules/report.js';
 import { BEARER, OWNER_PARAM, PROBLEM_REF, principal, problems, type ServiceContext } from '../context.js';
 import { ProblemError } from '../problem.js';
@@ -19,7 +22,12 @@ export const UPLOAD_QUERY = {
   additionalProperties: false,
   properties: {
     crs: { type: 'string', maxLength: 100, description: 'CRS of the features: EPSG:4326 (default), EPSG:25832 or EPSG:7416' },
-    invalid: { type: 'string', enum: ['reject', 'skip'], description: 'reject (default): any invalid feature rejects the upload; skip: the valid ones are kept' }
+    invalid: { type: 'string', enum: ['reject', 'skip'], description: 'reject (default): any invalid feature rejects the upload; skip: the valid ones are kept' },
+    allowRemoval: {
+      type: 'string',
+      enum: ['true', 'false'],
+      description: 'true: the upload may empty the network, or remove more than LER_MAX_REMOVAL_PERCENT of its features at once (else refused with 409 UPLOAD_EMPTY_NETWORK or REMOVAL_TOO_LARGE)'
+    }
   }
 } as const;
 
@@ -38,7 +46,7 @@ export const UPLOAD_ANSWER = {
 
 /** The problems an upload or change set answers; a 422 from the rules (UPLOAD_REJECTED) carries the report. */
 export const UPLOAD_PROBLEMS = {
-  ...problems(400, 401, 403, 413, 415, 422, 429),
+  ...problems(400, 401, 403, 409, 413, 415, 422, 429),
   422: {
     description: 'The upload is invalid; when the rules rejected it (UPLOAD_REJECTED) the problem carries the rule report',
     content: { 'application/problem+json': { schema: { allOf: [PROBLEM_REF, { type: 'object', properties: { report: RULE_REPORT_SCHEMA } }] } } }
@@ -48,6 +56,26 @@ export const UPLOAD_PROBLEMS = {
 export interface UploadQuery {
   crs?: string;
   invalid?: 'reject' | 'skip';
+  allowRemoval?: 'true' | 'false';
+}
+
+/** The engine's guard against emptying a network by mistake, unless the request says it means it. */
+export function removalGuard(ctx: ServiceContext, query: UploadQuery): { guard?: RemovalGuard } {
+  return query.allowRemoval === 'true' ? {} : { guard: { maxRemovalPercent: ctx.config.limits.maxRemovalPercent } };
+}
+
+/** How large what an owner stores with a feature may be, as the service is configured. */
+export function propertyLimits(ctx: ServiceContext): PropertyLimits {
+  return { maxPropertiesBytes: ctx.config.limits.maxPropertiesBytes, maxPropertyValueBytes: ctx.config.limits.maxPropertyValueBytes };
+}
+
+/**
+ * Refuses (409 OWNER_ID_CASE_CONFLICT) an owner id known by another spelling, before any work:
+ * the store refuses it again in the write that would make the owner known.
+ */
+export function checkOwnerSpelling(ctx: ServiceContext, owner: string): void {
+  const known = ctx.store.ownerSpelling(owner);
+  if (known !== null && known !== owner) throw new LerError('OWNER_ID_CASE_CONFLICT', { pointer: '/owner' }, `Got ${JSON.stringify(owner)}; the owner is known as ${JSON.stringify(known)}.`);
 }
 
 /** Problems listed in full in an answer; past them the report counts by code. */
@@ -217,6 +245,7 @@ export function ownerRoutes(ctx: ServiceContext) {
         schema: {
           tags: ['owners'],
           summary: 'Apply a change set: upsert features by id, delete ids',
+          description: 'A change set that changes nothing is refused (400 CHANGESET_EMPTY); one that deletes more than LER_MAX_REMOVAL_PERCENT of the features is refused (409 REMOVAL_TOO_LARGE) unless allowRemoval=true.',
           operationId: 'patchNetwork',
           security: BEARER,
           params: OWNER_PARAM,
@@ -234,11 +263,12 @@ export function ownerRoutes(ctx: ServiceContext) {
       },
       async (request) => {
         const owner = request.params.owner;
+        checkOwnerSpelling(ctx, owner);
         const report = new RuleReport(REPORT_KEEP, 5);
         const { crs, invalid } = request.query;
         const deletes = Array.isArray(request.body.delete) ? request.body.delete.length : 0;
         const snapshot = await runUpload(ctx, principal(request).id, owner, 'patch', report, () => ({ crs: crs ?? null, invalid: invalid ?? 'reject', deletes }), (audit) =>
-          ctx.engine.patchNetwork(owner, request.body, { ...(crs !== undefined ? { crs } : {}), report, invalid: invalid ?? 'reject', audit })
+          ctx.engine.applyChangeSet(owner, request.body, { ...(crs !== undefined ? { crs } : {}), report, invalid: invalid ?? 'reject', audit, propertyLimits: propertyLimits(ctx), ...removalGuard(ctx, request.query) })
         );
         return uploadAnswer(owner, snapshot, report);
       }
@@ -252,7 +282,7 @@ export function ownerRoutes(ctx: ServiceContext) {
         schema: {
           tags: ['owners'],
           summary: 'Replace the interest areas: polygons with forsyningsart and contact',
-          description: 'Contractors whose dig area (with its information zone) meets an interest area are told to contact the owner, when none of its lines is in the package.',
+          description: `Contractors whose dig area (with its information zone) meets an interest area are told to contact the owner, when none of its lines is in the package. Each area's properties: contact, a string of at most ${CONTACT_MAX_LENGTH} characters; forsyningsart, a kind of supply (a LER 2.0 one, or one of the owner's own) or an array of them; the rest within the property limits (LER_MAX_FEATURE_PROPERTIES_BYTES, LER_MAX_PROPERTY_VALUE_BYTES). A polygon that crosses itself is refused.`,
           operationId: 'putInterestAreas',
           security: BEARER,
           params: OWNER_PARAM,
@@ -260,16 +290,17 @@ export function ownerRoutes(ctx: ServiceContext) {
           body: { type: 'object', required: ['type', 'features'], properties: { type: { type: 'string', enum: ['FeatureCollection'] }, features: { type: 'array', items: { type: 'object' } } } },
           response: {
             200: { type: 'object', description: 'The areas are registered', required: ['owner', 'areas', 'crs'], properties: { owner: { type: 'string' }, areas: { type: 'integer', description: 'Interest areas registered' }, crs: { type: 'string', description: 'The CRS they were read in' } } },
-            ...problems(400, 401, 403, 413, 415, 422, 429)
+            ...problems(400, 401, 403, 409, 413, 415, 422, 429)
           }
         }
       },
       async (request) => {
         const owner = request.params.owner;
+        checkOwnerSpelling(ctx, owner);
         const crs = request.query.crs;
         let stored: { areas: number; crs: string };
         try {
-          stored = ctx.engine.putInterestAreas(owner, request.body, { ...(crs !== undefined ? { crs } : {}), audit: { actor: principal(request).id } });
+          stored = ctx.engine.putInterestAreas(owner, request.body, { ...(crs !== undefined ? { crs } : {}), audit: { actor: principal(request).id }, propertyLimits: propertyLimits(ctx) });
         } catch (error) {
           ctx.metrics.uploads.inc({ kind: 'interest', result: 'rejected' });
           throw error;
@@ -305,7 +336,7 @@ export function ownerRoutes(ctx: ServiceContext) {
       required: ['name', 'contact'],
       properties: {
         name: { type: 'string', minLength: 1, maxLength: 200 },
-        contact: { type: 'string', minLength: 1, maxLength: 500, description: 'How a contractor reaches the owner about a dig' },
+        contact: { type: 'string', minLength: 1, maxLength: CONTACT_MAX_LENGTH, description: 'How a contractor reaches the owner about a dig' },
         requiresMarking: { type: 'boolean', description: 'The owner shows its meget farlig lines on site (påvisning) before anyone digs' }
       }
     } as const;
@@ -323,14 +354,14 @@ export function ownerRoutes(ctx: ServiceContext) {
           body: profileSchema,
           response: {
             200: { ...profileSchema, description: 'The profile as set', required: ['owner', 'name', 'contact', 'requiresMarking'], properties: { ...profileSchema.properties, owner: { type: 'string' } } },
-            ...problems(400, 401, 403, 413, 415, 429)
+            ...problems(400, 401, 403, 409, 413, 415, 429)
           }
         }
       },
       async (request) => {
+        checkOwnerSpelling(ctx, request.params.owner);
         const profile = { owner: request.params.owner, name: request.body.name, contact: request.body.contact, requiresMarking: request.body.requiresMarking === true };
-        ctx.store.putOwnerProfile(profile);
-        ctx.store.audit({ actor: principal(request).id, action: 'profile.put', owner: profile.owner, detail: { name: profile.name, requiresMarking: profile.requiresMarking } });
+        ctx.store.putOwnerProfile(profile, { actor: principal(request).id, action: 'profile.put', owner: profile.owner, detail: { name: profile.name, requiresMarking: profile.requiresMarking } });
         return profile;
       }
     );

@@ -6,19 +6,22 @@
  * streams, and its unpacked bytes count.
  */
 import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { LerError } from '../../errors.js';
 import { RuleReport } from '../../rules/report.js';
 import { BEARER, OWNER_PARAM, principal, problems, type ServiceContext } from '../context.js';
 import { ProblemError } from '../problem.js';
-import { OWNER_ACCESS, REPORT_KEEP, UPLOAD_ANSWER, UPLOAD_PROBLEMS, UPLOAD_QUERY, runUpload, uploadAnswer, type UploadQuery } from './owners.js';
+import { OWNER_ACCESS, REPORT_KEEP, UPLOAD_ANSWER, UPLOAD_PROBLEMS, UPLOAD_QUERY, checkOwnerSpelling, propertyLimits, removalGuard, runUpload, uploadAnswer, type UploadQuery } from './owners.js';
 
 export const UPLOAD_TYPES = ['application/geo+json', 'application/json', 'application/geo+json-seq'];
 
 /** The chunks of `source`, throwing INPUT_TOO_LARGE (413) as soon as more than `limit` bytes have come. */
 export async function* limitBytes(source: AsyncIterable<Uint8Array>, limit: number, counted: { bytes: number }): AsyncGenerator<Uint8Array> {
-  for await (const chunk of source) {
+  // Stopping early leaves the request as it is (not destroyed): the answer is still to be sent, and
+  // the connection closes after it (app.ts).
+  const chunks = source instanceof Readable ? (source.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>) : source;
+  for await (const chunk of chunks) {
     counted.bytes += chunk.length;
     if (counted.bytes > limit) throw tooLarge(limit, `More than ${limit} bytes arrived.`);
     yield chunk;
@@ -43,7 +46,7 @@ export function uploadRoutes(ctx: ServiceContext) {
           tags: ['owners'],
           summary: 'Replace the whole network (streamed upload)',
           operationId: 'putNetwork',
-          description: `A FeatureCollection (${UPLOAD_TYPES.slice(0, 2).join(', ')}) or a GeoJSON text sequence (application/geo+json-seq) of LER 2.0 features. Checked against the published rules (GET /v1/rules); the answer carries the report. At most ${ctx.config.limits.uploadBytes} bytes.`,
+          description: `A FeatureCollection (${UPLOAD_TYPES.slice(0, 2).join(', ')}) or a GeoJSON text sequence (application/geo+json-seq) of LER 2.0 features. Checked against the published rules (GET /v1/rules); the answer carries the report. At most ${ctx.config.limits.uploadBytes} bytes. An upload with no features, or one that removes more than ${ctx.config.limits.maxRemovalPercent} % of the features (LER_MAX_REMOVAL_PERCENT), is refused with 409 unless allowRemoval=true.`,
           security: BEARER,
           params: OWNER_PARAM,
           querystring: UPLOAD_QUERY,
@@ -52,13 +55,14 @@ export function uploadRoutes(ctx: ServiceContext) {
               description: UPLOAD_ANSWER.description,
               content: { 'application/json': { schema: { ...UPLOAD_ANSWER, required: [...UPLOAD_ANSWER.required, 'bytes'], properties: { ...UPLOAD_ANSWER.properties, bytes: { type: 'integer', description: 'Bytes of the body read (unpacked, when gzip)' } } } } }
             },
-            ...problems(400, 401, 403, 413, 415, 429),
+            ...problems(400, 401, 403, 409, 413, 415, 429),
             422: UPLOAD_PROBLEMS[422]
           }
         }
       },
       async (request) => {
         const owner = request.params.owner;
+        checkOwnerSpelling(ctx, owner);
         const limit = ctx.config.limits.uploadBytes;
         const declared = Number(request.headers['content-length']);
         if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit, `Content-Length says ${declared} bytes.`);
@@ -66,7 +70,9 @@ export function uploadRoutes(ctx: ServiceContext) {
         if (encoding !== 'identity' && encoding !== 'gzip') throw new ProblemError('CONTENT_TYPE_UNSUPPORTED', { detail: `Content-Encoding ${JSON.stringify(encoding)}: send identity or gzip.` });
         const body = request.body;
         if (body === undefined || body === null) throw new LerError('INPUT_EMPTY', {}, 'Send the network as the body, with Content-Type application/geo+json.');
-        const source: AsyncIterable<Uint8Array> = encoding === 'gzip' ? body.pipe(createGunzip()) : body;
+        // An unpacking error is the body's fault, whatever the reader sees of it (an early end, a cut connection).
+        let gzipError: Error | null = null;
+        const source: AsyncIterable<Uint8Array> = encoding === 'gzip' ? body.pipe(createGunzip().once('error', (error) => (gzipError = error))) : body;
         const counted = { bytes: 0 };
         const report = new RuleReport(REPORT_KEEP, 5);
         const { crs, invalid } = request.query;
@@ -74,11 +80,11 @@ export function uploadRoutes(ctx: ServiceContext) {
         const detail = (): Record<string, unknown> => ({ crs: crs ?? null, invalid: invalid ?? 'reject', contentType: request.headers['content-type'] ?? null, encoding, bytes: counted.bytes });
         const snapshot = await runUpload(ctx, principal(request).id, owner, 'replace', report, detail, async (audit) => {
           try {
-            return await ctx.engine.putNetworkStream(owner, limitBytes(source, limit, counted), { ...(crs !== undefined ? { crs } : {}), report, invalid: invalid ?? 'reject', audit });
+            return await ctx.engine.putNetworkStream(owner, limitBytes(source, limit, counted), { ...(crs !== undefined ? { crs } : {}), report, invalid: invalid ?? 'reject', audit, propertyLimits: propertyLimits(ctx), ...removalGuard(ctx, request.query) });
           } catch (error) {
+            if (gzipError !== null) throw new LerError('INPUT_NOT_GZIP', {}, `It could not be unpacked: ${(gzipError as Error).message}.`);
             if (error instanceof LerError) throw error;
             if (request.raw.readableAborted || request.raw.destroyed) throw new LerError('INPUT_TRUNCATED', {}, 'The client stopped sending before the body ended.');
-            if (encoding === 'gzip') throw new LerError('INPUT_SYNTAX', {}, `The gzip body could not be unpacked: ${(error as Error).message}`);
             throw error;
           }
         });

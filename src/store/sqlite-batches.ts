@@ -1,0 +1,133 @@
+/**
+ * Planners' batches in the embedded store (tables `batches` and `batch_pages`, migration 3). Every
+ * write that can be large (an input, a page of results, a removal) goes through the store's writer
+ * thread (batch-journal.ts), so the service's event loop never waits for the disk; reads are
+ * single rows on the caller's connection. A removed batch's pages go in short transactions of a
+ * few megabytes each, so a writer busy removing 300 MB of results still commits dig requests
+ * between them.
+ */
+import type Database from 'better-sqlite3';
+import type { JournalRecord } from './journal.js';
+import type { BatchError, BatchPage, BatchRecord, BatchStatus, BatchStore, BatchUsage, NewBatch } from './store.js';
+
+/** Pages removed per transaction (pages are about 256 KiB). */
+const PURGE_PAGES = 32;
+
+const COLUMNS = 'id, requester, status, created_at, started_at, finished_at, options, areas, progress, results, result_bytes, version, error';
+
+type Row = Record<string, unknown>;
+
+export class SqliteBatches implements BatchStore {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly write: (records: readonly JournalRecord[]) => Promise<void>
+  ) {
+    // Pages of batches removed by a process that stopped before their pages were gone.
+    this.db.prepare('DELETE FROM batch_pages WHERE batch NOT IN (SELECT id FROM batches)').run();
+    this.db.prepare('DELETE FROM batch_inputs WHERE batch NOT IN (SELECT id FROM batches)').run();
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (s === undefined) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  createBatch(b: NewBatch): Promise<void> {
+    return this.write([{ kind: 'batchCreate', id: b.id, requester: b.requester, createdAt: b.createdAt, options: JSON.stringify(b.options), areas: b.areas, input: b.input }]);
+  }
+
+  batch(id: string): BatchRecord | null {
+    const row = this.stmt(`SELECT ${COLUMNS} FROM batches WHERE id = ?`).get(id) as Row | undefined;
+    return row === undefined ? null : recordOf(row);
+  }
+
+  batchesIn(statuses: readonly BatchStatus[]): BatchRecord[] {
+    if (statuses.length === 0) return [];
+    const rows = this.stmt(`SELECT ${COLUMNS} FROM batches WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY created_at, rowid`).all(...statuses) as Row[];
+    return rows.map(recordOf);
+  }
+
+  batchInput(id: string): string | null {
+    const row = this.stmt('SELECT input FROM batch_inputs WHERE batch = ?').get(id) as Row | undefined;
+    return typeof row?.input === 'string' ? row.input : null;
+  }
+
+  startBatch(id: string, startedAt: string): Promise<void> {
+    return this.write([{ kind: 'batchStart', id, startedAt }]);
+  }
+
+  appendBatchPage(id: string, page: BatchPage, state: { progress: Record<string, unknown> | null; version: number }): Promise<void> {
+    return this.write([{ kind: 'batchPage', id, seq: page.seq, first: page.first, count: page.count, data: page.data, progress: state.progress === null ? null : JSON.stringify(state.progress), version: state.version }]);
+  }
+
+  batchPage(id: string, seq: number): BatchPage | null {
+    const row = this.stmt('SELECT seq, first, count, data FROM batch_pages WHERE batch = ? AND seq = ?').get(id, seq) as Row | undefined;
+    if (row === undefined) return null;
+    return { seq: Number(row.seq), first: Number(row.first), count: Number(row.count), data: row.data as Buffer };
+  }
+
+  endBatch(id: string, end: { status: 'done' | 'failed' | 'cancelled'; finishedAt: string; error: BatchError | null; progress: Record<string, unknown> | null }): Promise<void> {
+    return this.write([
+      { kind: 'batchEnd', id, status: end.status, finishedAt: end.finishedAt, error: end.error === null ? null : JSON.stringify(end.error), progress: end.progress === null ? null : JSON.stringify(end.progress) }
+    ]);
+  }
+
+  requeueBatch(id: string): void {
+    this.db.transaction(() => {
+      this.stmt('DELETE FROM batch_pages WHERE batch = ?').run(id);
+      this.stmt("UPDATE batches SET status = 'queued', started_at = NULL, progress = NULL, results = 0, result_bytes = 0, version = NULL WHERE id = ? AND status = 'running'").run(id);
+    })();
+  }
+
+  async deleteBatch(id: string): Promise<void> {
+    await this.write([{ kind: 'batchDelete', id }]);
+    const any = this.stmt('SELECT 1 FROM batch_pages WHERE batch = ? LIMIT 1');
+    while (any.get(id) !== undefined) await this.write([{ kind: 'batchPurge', id, limit: PURGE_PAGES }]);
+  }
+
+  batchUsage(requester: string): BatchUsage {
+    const rows = this.stmt('SELECT status, count(*) AS n, sum(result_bytes) AS bytes, min(finished_at) AS oldest FROM batches WHERE requester = ? GROUP BY status').all(requester) as Row[];
+    const usage: BatchUsage = { queued: 0, running: 0, ended: 0, resultBytes: 0, oldestEndedAt: null };
+    for (const r of rows) {
+      const n = Number(r.n);
+      usage.resultBytes += Number(r.bytes ?? 0);
+      if (r.status === 'queued') usage.queued += n;
+      else if (r.status === 'running') usage.running += n;
+      else {
+        usage.ended += n;
+        const oldest = r.oldest as string | null;
+        if (oldest !== null && (usage.oldestEndedAt === null || oldest < usage.oldestEndedAt)) usage.oldestEndedAt = oldest;
+      }
+    }
+    return usage;
+  }
+
+  endedBatchesBefore(before: string, limit: number): string[] {
+    const rows = this.stmt("SELECT id FROM batches WHERE status IN ('done', 'failed', 'cancelled') AND finished_at < ? ORDER BY finished_at LIMIT ?").all(before, limit) as Row[];
+    return rows.map((r) => String(r.id));
+  }
+}
+
+function recordOf(r: Row): BatchRecord {
+  return {
+    id: String(r.id),
+    requester: String(r.requester),
+    status: r.status as BatchStatus,
+    createdAt: String(r.created_at),
+    startedAt: (r.started_at as string | null) ?? null,
+    finishedAt: (r.finished_at as string | null) ?? null,
+    options: JSON.parse(String(r.options)) as Record<string, unknown>,
+    areas: r.areas === null ? null : Number(r.areas),
+    progress: r.progress === null ? null : (JSON.parse(String(r.progress)) as Record<string, unknown>),
+    results: Number(r.results),
+    resultBytes: Number(r.result_bytes),
+    version: r.version === null ? null : Number(r.version),
+    error: r.error === null ? null : (JSON.parse(String(r.error)) as BatchError)
+  };
+}
