@@ -63,6 +63,15 @@ describe('a refused audit entry', () => {
       expect(() => store.removeOwner(CHILD_OWNER, event('network.remove'))).toThrow(/audit refused/);
       expect(store.currentVersions()).toEqual([expect.objectContaining({ owner: CHILD_OWNER, version: 1 })]);
       expect(store.auditLog()).toHaveLength(3);
+      // Batches: made, ended and deleted with their entries.
+      await expect(store.createBatch({ id: 'b1', requester: 'p', createdAt: new Date().toISOString(), options: {}, areas: 1, input: '{}' }, event('batch.submit'))).rejects.toThrow(/audit refused/);
+      expect(store.batch('b1')).toBeNull();
+      await store.createBatch({ id: 'b2', requester: 'p', createdAt: new Date().toISOString(), options: {}, areas: 1, input: '{}' });
+      await expect(store.endBatch('b2', { status: 'cancelled', finishedAt: new Date().toISOString(), error: null, progress: null }, event('batch.cancel'))).rejects.toThrow(/audit refused/);
+      expect(store.batch('b2')).toMatchObject({ status: 'queued' });
+      await store.endBatch('b2', { status: 'cancelled', finishedAt: new Date().toISOString(), error: null, progress: null });
+      await expect(store.deleteBatch('b2', event('batch.delete'))).rejects.toThrow(/audit refused/);
+      expect(store.batch('b2')).toMatchObject({ status: 'cancelled' });
     } finally {
       store.close();
     }

@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { LerError } from '../errors.js';
 import type { AreaSummary, BatchOptions, BatchProgress, Engine } from '../engine.js';
-import type { BatchError, BatchRecord, BatchStatus, BatchStore } from '../store/store.js';
+import type { AuditInput, BatchError, BatchRecord, BatchStatus, BatchStore, Store } from '../store/store.js';
 import { readStoredInput, storedInput } from './batch-input.js';
 import { PageWriter } from './batch-pages.js';
 import { FairQueue } from './batch-queue.js';
@@ -84,7 +84,7 @@ export class BatchManager {
 
   constructor(
     private readonly engine: Engine,
-    private readonly store: BatchStore,
+    private readonly store: BatchStore & Pick<Store, 'audit'>,
     private readonly limits: Limits,
     private readonly opts: BatchManagerOptions = {}
   ) {
@@ -102,7 +102,7 @@ export class BatchManager {
    * Stores a batch (its input included) and queues it; resolves once it is durable. Throws a 429 of
    * the planner's quota it would pass, or BATCH_QUEUE_FULL (503) when every place is taken.
    */
-  async submit(requester: string, input: unknown, options: BatchSubmission, route: boolean): Promise<BatchView> {
+  async submit(requester: string, input: unknown, options: BatchSubmission, route: boolean, audit?: (id: string) => AuditInput): Promise<BatchView> {
     if (this.closed) throw new LerError('ENGINE_CLOSED');
     await this.sweep();
     // What is running and waiting now, counting the batches being stored: they take the places
@@ -128,7 +128,7 @@ export class BatchManager {
     const id = randomUUID();
     try {
       const stored = await storedInput(input, route);
-      await this.store.createBatch({ id, requester, createdAt: this.iso(), options: { ...options, route }, areas: stored.areas, input: stored.text });
+      await this.store.createBatch({ id, requester, createdAt: this.iso(), options: { ...options, route }, areas: stored.areas, input: stored.text }, audit?.(id));
     } finally {
       const n = (this.submitting.get(requester) ?? 1) - 1;
       if (n > 0) this.submitting.set(requester, n);
@@ -182,26 +182,29 @@ export class BatchManager {
    * running one within its current task (its results so far stay readable); an ended one is
    * removed with its results (`removed`). Undefined when there is no such batch.
    */
-  async remove(id: string, requester: string | null): Promise<{ view: BatchView; removed: boolean } | undefined> {
+  async remove(id: string, requester: string | null, audit?: (view: BatchView, removed: boolean) => AuditInput): Promise<{ view: BatchView; removed: boolean } | undefined> {
     const view = this.get(id, requester);
     if (view === undefined) return undefined;
     const a = this.active.get(id);
     if (a !== undefined) {
       a.cancelled = true;
       a.controller.abort();
-      return { view: this.activeView(a), removed: false };
+      const running = this.activeView(a);
+      // The request to stop is the event; the batch's end is written when its run stops.
+      if (audit !== undefined) this.store.audit(audit(running, false));
+      return { view: running, removed: false };
     }
     const r = this.store.batch(id) as BatchRecord;
     if (r.status === 'queued') {
       if (this.queue.remove(r.requester, id)) {
-        await this.store.endBatch(id, { status: 'cancelled', finishedAt: this.iso(), error: CANCELLED, progress: null });
+        await this.store.endBatch(id, { status: 'cancelled', finishedAt: this.iso(), error: CANCELLED, progress: null }, audit?.(view, false));
         this.opts.onFinish?.('cancelled');
         this.wake(id);
       }
       return { view: this.get(id, null) ?? view, removed: false };
     }
     if (r.status === 'running') return { view, removed: false };
-    await this.store.deleteBatch(id);
+    await this.store.deleteBatch(id, audit?.(view, true));
     this.wake(id);
     return { view, removed: true };
   }

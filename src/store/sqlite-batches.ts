@@ -8,7 +8,12 @@
  */
 import type Database from 'better-sqlite3';
 import type { JournalRecord } from './journal.js';
-import type { BatchError, BatchPage, BatchRecord, BatchStatus, BatchStore, BatchUsage, NewBatch } from './store.js';
+import type { AuditInput, BatchError, BatchPage, BatchRecord, BatchStatus, BatchStore, BatchUsage, NewBatch } from './store.js';
+
+/** The audit entry of a write, as a record of the same transaction (none when no entry is given). */
+function audited(event: AuditInput | undefined): JournalRecord[] {
+  return event === undefined ? [] : [{ kind: 'audit', at: new Date().toISOString(), actor: event.actor, action: event.action, owner: event.owner, detail: JSON.stringify(event.detail) }];
+}
 
 /** Pages removed per transaction (pages are about 256 KiB). */
 const PURGE_PAGES = 32;
@@ -38,8 +43,8 @@ export class SqliteBatches implements BatchStore {
     return s;
   }
 
-  createBatch(b: NewBatch): Promise<void> {
-    return this.write([{ kind: 'batchCreate', id: b.id, requester: b.requester, createdAt: b.createdAt, options: JSON.stringify(b.options), areas: b.areas, input: b.input }]);
+  createBatch(b: NewBatch, event?: AuditInput): Promise<void> {
+    return this.write([{ kind: 'batchCreate', id: b.id, requester: b.requester, createdAt: b.createdAt, options: JSON.stringify(b.options), areas: b.areas, input: b.input }, ...audited(event)]);
   }
 
   batch(id: string): BatchRecord | null {
@@ -72,9 +77,10 @@ export class SqliteBatches implements BatchStore {
     return { seq: Number(row.seq), first: Number(row.first), count: Number(row.count), data: row.data as Buffer };
   }
 
-  endBatch(id: string, end: { status: 'done' | 'failed' | 'cancelled'; finishedAt: string; error: BatchError | null; progress: Record<string, unknown> | null }): Promise<void> {
+  endBatch(id: string, end: { status: 'done' | 'failed' | 'cancelled'; finishedAt: string; error: BatchError | null; progress: Record<string, unknown> | null }, event?: AuditInput): Promise<void> {
     return this.write([
-      { kind: 'batchEnd', id, status: end.status, finishedAt: end.finishedAt, error: end.error === null ? null : JSON.stringify(end.error), progress: end.progress === null ? null : JSON.stringify(end.progress) }
+      { kind: 'batchEnd', id, status: end.status, finishedAt: end.finishedAt, error: end.error === null ? null : JSON.stringify(end.error), progress: end.progress === null ? null : JSON.stringify(end.progress) },
+      ...audited(event)
     ]);
   }
 
@@ -85,8 +91,8 @@ export class SqliteBatches implements BatchStore {
     })();
   }
 
-  async deleteBatch(id: string): Promise<void> {
-    await this.write([{ kind: 'batchDelete', id }]);
+  async deleteBatch(id: string, event?: AuditInput): Promise<void> {
+    await this.write([{ kind: 'batchDelete', id }, ...audited(event)]);
     const any = this.stmt('SELECT 1 FROM batch_pages WHERE batch = ? LIMIT 1');
     while (any.get(id) !== undefined) await this.write([{ kind: 'batchPurge', id, limit: PURGE_PAGES }]);
   }

@@ -333,8 +333,8 @@ export class SqliteStore implements ServiceStore {
     }).immediate();
   }
 
-  createBatch(batch: NewBatch): Promise<void> {
-    return this.jobs.createBatch(batch);
+  createBatch(batch: NewBatch, event?: AuditInput): Promise<void> {
+    return this.jobs.createBatch(batch, event);
   }
 
   batch(id: string): BatchRecord | null {
@@ -361,16 +361,16 @@ export class SqliteStore implements ServiceStore {
     return this.jobs.batchPage(id, seq);
   }
 
-  endBatch(id: string, end: Parameters<BatchStore['endBatch']>[1]): Promise<void> {
-    return this.jobs.endBatch(id, end);
+  endBatch(id: string, end: Parameters<BatchStore['endBatch']>[1], event?: AuditInput): Promise<void> {
+    return this.jobs.endBatch(id, end, event);
   }
 
   requeueBatch(id: string): void {
     this.jobs.requeueBatch(id);
   }
 
-  deleteBatch(id: string): Promise<void> {
-    return this.jobs.deleteBatch(id);
+  deleteBatch(id: string, event?: AuditInput): Promise<void> {
+    return this.jobs.deleteBatch(id, event);
   }
 
   batchUsage(requester: string): BatchUsage {

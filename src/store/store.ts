@@ -106,8 +106,8 @@ export interface BatchUsage {
  * carry results resolve once durable; results are read back page by page.
  */
 export interface BatchStore {
-  /** Stores a queued batch with its input; resolves once durable. */
-  createBatch(batch: NewBatch): Promise<void>;
+  /** Stores a queued batch with its input (and the audit entry that says so, in one transaction); resolves once durable. */
+  createBatch(batch: NewBatch, event?: AuditInput): Promise<void>;
   batch(id: string): BatchRecord | null;
   /** Batches in these states, oldest first. */
   batchesIn(statuses: readonly BatchStatus[]): BatchRecord[];
@@ -122,12 +122,12 @@ export interface BatchStore {
   appendBatchPage(id: string, page: BatchPage, state: { progress: Record<string, unknown> | null; version: number }): Promise<void>;
   /** Page `seq` (from 0) of a batch's results; null when it is not (yet) written. */
   batchPage(id: string, seq: number): BatchPage | null;
-  /** Ends a batch with its status, error and last progress, and drops its input; resolves once durable. */
-  endBatch(id: string, end: { status: 'done' | 'failed' | 'cancelled'; finishedAt: string; error: BatchError | null; progress: Record<string, unknown> | null }): Promise<void>;
+  /** Ends a batch with its status, error and last progress (and an audit entry, in one transaction), and drops its input; resolves once durable. */
+  endBatch(id: string, end: { status: 'done' | 'failed' | 'cancelled'; finishedAt: string; error: BatchError | null; progress: Record<string, unknown> | null }, event?: AuditInput): Promise<void>;
   /** Puts a batch a stop cut short back in the queue, its results so far dropped (it runs again from the start). */
   requeueBatch(id: string): void;
-  /** Removes a batch and its results; resolves once both are gone. */
-  deleteBatch(id: string): Promise<void>;
+  /** Removes a batch (with its audit entry, in one transaction) and then its results; resolves once both are gone. */
+  deleteBatch(id: string, event?: AuditInput): Promise<void>;
   batchUsage(requester: string): BatchUsage;
   /** Ids of at most `limit` ended batches that finished before a time (ISO 8601), oldest first. */
   endedBatchesBefore(before: string, limit: number): string[];

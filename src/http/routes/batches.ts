@@ -168,8 +168,13 @@ export function batchRoutes(ctx: ServiceContext) {
         if (body.stretchLength !== undefined) options.stretchLength = body.stretchLength;
         if (body.conflicts !== undefined) options.conflicts = body.conflicts;
         const who = principal(request);
-        const view = await ctx.batches.submit(who.id, body.areas ?? body.route, options, body.route !== undefined);
-        ctx.store.audit({ actor: who.id, action: 'batch.submit', owner: null, detail: { id: view.id, areas: Array.isArray(body.areas?.features) ? body.areas.features.length : null, route: body.route !== undefined, infoZone: body.infoZone ?? 0 } });
+        // The batch and its audit entry are stored in one transaction.
+        const view = await ctx.batches.submit(who.id, body.areas ?? body.route, options, body.route !== undefined, (id) => ({
+          actor: who.id,
+          action: 'batch.submit',
+          owner: null,
+          detail: { id, areas: Array.isArray(body.areas?.features) ? body.areas.features.length : null, route: body.route !== undefined, infoZone: body.infoZone ?? 0 }
+        }));
         return reply.code(202).header('location', `/v1/batches/${view.id}`).send(view);
       }
     );
@@ -201,11 +206,9 @@ export function batchRoutes(ctx: ServiceContext) {
       },
       async (request) => {
         const who = principal(request);
-        const done = await ctx.batches.remove(request.params.id, scope(who));
+        const done = await ctx.batches.remove(request.params.id, scope(who), (view, removed) => ({ actor: who.id, action: removed ? 'batch.delete' : 'batch.cancel', owner: null, detail: { id: view.id, status: view.status, results: view.results } }));
         if (done === undefined) throw new LerError('BATCH_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(request.params.id)}.`);
-        const { view, removed } = done;
-        ctx.store.audit({ actor: who.id, action: removed ? 'batch.delete' : 'batch.cancel', owner: null, detail: { id: view.id, status: view.status, results: view.results } });
-        return view;
+        return done.view;
       }
     );
 
