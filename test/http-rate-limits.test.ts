@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/http/config.js';
 import { dataDir, problemOf, testApp, type TestApp } from './helpers/http-app.js';
 
 const dir = dataDir('rate');
@@ -71,5 +72,40 @@ describe('rate limits on identity', () => {
     expect((await t.app.inject({ method: 'GET', url: '/v1/map/config', headers: { authorization: `Bearer ${contractor}` } })).statusCode).toBe(429);
     // The key's own bucket is untouched by that.
     expect((await me(`Bearer ${contractor}`)).statusCode).toBe(200);
+  });
+});
+
+describe('behind a reverse proxy', () => {
+  it('counts clients by X-Forwarded-For only from the proxies it is told to trust', async () => {
+    const config = (trustProxy: string | false) => ({ rateLimit: { max: 1, windowMs: 60_000 }, trustProxy });
+    const anonymous = (t: TestApp, client: string, via = '10.0.0.1'): Promise<LightMyRequestResponse> =>
+      t.app.inject({ method: 'GET', url: '/v1/map/config', remoteAddress: via, headers: { 'x-forwarded-for': client } });
+    // Trusted: two clients behind the one proxy are two buckets.
+    const behind = await testApp(dir.sub('proxy'), { config: config('10.0.0.0/8') });
+    try {
+      expect((await anonymous(behind, '198.51.100.1')).statusCode).toBe(200);
+      expect((await anonymous(behind, '198.51.100.2')).statusCode).toBe(200);
+      expect((await anonymous(behind, '198.51.100.1')).statusCode).toBe(429);
+      // The header from an address that is not a trusted proxy is not believed.
+      expect((await anonymous(behind, '198.51.100.3', '203.0.113.9')).statusCode).toBe(200);
+      expect((await anonymous(behind, '198.51.100.4', '203.0.113.9')).statusCode).toBe(429);
+    } finally {
+      await behind.close();
+    }
+    // Not trusted (the default): whatever the header says, it is the connection's address.
+    const direct = await testApp(dir.sub('direct'), { config: config(false) });
+    try {
+      expect((await anonymous(direct, '198.51.100.1')).statusCode).toBe(200);
+      expect((await anonymous(direct, '198.51.100.2')).statusCode).toBe(429);
+    } finally {
+      await direct.close();
+    }
+  });
+
+  it('reads LER_TRUST_PROXY: hops or addresses, and stops at anything else', () => {
+    expect(loadConfig({ LER_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ LER_TRUST_PROXY: '10.0.0.1, 192.168.0.0/16' }).trustProxy).toBe('10.0.0.1,192.168.0.0/16');
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(() => loadConfig({ LER_TRUST_PROXY: 'everyone' })).toThrow(/LER_TRUST_PROXY/);
   });
 });

@@ -74,6 +74,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // While closing, new requests get a problem answer (below) instead of fastify's own.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // Behind a reverse proxy, the client's address (which counts requests without a key) is in X-Forwarded-For.
+    trustProxy: config.trustProxy,
     // Requests the HTTP parser refuses (bad request line, header overflow, CL with TE): problems too.
     clientErrorHandler: handleClientError,
     // Errors of the router itself (a bad percent-encoding, a parameter too long): problems too.

@@ -77,6 +77,12 @@ export interface ServiceConfig {
   limits: ServiceLimits;
   rateLimit: { max: number; windowMs: number };
   pressure: { maxEventLoopDelayMs: number; maxHeapUsedBytes: number; maxRssBytes: number; retryAfterSeconds: number };
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client's address (rate limits count
+   * unauthenticated requests on it): false, none; a number, that many hops; else the proxies'
+   * addresses or CIDR ranges, comma-separated.
+   */
+  trustProxy: boolean | number | string;
   /** How long a shutdown waits for requests in flight before it stops anyway. */
   shutdownTimeoutMs: number;
   /** How long dig requests, their packages and their maps are kept, days; older ones are pruned daily. */
@@ -142,6 +148,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   // Five years: LER keeps dig requests and their packages for years.
   retentionDays: 1826,
   mapTiles: null,
+  trustProxy: false,
   mapAttribution: null,
   mapReference: null,
   webDir: null
@@ -208,6 +215,7 @@ export function environmentVariables(): EnvVariable[] {
     { name: 'LER_MAX_HEAP_BYTES', description: 'heap use beyond which requests get 503 (0: off)', default: String(d.pressure.maxHeapUsedBytes) },
     { name: 'LER_MAX_RSS_BYTES', description: 'resident memory beyond which requests get 503 (0: off)', default: String(d.pressure.maxRssBytes) },
     { name: 'LER_RETRY_AFTER_S', description: 'Retry-After of a 503 under pressure, seconds', default: String(d.pressure.retryAfterSeconds) },
+    { name: 'LER_TRUST_PROXY', description: 'the reverse proxies whose X-Forwarded-For gives the client\'s address (for the rate limits of requests without a key): a number of hops, or their addresses and CIDR ranges, comma-separated; unset: the connection\'s address', default: '(unset)' },
     { name: 'LER_SHUTDOWN_TIMEOUT_MS', description: 'how long a shutdown waits for requests in flight', default: String(d.shutdownTimeoutMs) },
     { name: 'LER_RETENTION_DAYS', description: 'days dig requests, their packages and their maps are kept; older ones are pruned at start and daily (and by `ler prune`)', default: String(d.retentionDays), limit: true },
     { name: 'LER_MAP_TILES', description: 'base map of the map page: an XYZ tile URL template with {z}, {x}, {y} (e.g. a national orthophoto service); unset: a plain background', default: '(unset)' },
@@ -245,6 +253,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     shutdownTimeoutMs: int(env, 'LER_SHUTDOWN_TIMEOUT_MS', d.shutdownTimeoutMs, 0, 3_600_000),
     retentionDays: int(env, 'LER_RETENTION_DAYS', d.retentionDays, 1, 36_525),
     mapTiles: tileTemplate(env, 'LER_MAP_TILES'),
+    trustProxy: trustProxy(env, 'LER_TRUST_PROXY'),
     mapAttribution: str(env, 'LER_MAP_ATTRIBUTION') ?? null,
     mapReference: file(env, 'LER_MAP_REFERENCE'),
     webDir: str(env, 'LER_WEB_DIR') ?? null
@@ -292,6 +301,17 @@ function tileTemplate(env: Env, name: string): string | null {
     throw new Error(`${name} must be an http(s) tile URL template with {z}, {x} and {y} (e.g. https://tiles.example/{z}/{x}/{y}.png), got ${JSON.stringify(v)}.`);
   }
   return v;
+}
+
+function trustProxy(env: Env, name: string): number | string | false {
+  const v = str(env, name);
+  if (v === undefined) return false;
+  if (/^\d+$/.test(v)) return int(env, name, 0, 1, 16);
+  const parts = v.split(',').map((p) => p.trim());
+  if (!parts.every((p) => /^[0-9A-Fa-f:.]+(\/\d{1,3})?$/.test(p))) {
+    throw new Error(`${name} must be a number of proxy hops (1 to 16), or the proxies' addresses or CIDR ranges, comma-separated; got ${JSON.stringify(v)}.`);
+  }
+  return parts.join(',');
 }
 
 function file(env: Env, name: string): string | null {
