@@ -75,7 +75,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     // Behind a reverse proxy, the client's address (which counts requests without a key) is in X-Forwarded-For.
-    trustProxy: config.trustProxy,
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     // Requests the HTTP parser refuses (bad request line, header overflow, CL with TE): problems too.
     clientErrorHandler: handleClientError,
     // Errors of the router itself (a bad percent-encoding, a parameter too long): problems too.
@@ -227,6 +227,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     if (ownsEngine) await engine.close();
   });
   return app;
+}
+
+/** Trusts the nearest `hops` proxies in front of the service, whatever their addresses. */
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
 }
 
 function storeHealthy(store: ServiceStore): boolean {
