@@ -27,7 +27,7 @@
  * The same options may come from the environment as LER_BENCH_<NAME>, e.g. LER_BENCH_TILES=4,
  * LER_BENCH_POSTGIS=0, LER_BENCH_SMOKE=1.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchOptions, BenchReport } from './context.js';
@@ -162,7 +162,8 @@ async function runStall(args: Map<string, string>, options: Partial<BenchOptions
 async function runAndWrite(options: Partial<BenchOptions>, file: string): Promise<void> {
   const started = performance.now();
   const report = await runBench({ ...options, log: (line) => console.log(line) });
-  const markdown = renderMarkdown(report);
+  // The heavy-batch run (bench/heavy-batches.ts, its own command) is not part of this one: its section stays.
+  const markdown = keepSection(existsSync(file) ? readFileSync(file, 'utf8') : '', renderMarkdown(report), HEAVY_BATCHES_HEADING);
   mkdirSync(join(HERE, 'out'), { recursive: true });
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, markdown);
@@ -178,4 +179,19 @@ async function runAndWrite(options: Partial<BenchOptions>, file: string): Promis
     console.error(`${wrong} differing answers: see "Differences" in ${file}.`);
     process.exitCode = 1;
   }
+}
+
+const HEAVY_BATCHES_HEADING = '## Heavy batches';
+
+/**
+ * The section of `previous` under `heading` (to the next `## `), put into `next` before its
+ * `## Targets` (or at its end) when `next` has no such section; `next` as it is otherwise.
+ */
+function keepSection(previous: string, next: string, heading: string): string {
+  const at = previous.indexOf(`\n${heading}`);
+  if (at < 0 || next.includes(`\n${heading}`)) return next;
+  const end = previous.indexOf('\n## ', at + 1);
+  const section = previous.slice(at + 1, end < 0 ? previous.length : end + 1);
+  const targets = next.indexOf('\n## Targets');
+  return targets < 0 ? `${next.trimEnd()}\n\n${section}` : `${next.slice(0, targets + 1)}${section}${next.slice(targets + 1)}`;
 }
