@@ -225,9 +225,13 @@ export class Engine {
     } finally {
       if (--this.uploads === 0) this.scheduleCompaction();
     }
-    // With a guard: no empty network, and no more than its share of the features gone at once.
-    if (guard !== undefined) await checkReplacement(this.networks.get(owner)?.index ?? null, index, guard);
-    return this.inTurn(() => this.commitNetwork(owner, index, audit, 'network.replace'));
+    return this.inTurn(async () => {
+      // With a guard: no empty network, and no more than its share of the features gone at once,
+      // measured against the network as it is when this upload's turn comes (not as it was when
+      // the upload began: another one may have been stored meanwhile).
+      if (guard !== undefined) await checkReplacement(this.networks.get(owner)?.index ?? null, index, guard);
+      return this.commitNetwork(owner, index, audit, 'network.replace');
+    });
   }
 
   /** Several owners' networks replaced in one swap (one merge). */

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AreaSummary, BatchOptions, Engine } from '../src/engine.js';
-import { BatchManager, type BatchView } from '../src/http/batches.js';
+import { storedInput } from '../src/http/batch-input.js';
+import { BatchManager, MAX_ATTEMPTS, type BatchView } from '../src/http/batches.js';
 import { DEFAULT_LIMITS } from '../src/http/config.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { cable, dataDir, problemOf, rect, testApp, type TestApp } from './helpers/http-app.js';
@@ -400,6 +401,46 @@ describe('a restart', () => {
       expect(ndjson((await second.as(planner, { method: 'GET', url: `/v1/batches/${waiting}/results` })).body)).toHaveLength(10);
     } finally {
       await second.close();
+    }
+  });
+
+  it('fails a batch whose runs a crash cut short time and again instead of running it once more, and counts no stop as one', async () => {
+    const path = dir.sub('crash-loop');
+    const store = new SqliteStore({ dataDir: path });
+    const { Engine } = await import('../src/engine.js');
+    const engine = new Engine({ workers: 0, store });
+    engine.putNetwork('el', network('el'), { crs: UTM });
+    const at = '2026-03-01T12:00:00.000Z';
+    try {
+      // Started and cut short by crashes MAX_ATTEMPTS times (the store as a killed process leaves it).
+      const one = await storedInput(areas(1), false);
+      await store.createBatch({ id: 'poison', requester: 'p', createdAt: at, options: { crs: UTM }, areas: one.areas, input: one.text });
+      for (let k = 0; k < MAX_ATTEMPTS; k++) {
+        await store.startBatch('poison', at);
+        if (k < MAX_ATTEMPTS - 1) store.requeueBatch('poison');
+      }
+      // Cut short once by a crash, then stopped by the service twice: one attempt.
+      const five = await storedInput(areas(5), false);
+      await store.createBatch({ id: 'stopped', requester: 'q', createdAt: at, options: { crs: UTM }, areas: five.areas, input: five.text });
+      await store.startBatch('stopped', at);
+      for (let k = 0; k < 2; k++) {
+        store.requeueBatch('stopped', { stopped: true });
+        await store.startBatch('stopped', at);
+      }
+      expect(store.batch('poison')).toMatchObject({ status: 'running', attempts: MAX_ATTEMPTS });
+      expect(store.batch('stopped')).toMatchObject({ status: 'running', attempts: 1 });
+      const manager = new BatchManager(engine, store, DEFAULT_LIMITS);
+      try {
+        for await (const _ of manager.results('stopped', 'q'));
+        expect(manager.get('stopped', 'q')).toMatchObject({ status: 'done', results: 5 });
+        for (let i = 0; i < 100 && store.batch('poison')?.status === 'running'; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(store.batch('poison')).toMatchObject({ status: 'failed', error: { code: 'BATCH_FAILED' }, results: 0 });
+      } finally {
+        await manager.close();
+      }
+    } finally {
+      await engine.close();
+      store.close();
     }
   });
 });

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../src/library.js';
 import { loadConfig } from '../src/http/config.js';
+import { SqliteStore } from '../src/store/sqlite.js';
 import { ADMIN_TOKEN, cable, dataDir, problemOf, rect, testApp, type TestApp } from './helpers/http-app.js';
 
 const dir = dataDir('safe-replacement');
@@ -198,5 +199,46 @@ describe('rollback to a kept version', () => {
     const admin = await rollback(2, ADMIN_TOKEN);
     expect(admin.statusCode, admin.body).toBe(200);
     expect(admin.json()).toMatchObject({ version: 7, from: 2, features: 0 });
+  });
+});
+
+describe('uploads at once', () => {
+  it('measures each upload\'s removals against the network as it is when its turn comes', async () => {
+    const store = new SqliteStore({ dataDir: dir.sub('at-once') });
+    const engine = new Engine({ workers: 0, store });
+    // The first upload's version is held in the store until the second upload has been read.
+    const commit = store.commitVersion.bind(store);
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entered: () => void = () => {};
+    const inStore = new Promise<void>((resolve) => (entered = resolve));
+    let calls = 0;
+    store.commitVersion = async (...args) => {
+      if (calls++ === 1) {
+        entered();
+        await held;
+      }
+      return commit(...args);
+    };
+    try {
+      const guard = { maxRemovalPercent: 50 };
+      const bytes = (features: unknown[]): Uint8Array => new TextEncoder().encode(collection(features));
+      await engine.putNetworkStream('el', bytes(cables(10)), { crs: UTM });
+      // A adds 90 lines and removes none; B, sent while A is being stored, is the old 10: stored
+      // after A, it would remove 90 of 100. Checked against the network it replaces, it is refused.
+      const a = engine.putNetworkStream('el', bytes([...cables(10), ...cables(90, 'n', 6139100)]), { crs: UTM, guard });
+      await inStore;
+      const b = engine.putNetworkStream('el', bytes(cables(10)), { crs: UTM, guard });
+      b.catch(() => undefined);
+      // B is read whole (10 lines) long before this; then A's version is let through.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      release();
+      await expect(a).resolves.toBeDefined();
+      await expect(b).rejects.toMatchObject({ code: 'REMOVAL_TOO_LARGE' });
+      expect(engine.snapshot?.networks.get('el')).toMatchObject({ version: 2, features: 100 });
+    } finally {
+      await engine.close();
+      store.close();
+    }
   });
 });

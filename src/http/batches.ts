@@ -69,6 +69,9 @@ const CONFLICTS_WINDOW = 512;
 /** How often ended batches past their time are looked for. */
 const SWEEP_MS = 60_000;
 
+/** Runs of one batch a crash may cut short before it is failed rather than run again. */
+export const MAX_ATTEMPTS = 3;
+
 export class BatchManager {
   private readonly active = new Map<string, Active>();
   private readonly queue = new FairQueue();
@@ -90,7 +93,11 @@ export class BatchManager {
   ) {
     this.now = opts.now ?? Date.now;
     // A batch cut short by a crash or a stop runs again from its start; those waiting wait again.
-    for (const b of store.batchesIn(['running'])) store.requeueBatch(b.id);
+    // One whose runs ended in a crash time and again is not run again: it may be what crashes.
+    for (const b of store.batchesIn(['running'])) {
+      if (b.attempts < MAX_ATTEMPTS) store.requeueBatch(b.id);
+      else void store.endBatch(b.id, { status: 'failed', finishedAt: new Date(this.now()).toISOString(), error: { code: 'BATCH_FAILED', message: `Its run was cut short by the service ending ${b.attempts} times: it is not run again.` }, progress: b.progress }).catch((error: unknown) => opts.onError?.(error, b.id));
+    }
     for (const b of store.batchesIn(['queued'])) this.queue.push(b.requester, b.id);
     this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
     this.sweeper.unref();
@@ -244,8 +251,17 @@ export class BatchManager {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.sweeper);
+    const stopped = [...this.active.keys()];
     for (const a of this.active.values()) a.controller.abort();
     await Promise.allSettled([...this.runs]);
+    // Back in the queue for the next start, without counting this run: the service stopped it.
+    for (const id of stopped) {
+      try {
+        this.store.requeueBatch(id, { stopped: true });
+      } catch (error) {
+        this.opts.onError?.(error, id);
+      }
+    }
     await this.sweeping?.catch(() => undefined);
     for (const id of [...this.waiters.keys()]) this.wake(id);
   }

@@ -18,7 +18,7 @@ function audited(event: AuditInput | undefined): JournalRecord[] {
 /** Pages removed per transaction (pages are about 256 KiB). */
 const PURGE_PAGES = 32;
 
-const COLUMNS = 'id, requester, status, created_at, started_at, finished_at, options, areas, progress, results, result_bytes, version, error';
+const COLUMNS = 'id, requester, status, created_at, started_at, finished_at, options, areas, progress, results, result_bytes, version, error, attempts';
 
 type Row = Record<string, unknown>;
 
@@ -84,11 +84,12 @@ export class SqliteBatches implements BatchStore {
     ]);
   }
 
-  requeueBatch(id: string): void {
+  requeueBatch(id: string, opts: { stopped?: boolean } = {}): void {
     this.db.transaction(() => {
       this.stmt('DELETE FROM batch_pages WHERE batch = ?').run(id);
-      this.stmt("UPDATE batches SET status = 'queued', started_at = NULL, progress = NULL, results = 0, result_bytes = 0, version = NULL WHERE id = ? AND status = 'running'").run(id);
-    })();
+      // A run a stop cut short (not a crash) does not count as an attempt.
+      this.stmt(`UPDATE batches SET status = 'queued', started_at = NULL, progress = NULL, results = 0, result_bytes = 0, version = NULL${opts.stopped === true ? ', attempts = max(0, attempts - 1)' : ''} WHERE id = ? AND status = 'running'`).run(id);
+    }).immediate();
   }
 
   async deleteBatch(id: string, event?: AuditInput): Promise<void> {
@@ -134,6 +135,7 @@ function recordOf(r: Row): BatchRecord {
     results: Number(r.results),
     resultBytes: Number(r.result_bytes),
     version: r.version === null ? null : Number(r.version),
-    error: r.error === null ? null : (JSON.parse(String(r.error)) as BatchError)
+    error: r.error === null ? null : (JSON.parse(String(r.error)) as BatchError),
+    attempts: Number(r.attempts ?? 0)
   };
 }

@@ -365,8 +365,8 @@ export class SqliteStore implements ServiceStore {
     return this.jobs.endBatch(id, end, event);
   }
 
-  requeueBatch(id: string): void {
-    this.jobs.requeueBatch(id);
+  requeueBatch(id: string, opts?: { stopped?: boolean }): void {
+    this.jobs.requeueBatch(id, opts);
   }
 
   deleteBatch(id: string, event?: AuditInput): Promise<void> {

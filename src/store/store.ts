@@ -69,6 +69,8 @@ export interface BatchRecord {
   /** Snapshot version the results were computed on. */
   version: number | null;
   error: BatchError | null;
+  /** Runs started and not ended by the service stopping: a crash (or a kill) in the middle of one counts. */
+  attempts: number;
 }
 
 /** A new batch: queued, with its input as text the service reads back when it runs. */
@@ -124,8 +126,11 @@ export interface BatchStore {
   batchPage(id: string, seq: number): BatchPage | null;
   /** Ends a batch with its status, error and last progress (and an audit entry, in one transaction), and drops its input; resolves once durable. */
   endBatch(id: string, end: { status: 'done' | 'failed' | 'cancelled'; finishedAt: string; error: BatchError | null; progress: Record<string, unknown> | null }, event?: AuditInput): Promise<void>;
-  /** Puts a batch a stop cut short back in the queue, its results so far dropped (it runs again from the start). */
-  requeueBatch(id: string): void;
+  /**
+   * Puts a running batch back in the queue, its results so far dropped (it runs again from the
+   * start); `stopped`: the service stopped it (its run does not count among its attempts).
+   */
+  requeueBatch(id: string, opts?: { stopped?: boolean }): void;
   /** Removes a batch (with its audit entry, in one transaction) and then its results; resolves once both are gone. */
   deleteBatch(id: string, event?: AuditInput): Promise<void>;
   batchUsage(requester: string): BatchUsage;
