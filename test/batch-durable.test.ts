@@ -368,6 +368,33 @@ describe('ended batches', () => {
   });
 });
 
+describe('a reader', () => {
+  it('that goes away while the batch has nothing new stops waiting, and nothing of it is kept', async () => {
+    const store = new SqliteStore({ dataDir: dir.sub('reader') });
+    const { Engine } = await import('../src/engine.js');
+    const engine = new Engine({ workers: 0, store });
+    engine.putNetwork('el', network('el'), { crs: UTM });
+    // No batch runs: the one submitted waits, and so does its reader.
+    const manager = new BatchManager(engine, store, { ...DEFAULT_LIMITS, maxBatchesRunning: 0 });
+    try {
+      const view = await manager.submit('p', areas(3), { crs: UTM }, false);
+      const waiters = (): number => (manager as unknown as { waiters: Map<string, Set<unknown>> }).waiters.get(view.id)?.size ?? 0;
+      const gone = new AbortController();
+      const reader = manager.results(view.id, 'p', gone.signal);
+      const next = reader.next();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(waiters()).toBe(1);
+      gone.abort();
+      await expect(next).resolves.toEqual({ done: true, value: undefined });
+      expect(waiters()).toBe(0);
+    } finally {
+      await manager.close();
+      await engine.close();
+      store.close();
+    }
+  });
+});
+
 describe('a restart', () => {
   it('runs the batch it cut short again and the waiting one, each area\'s result stored exactly once', async () => {
     const path = dir.sub('restart');

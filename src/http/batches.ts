@@ -69,6 +69,11 @@ const CONFLICTS_WINDOW = 512;
 /** How often ended batches past their time are looked for. */
 const SWEEP_MS = 60_000;
 
+/** Whether the reader a signal stands for has gone away. */
+function gone(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
 /** Runs of one batch a crash may cut short before it is failed rather than run again. */
 export const MAX_ATTEMPTS = 3;
 
@@ -162,7 +167,7 @@ export class BatchManager {
    * first byte: the answer is that problem; after: the stream is cut, and the batch's status says
    * why).
    */
-  async *results(id: string, requester: string | null): AsyncGenerator<Uint8Array> {
+  async *results(id: string, requester: string | null, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
     if (this.get(id, requester) === undefined) throw new LerError('BATCH_UNKNOWN', { pointer: '/id' });
     for (let seq = 0; ; ) {
       // The state first, then the page: a batch ends only once all its pages are durable.
@@ -180,7 +185,21 @@ export class BatchManager {
         if (record.status === 'failed' || record.status === 'cancelled') throw batchProblem(record);
         if (this.closed) throw new ProblemError('ENGINE_CLOSED', { detail: 'The service is stopping; the batch runs again when it is back.' });
       }
-      await new Promise<void>((resolve) => this.waitFor(id, resolve));
+      // A reader that goes away while it waits stops waiting (nothing of it is kept until the next page).
+      if (gone(signal)) return;
+      await new Promise<void>((resolve) => {
+        const woken = (): void => {
+          signal?.removeEventListener('abort', stop);
+          resolve();
+        };
+        const stop = (): void => {
+          this.unwait(id, woken);
+          resolve();
+        };
+        signal?.addEventListener('abort', stop, { once: true });
+        this.waitFor(id, woken);
+      });
+      if (gone(signal)) return;
     }
   }
 
@@ -225,11 +244,19 @@ export class BatchManager {
     if (this.sweeping !== null) return this.sweeping;
     const before = new Date(this.now() - this.limits.batchTtlSeconds * 1000).toISOString();
     // Nothing expired (the usual case): no promise to wait for.
-    if (this.closed || this.store.endedBatchesBefore(before, 1).length === 0) return Promise.resolve();
+    try {
+      if (this.closed || this.store.endedBatchesBefore(before, 1).length === 0) return Promise.resolve();
+    } catch (error) {
+      // The store failing (closing, or its disk) fails this sweep only: the next one tries again.
+      if (!this.closed) this.opts.onError?.(error, 'sweep');
+      return Promise.resolve();
+    }
     const sweeping = (async () => {
       try {
         for (let ids = this.store.endedBatchesBefore(before, 100); ids.length > 0 && !this.closed; ids = this.store.endedBatchesBefore(before, 100)) {
           for (const id of ids) {
+            // A stop does not wait for the rest of a long sweep.
+            if (this.closed) break;
             await this.store.deleteBatch(id);
             this.wake(id);
           }
@@ -270,10 +297,12 @@ export class BatchManager {
     while (!this.closed && this.active.size < this.limits.maxBatchesRunning) {
       const next = this.queue.take((planner) => this.runningOf(planner) < this.limits.maxBatchesRunningPerPlanner);
       if (next === undefined) return;
-      const run = this.run(next.id).finally(() => {
-        this.runs.delete(run);
-        this.pump();
-      });
+      const run: Promise<void> = this.run(next.id)
+        .catch((error: unknown) => this.opts.onError?.(error, next.id))
+        .finally(() => {
+          this.runs.delete(run);
+          this.pump();
+        });
       this.runs.add(run);
     }
   }
@@ -367,6 +396,13 @@ export class BatchManager {
     let set = this.waiters.get(id);
     if (set === undefined) this.waiters.set(id, (set = new Set()));
     set.add(resolve);
+  }
+
+  private unwait(id: string, resolve: () => void): void {
+    const set = this.waiters.get(id);
+    if (set === undefined) return;
+    set.delete(resolve);
+    if (set.size === 0) this.waiters.delete(id);
   }
 
   private wake(id: string): void {

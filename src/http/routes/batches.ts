@@ -238,7 +238,12 @@ export function batchRoutes(ctx: ServiceContext) {
         // Pages of NDJSON from the store, read as the client takes them (a byte stream: one page
         // held at a time); a batch that fails or is cancelled before its first page answers its
         // problem, as above. A reader that goes away stops reading; the batch goes on for the next one.
-        const pages = Readable.from(ctx.batches.results(request.params.id, who), { objectMode: false });
+        // A reader that hangs up while the batch has nothing new stops waiting for it.
+        const gone = new AbortController();
+        reply.raw.once('close', () => {
+          if (!reply.raw.writableFinished) gone.abort();
+        });
+        const pages = Readable.from(ctx.batches.results(request.params.id, who, gone.signal), { objectMode: false });
         return reply.type('application/x-ndjson').header('cache-control', 'no-store').send(pages);
       }
     );
