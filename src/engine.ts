@@ -308,6 +308,8 @@ export class Engine {
       try {
         index = NetworkIndex.from(this.store.loadSnapshot(owner, version));
       } catch (error) {
+        // Dropped from the history since it was looked up: gone, as if it had been then.
+        if (error instanceof LerError && error.code === 'VERSION_GONE') throw error;
         throw new LerError('STORE_CORRUPT', {}, `${owner} version ${version}: ${(error as Error).message}`);
       }
     }
@@ -533,6 +535,12 @@ export class Engine {
       this.storing.set(owner, version);
       try {
         await this.store.commitVersion(owner, version, index.buffers, index.featureCount, auditEntry(audit, action, owner, { version, features: index.featureCount }));
+      } catch (error) {
+        // The owner was removed while its version was being written (its staged pieces went with it).
+        if ((this.removals.get(owner) ?? 0) !== removals && !(error instanceof LerError)) {
+          throw new LerError('OWNER_UNKNOWN', {}, `${JSON.stringify(owner)} was removed while this version was being stored: nothing of it was kept.`);
+        }
+        throw error;
       } finally {
         if (this.storing.get(owner) === version) this.storing.delete(owner);
       }

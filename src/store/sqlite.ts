@@ -108,7 +108,16 @@ export class SqliteStore implements ServiceStore {
   }
 
   loadSnapshot(owner: string, version: number): SnapshotBuffers {
+    // One read transaction: the version and all its pieces as of one moment, even while the writer
+    // thread drops that version from the history and deletes its pieces.
+    return this.db.transaction(() => this.readSnapshot(owner, version))();
+  }
+
+  private readSnapshot(owner: string, version: number): SnapshotBuffers {
+    const row = this.stmt('SELECT bytes FROM network_versions WHERE owner = ? AND version = ?').get(owner, version) as Row | undefined;
+    if (row === undefined) throw new LerError('VERSION_GONE', { pointer: '/version' }, `${owner} version ${version} is not kept.`);
     const out: Partial<Record<(typeof PARTS)[number], SharedArrayBuffer>> = {};
+    let total = 0;
     for (const part of PARTS) {
       const pieces = this.stmt('SELECT data FROM snapshot_pieces WHERE owner = ? AND version = ? AND part = ? ORDER BY seq')
         .all(owner, version, part) as { data: Buffer }[];
@@ -122,7 +131,9 @@ export class SqliteStore implements ServiceStore {
         at += p.data.length;
       }
       out[part] = buffer;
+      total += size;
     }
+    if (total !== Number(row.bytes)) throw new LerError('STORE_CORRUPT', {}, `${owner} version ${version}: ${total} bytes stored, ${String(row.bytes)} recorded.`);
     return out as SnapshotBuffers;
   }
 
