@@ -515,7 +515,10 @@ export class Engine {
 
   /** The number of an owner's next version: past the live one and any being stored. */
   private nextVersion(owner: string, networks: ReadonlyMap<string, OwnerNetwork>): number {
-    return Math.max(networks.get(owner)?.version ?? 0, this.storing.get(owner) ?? 0) + 1;
+    // And past any the store holds: a write that was committed but never answered (its writer
+    // thread died) must not make every later upload of this owner collide with it.
+    const stored = this.store?.history(owner)[0]?.version ?? 0;
+    return Math.max(networks.get(owner)?.version ?? 0, this.storing.get(owner) ?? 0, stored) + 1;
   }
 
   /**

@@ -203,6 +203,25 @@ describe('an upload stored without holding the event loop', () => {
     }
   });
 
+  it('numbers versions past one the store holds that the engine never heard of (a write committed, its answer lost)', async () => {
+    const store = new SqliteStore({ dataDir: dir() });
+    const engine = new Engine({ workers: 0, store });
+    try {
+      engine.putNetwork(CHILD_OWNER, networkOf(1), PLANAR);
+      // Version 2 is durable, but its writer died before it said so: the engine is still at 1.
+      const lost = buildNetwork(networkOf(2), { owner: CHILD_OWNER, ...PLANAR });
+      store.saveVersion(CHILD_OWNER, 2, lost.buffers, lost.featureCount, { actor: 'owner-key', action: 'network.replace', owner: CHILD_OWNER, detail: { version: 2 } });
+      expect(engine.snapshot?.networks.get(CHILD_OWNER)?.version).toBe(1);
+      // The next upload is version 3, not a second version 2.
+      await engine.putNetworkStream(CHILD_OWNER, bytesOf(3), PLANAR);
+      expect(engine.snapshot?.networks.get(CHILD_OWNER)?.version).toBe(3);
+      expect(store.history(CHILD_OWNER).map((v) => v.version)).toEqual([3, 2, 1]);
+    } finally {
+      await engine.close();
+      store.close();
+    }
+  });
+
   it('numbers versions past one being stored, and keeps a newer synchronous change live', async () => {
     const store = new SqliteStore({ dataDir: dir(), pieceBytes: 16 * 1024 });
     const engine = new Engine({ workers: 0, store });
