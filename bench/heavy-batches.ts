@@ -23,11 +23,13 @@
  * --compare names such a file, whose figures the section then shows beside this run's. --render
  * writes the section again from a run's JSON, without running anything.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readArgs } from './args.js';
+import { readBatchResults } from './batch-results.js';
+import { startServiceProcess, type ServiceProcess } from './service-process.js';
 import { unprojectToLonLat } from '../src/crs/index.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -77,16 +79,8 @@ export interface HeavyReport {
 }
 
 function readOptions(argv: string[]): Options {
-  const args = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`Unexpected argument ${a}: options start with --.`);
-    const next = argv[i + 1];
-    if (next !== undefined && !next.startsWith('--')) {
-      args.set(a.slice(2), next);
-      i++;
-    } else args.set(a.slice(2), 'true');
-  }
+  // The command line only: this run's options are not the full benchmark's LER_BENCH_* ones.
+  const args = readArgs(argv, {});
   const smoke = args.has('smoke');
   const int = (name: string, fallback: number): number => {
     const v = Number(args.get(name) ?? fallback);
@@ -123,21 +117,13 @@ function areas(n: number, seed: number): { type: 'FeatureCollection'; features: 
   return { type: 'FeatureCollection', features };
 }
 
-interface Service {
-  child: ChildProcess;
-  url: string;
-  exit: Promise<{ code: number | null; signal: string | null }>;
-  output: () => string;
-}
+type Service = ServiceProcess;
 
 function start(server: string, dataDir: string, workers: number | undefined): Promise<Service> {
-  const args = server.endsWith('.ts') ? ['--import', 'tsx', server] : [server];
-  const child = spawn(process.execPath, args, {
+  return startServiceProcess({
+    args: server.endsWith('.ts') ? ['--import', 'tsx', server] : [server],
     cwd: ROOT,
     env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
       LER_DATA_DIR: dataDir,
       LER_ADMIN_TOKEN: TOKEN,
       LER_DEMO: '1',
@@ -147,21 +133,7 @@ function start(server: string, dataDir: string, workers: number | undefined): Pr
       // A batch here stores about 0.9 GB of results: the planner's quota holds four of them, not two.
       LER_BATCH_RESULT_BYTES_PER_PLANNER: String(4 * 2 ** 30),
       ...(workers !== undefined ? { LER_WORKERS: String(workers) } : {})
-    },
-    stdio: ['ignore', 'pipe', 'pipe']
-  });
-  let out = '';
-  const exit = new Promise<{ code: number | null; signal: string | null }>((done) => child.once('exit', (code, signal) => done({ code, signal })));
-  return new Promise((done, fail) => {
-    const take = (d: Buffer): void => {
-      out += d.toString();
-      if (out.length > 1_000_000) out = out.slice(-500_000);
-      const url = /listening at (http:\/\/localhost:\d+)/.exec(out)?.[1];
-      if (url) done({ child, url: url.replace('localhost', '127.0.0.1'), exit, output: () => out });
-    };
-    child.stdout?.on('data', take);
-    child.stderr?.on('data', take);
-    void exit.then(({ code }) => fail(new Error(`The service exited with ${String(code)} before it listened: ${out.slice(-2000)}`)));
+    }
   });
 }
 
@@ -177,32 +149,6 @@ async function call(url: string, method: string, token: string, body?: string): 
   const res = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body });
   const text = await res.text();
   return { status: res.status, headers: res.headers, json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
-}
-
-/** Reads a batch's results to their end, without keeping them: lines, bytes, and whether each index came exactly once. */
-async function readResults(url: string, token: string, n: number): Promise<{ lines: number; bytes: number; once: boolean }> {
-  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-  if (res.status !== 200) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-  const seen = new Uint8Array(n);
-  let lines = 0, bytes = 0, once = true, rest = '';
-  // Bytes scanned for line ends; of each line only its start is read: a summary's first member is its index.
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-    bytes += buf.length;
-    for (let at = 0; ; ) {
-      const end = buf.indexOf(10, at);
-      const stop = end < 0 ? buf.length : end;
-      if (rest.length < 24) rest += buf.toString('latin1', at, Math.min(stop, at + 24 - rest.length));
-      if (end < 0) break;
-      const index = Number(/^\{"index":(\d+),/.exec(rest)?.[1] ?? -1);
-      if (index < 0 || index >= n || seen[index] === 1) once = false;
-      else seen[index] = 1;
-      lines++;
-      rest = '';
-      at = end + 1;
-    }
-  }
-  return { lines, bytes, once: once && rest === '' && lines === n };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
@@ -241,7 +187,7 @@ async function run(o: Options): Promise<HeavyReport> {
     const key = await call(`${service.url}/v1/keys`, 'POST', TOKEN, JSON.stringify({ role: 'planner', name: 'heavy planner' }));
     const planner = String(key.json.token);
     const warm = await call(`${service.url}/v1/batches`, 'POST', planner, JSON.stringify({ areas: areas(10, 1), conflicts: true }));
-    await readResults(`${service.url}/v1/batches/${String(warm.json.id)}/results`, planner, 10);
+    await readBatchResults(`${service.url}/v1/batches/${String(warm.json.id)}/results`, planner, 10);
     await call(`${service.url}/v1/batches/${String(warm.json.id)}`, 'DELETE', planner);
     report.baselineRss = status(pid, 'VmRSS');
     console.log(`service up (pid ${pid}), RSS ${(report.baselineRss / 2 ** 20).toFixed(0)} MiB`);
@@ -261,7 +207,7 @@ async function run(o: Options): Promise<HeavyReport> {
           report.batches.push(row);
           console.log(`batch ${b + 1} submitted (${(body.length / 2 ** 20).toFixed(1)} MiB)${refusals > 0 ? ` after ${refusals} refusals` : ''}`);
           reads.push(
-            readResults(`${service.url}/v1/batches/${id}/results`, planner, o.areas).then(
+            readBatchResults(`${service.url}/v1/batches/${id}/results`, planner, o.areas).then(
               async (r) => {
                 Object.assign(row, { results: r.lines, bytes: r.bytes, once: r.once });
                 console.log(`batch ${b + 1} read: ${r.lines} results, ${(r.bytes / 2 ** 20).toFixed(0)} MiB, ${r.once ? 'each area once' : 'NOT each area once'}; RSS ${(status(pid, 'VmRSS') / 2 ** 20).toFixed(0)} MiB`);

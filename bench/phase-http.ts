@@ -5,7 +5,7 @@
  * whole package: every conflict with its geometry, precautions, the package stored and audited.
  * PostGIS's single prepared query for the same digs is in the peers table.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { SqliteStore } from '../src/store/sqlite.js';
 import { hashToken, newToken } from '../src/store/tokens.js';
 import type { BenchContext } from './context.js';
 import type { DigShape } from './digs.js';
+import { startServiceProcess } from './service-process.js';
 
 const SHAPES: readonly DigShape[] = ['building', 'square'];
 const CONNECTIONS = 16;
@@ -50,11 +51,9 @@ async function startService(dataDir: string): Promise<{ child: ChildProcess; url
   if (!existsSync(server)) throw new Error('dist/src/server.js is missing: npm run build');
   const t0 = performance.now();
   const adminToken = newToken();
-  const child = spawn(process.execPath, [server], {
+  const { child, url } = await startServiceProcess({
+    args: [server],
     env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
       LER_DATA_DIR: dataDir,
       LER_DEMO: '0',
       LER_WORKERS: '1',
@@ -64,25 +63,7 @@ async function startService(dataDir: string): Promise<{ child: ChildProcess; url
       // One contractor key sends every request: its daily quota must not be what is measured.
       LER_DIG_REQUESTS_PER_DAY: String(Number.MAX_SAFE_INTEGER),
       LER_MAX_EVENT_LOOP_DELAY_MS: '0'
-    },
-    stdio: ['ignore', 'pipe', 'pipe']
-  });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the service did not start in 120 s: ${out.slice(-500)}`)), 120_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening at (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the service exited (${String(code)}): ${out.slice(-500)}`));
-    });
+    }
   });
   return { child, url, startSeconds: (performance.now() - t0) / 1000, adminToken };
 }

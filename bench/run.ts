@@ -33,31 +33,11 @@ import { fileURLToPath } from 'node:url';
 import type { BenchOptions, BenchReport } from './context.js';
 import { FULL_OPTIONS, SMOKE_OPTIONS, runBench } from './harness.js';
 import { measureInterest } from './phase-interest.js';
+import { readArgs } from './args.js';
 import { renderInterest, renderMarkdown } from './report.js';
 import { measureStall, renderStall } from './upload-stall.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-
-function readArgs(argv: string[]): Map<string, string> {
-  const args = new Map<string, string>();
-  for (const [key, value] of Object.entries(process.env)) {
-    if (key.startsWith('LER_BENCH_') && value !== undefined) {
-      const name = key.slice('LER_BENCH_'.length).toLowerCase().replace(/_/g, '-');
-      if (value === '0' || value === 'false') args.set(`no-${name}`, 'true');
-      else args.set(name, value === '1' ? 'true' : value);
-    }
-  }
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`Unexpected argument ${a}: options start with --.`);
-    const next = argv[i + 1];
-    if (next !== undefined && !next.startsWith('--')) {
-      args.set(a.slice(2), next);
-      i++;
-    } else args.set(a.slice(2), 'true');
-  }
-  return args;
-}
 
 function positiveInt(args: Map<string, string>, name: string, fallback: number): number {
   const raw = args.get(name);

@@ -11,7 +11,7 @@
  * long tasks (busy for 50 ms or more without yielding) with the source functions on their stacks:
  * the steps that block.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -23,6 +23,7 @@ import type { Feature } from '../src/types.js';
 import type { LoopReading } from './loop-probe.js';
 import { dataFiles, loadRoads, OWNERS, ownerFeatures, planNetwork, type NetworkPlan } from './network.js';
 import { summarize, type Summary } from './stats.js';
+import { startServiceProcess } from './service-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CRS_MEMBER = '{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::25832"}}';
@@ -118,12 +119,11 @@ interface Service {
 async function startService(dataDir: string, opts: StallOptions, profileDir: string | null): Promise<Service> {
   const admin = `bench-admin-${'x'.repeat(40)}`;
   const args = ['--import', 'tsx', '--import', join(ROOT, 'bench', 'loop-probe.ts'), ...(profileDir !== null ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), join(ROOT, 'src', 'server.ts')];
-  const child = spawn(process.execPath, args, {
+  const { child, url } = await startServiceProcess({
+    args,
     cwd: ROOT,
+    ipc: true,
     env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
       LER_DATA_DIR: dataDir,
       LER_DEMO: '0',
       LER_LOG_LEVEL: 'warn',
@@ -132,25 +132,7 @@ async function startService(dataDir: string, opts: StallOptions, profileDir: str
       LER_MAX_EVENT_LOOP_DELAY_MS: '0',
       LER_DIG_REQUESTS_PER_DAY: String(Number.MAX_SAFE_INTEGER),
       ...(opts.workers !== undefined ? { LER_WORKERS: String(opts.workers) } : {})
-    },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc']
-  });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the service did not start in 120 s: ${out.slice(-500)}`)), 120_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening at (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1].replace('//localhost', '//127.0.0.1'));
-      }
-    });
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the service exited (${String(code)}): ${out.slice(-500)}`));
-    });
+    }
   });
   const probe = (cmd: 'reset' | 'read'): Promise<unknown> =>
     new Promise((resolve) => {

@@ -5,12 +5,13 @@
  * stays up, its memory stays bounded while hundreds of MB of results go through, and after a
  * SIGKILL the ended batches are all there and the batch it cut completes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AreaSummary, BatchOptions, Engine } from '../src/engine.js';
+import { readBatchResults, type ResultsRead } from '../bench/batch-results.js';
+import { startServiceProcess, type ServiceProcess } from '../bench/service-process.js';
 import { storedInput } from '../src/http/batch-input.js';
 import { BatchManager, MAX_ATTEMPTS, type BatchView } from '../src/http/batches.js';
 import { DEFAULT_LIMITS } from '../src/http/config.js';
@@ -487,18 +488,12 @@ describe('the service process under one planner\'s heavy batches', () => {
    */
   const RSS_GROWTH_BOUND = 350 * 1024 * 1024;
 
-  interface Service {
-    child: ChildProcess;
-    url: string;
-    exited: Promise<number | null>;
-  }
+  type Service = ServiceProcess;
 
   function start(data: string): Promise<Service> {
-    const child = spawn(process.execPath, ['--import', 'tsx', serverFile], {
+    return startServiceProcess({
+      args: ['--import', 'tsx', serverFile],
       env: {
-        ...process.env,
-        PORT: '0',
-        HOST: '127.0.0.1',
         LER_DATA_DIR: data,
         LER_ADMIN_TOKEN: TOKEN,
         LER_DEMO: '0',
@@ -507,20 +502,7 @@ describe('the service process under one planner\'s heavy batches', () => {
         // Both cores are busy: this test is about memory and durability, not the overload guard or rate limits.
         LER_MAX_EVENT_LOOP_DELAY_MS: '0',
         LER_RATE_LIMIT_MAX: '1000000'
-      },
-      stdio: ['ignore', 'pipe', 'pipe']
-    });
-    let out = '';
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    return new Promise((resolve, reject) => {
-      const check = (d: Buffer): void => {
-        out += d.toString();
-        const url = /listening at (http:\/\/localhost:\d+)/.exec(out)?.[1];
-        if (url) resolve({ child, url: url.replace('localhost', '127.0.0.1'), exited });
-      };
-      child.stdout?.on('data', check);
-      child.stderr?.on('data', check);
-      void exited.then((code) => reject(new Error(`The server exited with ${String(code)}: ${out}`)));
+      }
     });
   }
 
@@ -531,31 +513,7 @@ describe('the service process under one planner\'s heavy batches', () => {
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   }
 
-  /** Reads a batch's results to their end: each index seen once, every line counted, without keeping them. */
-  async function readResults(s: Service, id: string, token: string, n: number): Promise<{ lines: number; bytes: number; once: boolean }> {
-    const res = await fetch(`${s.url}/v1/batches/${id}/results`, { headers: { authorization: `Bearer ${token}` } });
-    if (res.status !== 200) throw new Error(`results of ${id}: ${res.status} ${await res.text()}`);
-    const seen = new Uint8Array(n);
-    let lines = 0, bytes = 0, once = true, rest = '';
-    // Bytes scanned for line ends; of each line only its start is read: a summary's first member is its index.
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-      bytes += buf.length;
-      for (let at = 0; ; ) {
-        const end = buf.indexOf(10, at);
-        const stop = end < 0 ? buf.length : end;
-        if (rest.length < 24) rest += buf.toString('latin1', at, Math.min(stop, at + 24 - rest.length));
-        if (end < 0) break;
-        const index = Number(/^\{"index":(\d+),/.exec(rest)?.[1] ?? -1);
-        if (index < 0 || index >= n || seen[index] === 1) once = false;
-        else seen[index] = 1;
-        lines++;
-        rest = '';
-        at = end + 1;
-      }
-    }
-    return { lines, bytes, once: once && rest === '' && lines === n };
-  }
+  const readResults = (s: Service, id: string, token: string, n: number): Promise<ResultsRead> => readBatchResults(`${s.url}/v1/batches/${id}/results`, token, n);
 
   /** A grid of cables every 5 m each way over 2 x 2 km of Odense, each with a remark a conflict carries along. */
   function grid() {
@@ -616,7 +574,7 @@ describe('the service process under one planner\'s heavy batches', () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       s.child.kill('SIGKILL');
-      await s.exited;
+      await s.exit;
 
       // Started again: the ended batches' results read again while the cut batch runs again.
       s = await start(data);
@@ -628,7 +586,7 @@ describe('the service process under one planner\'s heavy batches', () => {
       console.log(`heavy batches: ${(total / 2 ** 20).toFixed(0)} MiB of results; service RSS ${(baseline / 2 ** 20).toFixed(0)} MiB before, ${(peak / 2 ** 20).toFixed(0)} MiB at peak (+${((peak - baseline) / 2 ** 20).toFixed(0)} MiB, bound ${RSS_GROWTH_BOUND / 2 ** 20} MiB)`);
     } finally {
       s.child.kill('SIGKILL');
-      await s.exited;
+      await s.exit;
     }
   });
 });

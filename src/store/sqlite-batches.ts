@@ -23,24 +23,15 @@ const COLUMNS = 'id, requester, status, created_at, started_at, finished_at, opt
 type Row = Record<string, unknown>;
 
 export class SqliteBatches implements BatchStore {
-  private readonly statements = new Map<string, Database.Statement>();
-
   constructor(
     private readonly db: Database.Database,
-    private readonly write: (records: readonly JournalRecord[]) => Promise<void>
+    private readonly write: (records: readonly JournalRecord[]) => Promise<void>,
+    /** The store's prepared statements, by SQL (one cache for the connection). */
+    private readonly stmt: (sql: string) => Database.Statement
   ) {
     // Pages of batches removed by a process that stopped before their pages were gone.
     this.db.prepare('DELETE FROM batch_pages WHERE batch NOT IN (SELECT id FROM batches)').run();
     this.db.prepare('DELETE FROM batch_inputs WHERE batch NOT IN (SELECT id FROM batches)').run();
-  }
-
-  private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (s === undefined) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
   }
 
   createBatch(b: NewBatch, event?: AuditInput): Promise<void> {

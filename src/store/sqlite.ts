@@ -66,7 +66,7 @@ export class SqliteStore implements ServiceStore {
     this.schemaVersion = this.migrate();
     this.journal = journalWriter(this.db);
     this.commits = new GroupCommit(this.path, this.journal, opts.writerFile);
-    this.jobs = new SqliteBatches(this.db, (records) => this.commits.write(records));
+    this.jobs = new SqliteBatches(this.db, (records) => this.commits.write(records), (sql) => this.stmt(sql));
   }
 
   private stmt(sql: string): Database.Statement {

@@ -69,7 +69,7 @@ function statements(db: Database.Database): Statements {
     s = {
       exists: db.prepare('SELECT 1 FROM network_versions WHERE owner = ? AND version = ?'),
       // Leftovers of a staging cut short: pieces of this version without a version row.
-      stale: db.prepare('SELECT rowid FROM snapshot_pieces WHERE owner = ? AND version = ? LIMIT ?'),
+      stale: db.prepare('SELECT rowid AS id FROM snapshot_pieces WHERE owner = ? AND version = ? LIMIT ?'),
       piece: db.prepare('INSERT INTO snapshot_pieces (owner, version, part, seq, data) VALUES (?, ?, ?, ?, ?)'),
       owner: db.prepare('INSERT INTO owners (owner, created_at) VALUES (?, ?) ON CONFLICT (owner) DO NOTHING'),
       // length() of a blob is read from the record header: the pieces are not read back.
@@ -118,15 +118,8 @@ export function* writeVersion(db: Database.Database, job: VersionJob): Generator
   // than failing when another connection wrote since it read.
   const step = <T>(fn: () => T): T => db.transaction(fn).immediate();
   if (s.exists.get(job.owner, job.version) !== undefined) throw new Error(`${job.owner} version ${job.version} is stored already.`);
-  for (;;) {
-    const ids = withoutSync(db, () => step(() => {
-      const rows = s.stale.all(job.owner, job.version, REMOVE_PER_STEP) as { rowid: number }[];
-      for (const r of rows) s.removePiece.run(r.rowid);
-      return rows.length;
-    }));
-    if (ids === 0) break;
-    yield 'step';
-  }
+  // Pieces a write of this version cut short left behind.
+  yield* removeInSteps(db, step, s.stale, s.removePiece, job.owner, job.version);
 
   // Staged without a sync of their own: the commit's sync makes them durable with it.
   const expected = new Map<string, { n: number; bytes: number }>();
@@ -156,13 +149,18 @@ export function* writeVersion(db: Database.Database, job: VersionJob): Generator
   });
 
   yield 'committed';
+  yield* removeInSteps(db, step, s.orphans, s.removePiece, job.owner, job.version);
+}
+
+/** Removes the pieces `select` finds (as `id`), REMOVE_PER_STEP of them per unsynced transaction. */
+function* removeInSteps(db: Database.Database, step: <T>(fn: () => T) => T, select: Database.Statement, remove: Database.Statement, owner: string, version: number): Generator<'step', void> {
   for (;;) {
     const removed = withoutSync(db, () => step(() => {
-      const rows = s.orphans.all(job.owner, job.version, REMOVE_PER_STEP) as { id: number }[];
-      for (const r of rows) s.removePiece.run(r.id);
+      const rows = select.all(owner, version, REMOVE_PER_STEP) as { id: number }[];
+      for (const r of rows) remove.run(r.id);
       return rows.length;
     }));
-    if (removed === 0) break;
+    if (removed === 0) return;
     yield 'step';
   }
 }
