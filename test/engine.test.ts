@@ -1,9 +1,8 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine, marginOf, type AreaSummary } from '../src/library.js';
 import type { Feature, LineString, MultiPolygon, Polygon } from '../src/types.js';
 import { PLANAR } from './helpers/compare.js';
+import { heapAfterGc } from './helpers/heap.js';
 import { areaOf, featureDistance, segmentSegmentSq, type SqDist } from './helpers/oracle.js';
 import type { Pt } from './helpers/shapes.js';
 import { Random, randomDigArea, randomWorld, type World } from './helpers/random.js';
@@ -434,14 +433,6 @@ function segmentDistanceToFeature(p: Pt, q: Pt, feature: Feature): number {
   for (const [a, b] of segments) best = Math.min(best, sqrtOf(segmentSegmentSq(p, q, a, b)));
   for (const a of points) best = Math.min(best, sqrtOf(segmentSegmentSq(p, q, a, a)));
   return best;
-}
-
-function heapAfterGc(): number {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
 }
 
 function sqrtOf(d: SqDist): number {
