@@ -11,7 +11,7 @@ const SHARED_TYPES = ['../../src/package/types', '../../src/package/types.js'];
  * stand above every folder but http and cli.
  */
 const FOLDERS = ['geometry', 'crs', 'model', 'rules', 'index', 'input', 'query', 'package', 'store', 'ingest', 'batch', 'http', 'cli'];
-const TOP = ['engine', 'snapshot', 'pool', 'server', 'library'];
+const TOP = ['engine', 'replica-sync', 'snapshot', 'pool', 'server', 'library'];
 const BELOW = {
   geometry: [],
   crs: [],

@@ -114,7 +114,7 @@ export async function timeBatches(ctx: BenchContext, parts: readonly NetworkInde
   const engine = new Engine({ workers: 0, chunkSize: ctx.opts.chunkSize, workerFile });
   const report: BatchReport = { b: BATCH_INFO_ZONE, rows: workloads.map((w) => ({ name: w.name, areas: w.areas.length, vertices: w.areas.reduce((s, a) => s + vertexCount(a), 0) / Math.max(1, w.areas.length), engine: [] })), rss: [] };
   try {
-    engine.putNetworks(parts.map((index) => ({ owner: index.owners[0], input: index })));
+    await engine.putNetworks(parts.map((index) => ({ owner: index.owners[0], input: index })));
     // Memory first, while the heap holds little else: RSS after a small batch (the workers have
     // attached the snapshot) with 0, 1 and 2 workers, the heap collected and the OS given time.
     const first = workloads[0];

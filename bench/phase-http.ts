@@ -103,9 +103,9 @@ export async function runHttp(ctx: BenchContext, dataDir: string): Promise<HttpR
   const token = newToken();
   const store = new SqliteStore({ dataDir });
   try {
-    store.putApiKey({ hash: hashToken(token), role: 'contractor', owner: null, name: 'bench' });
+    await store.putApiKey({ hash: hashToken(token), role: 'contractor', owner: null, name: 'bench' });
   } finally {
-    store.close();
+    await store.close();
   }
   let service: Awaited<ReturnType<typeof startService>>;
   try {

@@ -72,7 +72,7 @@ export interface IngestReport {
   /** SQLite files (database + WAL) after the stored run. */
   storeBytes: number;
   restart: {
-    /** `new SqliteStore` + `new Engine` until the snapshot is set (queryable), seconds. */
+    /** `new SqliteStore` + `Engine.open` until the snapshot is set (queryable), seconds. */
     seconds: number;
     /** Then until the owners are merged into one index. */
     mergeSeconds: number;
@@ -264,7 +264,7 @@ function dirBytes(dir: string): number {
 async function storedRun(ctx: BenchContext, files: OwnerFile[], owners: IngestOwner[], dataDir: string, digs: CheckDig[], pause: number, workerFile: string | undefined) {
   const { opts, report } = ctx;
   const store = new SqliteStore({ dataDir });
-  const engine = new Engine({ workers: INGEST_WORKERS, store, chunkSize: opts.chunkSize, workerFile });
+  const engine = await Engine.open({ workers: INGEST_WORKERS, store, chunkSize: opts.chunkSize, workerFile });
   try {
     const run = await ingest(engine, files, pause, (i, s) => (owners[i].storedSeconds = s));
     const snapshot = engine.snapshot;
@@ -273,7 +273,7 @@ async function storedRun(ctx: BenchContext, files: OwnerFile[], owners: IngestOw
       snapshotBytes: snapshot.index.memory().total,
       // The engine keeps each owner's own index beside the merged one; the store holds exactly
       // their buffers, so the stored byte counts are their sizes in memory.
-      ownerIndexBytes: store.currentVersions().reduce((s, v) => s + v.bytes, 0),
+      ownerIndexBytes: (await store.currentVersions()).reduce((s, v) => s + v.bytes, 0),
       segments: snapshot.index.segmentCount
     };
     const features = owners.reduce((s, o) => s + o.features, 0);
@@ -292,7 +292,7 @@ async function storedRun(ctx: BenchContext, files: OwnerFile[], owners: IngestOw
     return { run, network, before, mainDiffs };
   } finally {
     await engine.close();
-    store.close();
+    await store.close();
   }
 }
 
@@ -301,7 +301,7 @@ async function restartRun(ctx: BenchContext, dataDir: string, digs: CheckDig[], 
   settle(pause);
   const t0 = performance.now();
   const store = new SqliteStore({ dataDir });
-  const engine = new Engine({ workers: INGEST_WORKERS, store, chunkSize: ctx.opts.chunkSize, workerFile });
+  const engine = await Engine.open({ workers: INGEST_WORKERS, store, chunkSize: ctx.opts.chunkSize, workerFile });
   const secs = seconds(t0);
   try {
     const restored = engine.snapshot;
@@ -312,7 +312,7 @@ async function restartRun(ctx: BenchContext, dataDir: string, digs: CheckDig[], 
     return { seconds: secs, mergeSeconds, after: answersOf(restored.index, digs, ctx.opts.infoZones), maxMargin: restored.index.maxMargin };
   } finally {
     await engine.close();
-    store.close();
+    await store.close();
   }
 }
 

@@ -502,7 +502,7 @@ function renderIngest(r: BenchReport): string[] {
     ''
   );
   out.push(
-    `Start-up: \`new SqliteStore\` + \`new Engine({ workers: 2, store })\` until the snapshot is set and answers (each owner's stored buffers ` +
+    `Start-up: \`new SqliteStore\` + \`Engine.open({ workers: 2, store })\` until the snapshot is set and answers (each owner's stored buffers ` +
       `read, nothing parsed) in ${secs(g.restart.seconds)}; the owners merged into one index ${secs(g.restart.mergeSeconds)} later. ${g.restart.digs} dig areas x b = ${g.restart.infoZones.join(', ')}: ${g.restart.diffs} answers ` +
       `(features, zones, distances) changed across the restart; ${g.restart.mainDiffs} differ from the bench's index built from the generated features.`,
     ''

@@ -23,6 +23,13 @@
  *                       bench/out/stall.md and .json (smoke: 2 and 8 MB, stall-smoke.*), never RESULTS.md.
  *                       --stall-mb 50,200 (sizes), --workers N (the service's LER_WORKERS), --profile
  *                       (the service's CPU profile: its long main-thread tasks listed)
+ *   --only replicas     SQLite beside PostgreSQL (a throwaway cluster) and two replicas on it, over HTTP:
+ *                       dig requests/s and p99, upload time, version lag between replicas, a batch on one
+ *                       and two replicas (bench/replicas.ts); replaces the section "Stores and replicas"
+ *                       of RESULTS.md (smoke: bench/out/replicas-smoke.* only). --connections N, --seconds N,
+ *                       --warm-up N, --uploads N, --lag-trials N, --batch-areas N; --pg-settings 'a = b; c = d'
+ *                       (postgresql.conf lines, e.g. synchronous_commit = off) writes bench/out/replicas-pg-settings.* only;
+ *                       --compare bench/out/replicas-pg-settings.json puts such a run's figures beside this one's
  *
  * The same options may come from the environment as LER_BENCH_<NAME>, e.g. LER_BENCH_TILES=4,
  * LER_BENCH_POSTGIS=0, LER_BENCH_SMOKE=1.
@@ -36,6 +43,7 @@ import { measureInterest } from './phase-interest.js';
 import { readArgs } from './args.js';
 import { renderInterest, renderMarkdown } from './report.js';
 import { measureStall, renderStall } from './upload-stall.js';
+import { measureReplicas, renderReplicas, replaceSection, replicasOptions, REPLICAS_SECTION } from './replicas.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -84,6 +92,8 @@ if (rendering !== undefined) {
   console.log(`wrote ${target} from ${rendering}`);
 } else if (args.get('only') === 'stall') {
   await runStall(args, opts);
+} else if (args.get('only') === 'replicas') {
+  await runReplicas(args, opts);
 } else if (args.has('only')) {
   runOnly(args.get('only') ?? '', opts);
 } else {
@@ -92,7 +102,7 @@ if (rendering !== undefined) {
 
 /** One phase alone, written to bench/out/ only: a partial run never replaces RESULTS.md. */
 function runOnly(phase: string, options: Partial<BenchOptions>): void {
-  if (phase !== 'interest') throw new Error(`--only runs one phase alone: interest or stall; got ${phase}.`);
+  if (phase !== 'interest') throw new Error(`--only runs one phase alone: interest, stall or replicas; got ${phase}.`);
   const smoke = options.smoke === true;
   const interest = measureInterest({
     seed: options.seed ?? FULL_OPTIONS.seed,
@@ -139,11 +149,36 @@ async function runStall(args: Map<string, string>, options: Partial<BenchOptions
   }
 }
 
+/** The stores-and-replicas section alone (bench/replicas.ts): its section of RESULTS.md replaced, the rest kept. */
+async function runReplicas(args: Map<string, string>, options: Partial<BenchOptions>): Promise<void> {
+  const smoke = options.smoke === true;
+  const report = await measureReplicas(replicasOptions(options.seed ?? FULL_OPTIONS.seed, smoke, args, (line) => console.log(line)));
+  const compare = args.get('compare');
+  const markdown = renderReplicas(report, compare === undefined ? null : (JSON.parse(readFileSync(compare, 'utf8')) as Parameters<typeof renderReplicas>[0]));
+  // A run with PostgreSQL settings of its own is one to compare with: it never replaces the section.
+  const aside = smoke || report.options.pgSettings !== null;
+  const name = smoke ? 'replicas-smoke' : aside ? 'replicas-pg-settings' : 'replicas';
+  mkdirSync(join(HERE, 'out'), { recursive: true });
+  writeFileSync(join(HERE, 'out', `${name}.json`), JSON.stringify(report, null, 2));
+  if (aside) writeFileSync(join(HERE, 'out', `${name}.md`), `${markdown.join('\n')}\n`);
+  else {
+    const file = join(HERE, 'RESULTS.md');
+    writeFileSync(file, replaceSection(existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n', markdown));
+  }
+  console.log(`\n${markdown.join('\n')}`);
+  console.log(`wrote bench/out/${name}.json${aside ? ` and ${name}.md` : ' and the section in bench/RESULTS.md'}`);
+  if (report.problems.length > 0) {
+    console.error(report.problems.join('\n'));
+    process.exitCode = 1;
+  }
+}
+
 async function runAndWrite(options: Partial<BenchOptions>, file: string): Promise<void> {
   const started = performance.now();
   const report = await runBench({ ...options, log: (line) => console.log(line) });
-  // The heavy-batch run (bench/heavy-batches.ts, its own command) is not part of this one: its section stays.
-  const markdown = keepSection(existsSync(file) ? readFileSync(file, 'utf8') : '', renderMarkdown(report), HEAVY_BATCHES_HEADING);
+  // The heavy-batch run (bench/heavy-batches.ts) and the stores-and-replicas one (--only replicas) are not part of this one: their sections stay.
+  const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const markdown = keepSection(previous, keepSection(previous, renderMarkdown(report), HEAVY_BATCHES_HEADING), REPLICAS_SECTION);
   mkdirSync(join(HERE, 'out'), { recursive: true });
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, markdown);

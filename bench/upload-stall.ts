@@ -77,7 +77,7 @@ export interface StallReport {
 }
 
 /** A FeatureCollection of the seeded owners' lines (dk-el first, then the next owners) of about `bytes` bytes. */
-async function writeUpload(path: string, plan: NetworkPlan, bytes: number, owners = OWNERS): Promise<{ bytes: number; features: number }> {
+export async function writeUpload(path: string, plan: NetworkPlan, bytes: number, owners = OWNERS): Promise<{ bytes: number; features: number }> {
   const out = createWriteStream(path);
   let parts: string[] = [`{"type":"FeatureCollection","crs":${CRS_MEMBER},"features":[`];
   let size = parts[0].length;

@@ -36,6 +36,8 @@ import { checkDigTerms, DEFAULT_DIG_LIMITS, type DigLimits } from './package/ter
 import type { DigRequestInput, Package } from './package/types.js';
 import type { BuildOptions, Conflict, CrsName, Extent, FeatureCollection, MultiPolygon, QueryOptions } from './types.js';
 import { Snapshot, type OwnerPart } from './snapshot.js';
+import { ReplicaSync, type ReplicaSyncOptions } from './replica-sync.js';
+import type { OwnerProfile } from './model/owner.js';
 
 export interface EngineOptions {
   /** Worker threads for batches; default: the machine's parallelism; 0 runs batches inline. */
@@ -45,10 +47,13 @@ export interface EngineOptions {
   /** Worker module for the pool (tests); default: the query worker of this build. */
   workerFile?: string | URL;
   /**
-   * Durable store: the engine starts with every owner's newest stored version, and an upload is
-   * stored before it becomes visible. Without one, networks live in memory only.
+   * Durable store: the engine (`Engine.open`) starts with every owner's newest stored version, and
+   * an upload is stored before it becomes visible; on a store shared by replicas, it follows their
+   * changes. Without one, networks live in memory only.
    */
   store?: Store;
+  /** How the other replicas' changes are followed (errors, timings). */
+  sync?: ReplicaSyncOptions;
   /**
    * Milliseconds after the last upload before the owners are merged into one index again
    * (default 250); until then single digs answer from the owners' indexes side by side.
@@ -112,6 +117,11 @@ export class Engine {
   private readonly store: Store | null;
   /** Every owner's interest areas: the only copy the service has. */
   private readonly interest = new InterestRegistry();
+  /** Owners' profiles as stored (names and contacts in packages), kept current across replicas. */
+  private readonly profiles = new Map<string, OwnerProfile>();
+  /** Following the other replicas' changes (a store shared by several processes). */
+  private sync: ReplicaSync | null = null;
+  private readonly syncOptions: ReplicaSyncOptions;
   /** Dig areas are read into the same buffers request after request (reading is synchronous). */
   private readonly reader = new AreaReader();
   private readonly precautions: PrecautionMatrix;
@@ -141,32 +151,114 @@ export class Engine {
     this.workerFile = opts.workerFile;
     this.compactDelay = opts.compactDelay ?? DEFAULT_COMPACT_DELAY;
     this.store = opts.store ?? null;
+    this.syncOptions = opts.sync ?? {};
     this.precautions = opts.precautions ?? DEFAULT_PRECAUTIONS;
     this.digLimits = { ...DEFAULT_DIG_LIMITS, ...opts.digLimits };
     this.extent = opts.extent;
     this.now = opts.now ?? ((): Date => new Date());
-    if (this.store !== null) this.restore(this.store);
     this.pool = workers > 0 ? new QueryPool({ threads: workers, workerFile: opts.workerFile }) : null;
   }
 
-  /** Every owner's newest stored version, reopened from its packed buffers, merged once. */
-  private restore(store: Store): void {
-    const next = new Map<string, OwnerNetwork>();
-    for (const v of store.currentVersions()) {
-      let index: NetworkIndex;
+  /**
+   * An engine on a store: every owner's newest stored version reopened from its packed buffers
+   * (merged once), the interest areas and owner profiles read, and, on a store shared by other
+   * replicas, their changes followed from then on (replica-sync.ts).
+   */
+  static async open(opts: EngineOptions = {}): Promise<Engine> {
+    const engine = new Engine(opts);
+    if (engine.store !== null) {
       try {
-        index = NetworkIndex.from(store.loadSnapshot(v.owner, v.version));
+        await engine.restore(engine.store);
       } catch (error) {
-        throw new LerError('STORE_CORRUPT', {}, `${v.owner} version ${v.version}: ${(error as Error).message}`);
+        await engine.close();
+        throw error;
       }
-      next.set(v.owner, { owner: v.owner, version: v.version, features: index.featureCount, index });
     }
-    if (next.size > 0) this.swap(next);
-    for (const owner of store.interestAreaOwners()) {
-      const areas = store.interestAreas(owner);
-      // Checked whole when they were stored: read again without the shape checks.
-      if (areas !== null) this.interest.set(owner, this.readInterestAreas(areas, { crs: declaredCrs(areas) ?? 'EPSG:4326', validate: false }), areas);
+    return engine;
+  }
+
+  /** Every owner's newest stored version, reopened from its packed buffers, merged once. */
+  private async restore(store: Store): Promise<void> {
+    // Listening first, then reading: a change committed meanwhile is followed after the read (in
+    // turn), never missed.
+    this.sync = new ReplicaSync(this, store, this.syncOptions);
+    await this.inTurn(async () => {
+      const next = new Map<string, OwnerNetwork>();
+      for (const v of await store.currentVersions()) next.set(v.owner, await this.loadVersion(store, v.owner, v.version));
+      if (next.size > 0) this.swap(next);
+      for (const owner of await store.interestAreaOwners()) await this.reloadInterestAreas(owner);
+      for (const profile of await store.ownerProfiles()) this.profiles.set(profile.owner, profile);
+    });
+  }
+
+  /** A stored version of an owner's network, opened. */
+  private async loadVersion(store: Store, owner: string, version: number): Promise<OwnerNetwork> {
+    let index: NetworkIndex;
+    try {
+      index = NetworkIndex.from(await store.loadSnapshot(owner, version));
+    } catch (error) {
+      if (error instanceof LerError && (error.code === 'VERSION_GONE' || error.code === 'STORE_UNAVAILABLE')) throw error;
+      throw new LerError('STORE_CORRUPT', {}, `${owner} version ${version}: ${(error as Error).message}`);
     }
+    return { owner, version, features: index.featureCount, index };
+  }
+
+  /**
+   * Brings one owner's network up to its newest stored version (committed by another replica, or
+   * removed there): loaded and swapped in when newer than the live one. Called in turn with this
+   * replica's own changes, so a version is never swapped in over a newer one.
+   */
+  followOwner(owner: string): Promise<void> {
+    const store = this.store;
+    if (store === null || this.closed) return Promise.resolve();
+    return this.inTurn(async () => {
+      const newest = (await store.history(owner))[0];
+      const live = this.networks.get(owner);
+      if (this.closed) return;
+      if (newest === undefined) {
+        if (live === undefined) return;
+        this.interest.delete(owner);
+        const next = new Map(this.networks);
+        next.delete(owner);
+        this.swap(next);
+        return;
+      }
+      if (live !== undefined && live.version >= newest.version) return;
+      const loaded = await this.loadVersion(store, owner, newest.version);
+      if (this.closed || (this.networks.get(owner)?.version ?? 0) >= loaded.version) return;
+      const next = new Map(this.networks);
+      next.set(owner, loaded);
+      this.swap(next);
+    });
+  }
+
+  /** Every owner followed at once (after the store reconnected: changes may have been missed). */
+  async followAll(): Promise<void> {
+    const store = this.store;
+    if (store === null || this.closed) return;
+    const stored = await store.currentVersions();
+    const owners = new Set([...stored.map((v) => v.owner), ...this.networks.keys()]);
+    for (const owner of owners) await this.followOwner(owner);
+    for (const owner of new Set([...(await store.interestAreaOwners()), ...this.interest.owners])) await this.reloadInterestAreas(owner);
+    this.profiles.clear();
+    for (const profile of await store.ownerProfiles()) this.profiles.set(profile.owner, profile);
+  }
+
+  /** An owner's interest areas read again from the store (changed by another replica). */
+  async reloadInterestAreas(owner: string): Promise<void> {
+    if (this.store === null) return;
+    const areas = await this.store.interestAreas(owner);
+    // Checked whole when they were stored: read again without the shape checks.
+    if (areas === null || areas === undefined) this.interest.delete(owner);
+    else this.interest.set(owner, this.readInterestAreas(areas, { crs: declaredCrs(areas) ?? 'EPSG:4326', validate: false }), areas);
+  }
+
+  /** An owner's profile read again from the store (set here or by another replica). */
+  async reloadOwnerProfile(owner: string): Promise<void> {
+    if (this.store === null) return;
+    const profile = await this.store.ownerProfile(owner);
+    if (profile === null) this.profiles.delete(owner);
+    else this.profiles.set(owner, profile);
   }
 
   /**
@@ -202,10 +294,11 @@ export class Engine {
 
   /**
    * Replaces one owner's whole network (GeoJSON in the LER 2.0 model, or an index built for
-   * that owner) and swaps in a new snapshot. Throws a LerError, leaving everything as it was,
-   * when the input is invalid.
+   * that owner), stored (with a store) and swapped in as a new snapshot. Invalid input throws a
+   * LerError at once, leaving everything as it was; without a store the new snapshot is live
+   * before this returns.
    */
-  putNetwork(owner: string, input: FeatureCollection | NetworkIndex | unknown, opts: Omit<BuildOptions, 'owner'> & { audit?: ChangeAudit } = {}): Snapshot {
+  putNetwork(owner: string, input: FeatureCollection | NetworkIndex | unknown, opts: Omit<BuildOptions, 'owner'> & { audit?: ChangeAudit } = {}): Promise<Snapshot> {
     const { audit, ...build } = opts;
     return this.putNetworks([{ owner, input, opts: build, audit }]);
   }
@@ -234,8 +327,8 @@ export class Engine {
     });
   }
 
-  /** Several owners' networks replaced in one swap (one merge). */
-  putNetworks(items: readonly { owner: string; input: FeatureCollection | NetworkIndex | unknown; opts?: Omit<BuildOptions, 'owner'>; audit?: ChangeAudit }[]): Snapshot {
+  /** Several owners' networks replaced in one swap (one merge); invalid input throws at once. */
+  putNetworks(items: readonly { owner: string; input: FeatureCollection | NetworkIndex | unknown; opts?: Omit<BuildOptions, 'owner'>; audit?: ChangeAudit }[]): Promise<Snapshot> {
     this.checkOpen();
     const built = items.map(({ owner, input, opts, audit }) => {
       const index = input instanceof NetworkIndex ? input : buildNetwork(input, { chunkSize: this.chunkSize, ...opts, owner });
@@ -244,31 +337,39 @@ export class Engine {
       }
       return { owner, index, audit };
     });
-    const next = new Map(this.networks);
-    for (const { owner, index, audit } of built) {
-      const version = this.nextVersion(owner, next);
-      // Durable before visible: the version and its audit entry are committed together, then swapped in.
-      this.store?.saveVersion(owner, version, index.buffers, index.featureCount, auditEntry(audit, 'network.replace', owner, { version, features: index.featureCount }));
-      next.set(owner, { owner, version, features: index.featureCount, index });
+    const store = this.store;
+    if (store === null) {
+      const next = new Map(this.networks);
+      for (const { owner, index } of built) next.set(owner, { owner, version: this.liveVersion(owner, next) + 1, features: index.featureCount, index });
+      return Promise.resolve(this.swap(next));
     }
-    return this.swap(next);
+    // Durable before visible: each version and its audit entry are committed together, then all swapped in.
+    return this.inTurn(async () => {
+      const next = new Map(this.networks);
+      for (const { owner, index, audit } of built) {
+        const version = await this.storeVersion(store, owner, index, audit, 'network.replace', next);
+        next.set(owner, { owner, version, features: index.featureCount, index });
+      }
+      return this.swap(next);
+    });
   }
 
   /**
    * Applies a change set to an owner's network (upsert features by id, delete ids) as a new
    * version, stored before it is visible. Throws a LerError, changing nothing, when it is invalid.
    */
-  patchNetwork(owner: string, changes: { upsert?: unknown; delete?: unknown }, opts: Omit<BuildOptions, 'owner'> & { audit?: ChangeAudit; guard?: RemovalGuard } = {}): Snapshot {
+  patchNetwork(owner: string, changes: { upsert?: unknown; delete?: unknown }, opts: Omit<BuildOptions, 'owner'> & { audit?: ChangeAudit; guard?: RemovalGuard } = {}): Promise<Snapshot> {
     this.checkOpen();
     const { audit, guard, ...build } = opts;
     const current = this.networks.get(owner) ?? null;
     const index = applyChanges(current?.index ?? null, changes, { chunkSize: this.chunkSize, ...build, owner });
     if (guard !== undefined) checkRemovedShare(current?.features ?? 0, deletedCount(changes.delete), guard);
-    const version = this.nextVersion(owner, this.networks);
-    this.store?.saveVersion(owner, version, index.buffers, index.featureCount, auditEntry(audit, 'network.patch', owner, { version, features: index.featureCount }));
-    const next = new Map(this.networks);
-    next.set(owner, { owner, version, features: index.featureCount, index });
-    return this.swap(next);
+    if (this.store === null) {
+      const next = new Map(this.networks);
+      next.set(owner, { owner, version: this.liveVersion(owner, next) + 1, features: index.featureCount, index });
+      return Promise.resolve(this.swap(next));
+    }
+    return this.inTurn(() => this.commitNetwork(owner, index, audit, 'network.patch'));
   }
 
   /**
@@ -304,14 +405,9 @@ export class Engine {
     }
     let index = current.index;
     if (version !== current.version) {
-      if (this.store === null || !this.store.history(owner).some((v) => v.version === version)) throw new LerError('VERSION_GONE', { pointer: '/version' }, `${owner} version ${version}.`);
-      try {
-        index = NetworkIndex.from(this.store.loadSnapshot(owner, version));
-      } catch (error) {
-        // Dropped from the history since it was looked up: gone, as if it had been then.
-        if (error instanceof LerError && error.code === 'VERSION_GONE') throw error;
-        throw new LerError('STORE_CORRUPT', {}, `${owner} version ${version}: ${(error as Error).message}`);
-      }
+      if (this.store === null || !(await this.store.history(owner)).some((v) => v.version === version)) throw new LerError('VERSION_GONE', { pointer: '/version' }, `${owner} version ${version}.`);
+      // Dropped from the history since it was looked up: VERSION_GONE, as if it had been then.
+      index = (await this.loadVersion(this.store, owner, version)).index;
     }
     const given = opts.audit?.detail;
     const audit: ChangeAudit = { actor: opts.audit?.actor ?? owner, action: 'network.rollback', detail: () => ({ ...(typeof given === 'function' ? given() : given), from: version }) };
@@ -326,7 +422,7 @@ export class Engine {
    * as dig areas. Checked whole, properties within `propertyLimits` (default 16 KiB and 4 KiB);
    * throws a LerError naming the feature and attribute.
    */
-  putInterestAreas(owner: string, areas: unknown, opts: { crs?: string; audit?: ChangeAudit; propertyLimits?: Partial<PropertyLimits> } = {}): { areas: number; crs: CrsName } {
+  putInterestAreas(owner: string, areas: unknown, opts: { crs?: string; audit?: ChangeAudit; propertyLimits?: Partial<PropertyLimits> } = {}): Promise<{ areas: number; crs: CrsName }> {
     this.checkOpen();
     let crs: CrsName;
     try {
@@ -337,9 +433,15 @@ export class Engine {
     const prepared = this.readInterestAreas(areas, { crs, propertyLimits: resolvePropertyLimits(opts.propertyLimits) });
     const fc = areas as FeatureCollection;
     const stored = { ...fc, crs: { type: 'name', properties: { name: crs } } };
-    this.store?.putInterestAreas(owner, stored, auditEntry(opts.audit, 'interest-areas.replace', owner, { areas: fc.features.length, crs }));
-    this.interest.set(owner, prepared, stored);
-    return { areas: fc.features.length, crs };
+    const done = { areas: fc.features.length, crs };
+    if (this.store === null) {
+      this.interest.set(owner, prepared, stored);
+      return Promise.resolve(done);
+    }
+    return this.store.putInterestAreas(owner, stored, auditEntry(opts.audit, 'interest-areas.replace', owner, done)).then(() => {
+      this.interest.set(owner, prepared, stored);
+      return done;
+    });
   }
 
   /** An owner's registered interest areas (as given, with their CRS declared), or null. */
@@ -350,6 +452,11 @@ export class Engine {
   /** The kinds of work dig requests may name (the precaution matrix's columns). */
   get workTypes(): string[] {
     return workTypesOf(this.precautions);
+  }
+
+  /** Resolves once the other replicas' changes heard so far are followed. */
+  synced(): Promise<void> {
+    return this.sync?.settled() ?? Promise.resolve();
   }
 
   /** Owners with registered interest areas, sorted. */
@@ -420,7 +527,7 @@ export class Engine {
       hits: this.interest.hits(area.prepared, terms.infoZone),
       snapshotVersion: snapshot?.version ?? null,
       networkVersions,
-      profile: (owner) => this.store?.ownerProfile(owner) ?? null,
+      profile: (owner) => this.profiles.get(owner) ?? null,
       precautions: this.precautions
     });
     // Written and encoded once: the same bytes are stored and sent.
@@ -434,19 +541,23 @@ export class Engine {
    * A stored dig request's package built again, by the same road, from the network versions it
    * recorded (kept in the store's history): the same answer however the networks changed since.
    */
-  rebuildPackage(id: string): Package {
+  async rebuildPackage(id: string): Promise<Package> {
     this.checkOpen();
-    const stored = this.store?.digRequest(id) ?? null;
+    const stored = (await this.store?.digRequest(id)) ?? null;
     if (stored === null) throw new LerError('DIG_REQUEST_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(id)}.`);
     const pkg = stored.body as Package;
-    const indexes = Object.entries(pkg.networkVersions).map(([owner, version]) => {
+    const indexes: NetworkIndex[] = [];
+    for (const [owner, version] of Object.entries(pkg.networkVersions)) {
       const live = this.networks.get(owner);
-      if (live?.version === version) return live.index;
-      if (!(this.store?.history(owner) ?? []).some((v) => v.version === version)) {
+      if (live?.version === version) {
+        indexes.push(live.index);
+        continue;
+      }
+      if (!((await this.store?.history(owner)) ?? []).some((v) => v.version === version)) {
         throw new LerError('VERSION_GONE', {}, `${owner} version ${version}.`);
       }
-      return NetworkIndex.from((this.store as Store).loadSnapshot(owner, version));
-    });
+      indexes.push((await this.loadVersion(this.store as Store, owner, version)).index);
+    }
     const area = this.readDigArea(pkg.digArea, pkg.crs, pkg.extent !== undefined ? pkg.extent : this.extent);
     let conflicts: Conflict[] = [];
     if (indexes.length > 0) {
@@ -465,7 +576,7 @@ export class Engine {
       hits: this.interest.hits(area.prepared, pkg.infoZone),
       snapshotVersion: pkg.snapshotVersion,
       networkVersions: pkg.networkVersions,
-      profile: (owner) => this.store?.ownerProfile(owner) ?? null,
+      profile: (owner) => this.profiles.get(owner) ?? null,
       precautions: this.precautions
     });
   }
@@ -483,12 +594,14 @@ export class Engine {
   }
 
   /** Removes an owner's network; returns the new snapshot (null when no network is left). */
-  removeNetwork(owner: string, opts: { audit?: ChangeAudit } = {}): Snapshot | null {
+  async removeNetwork(owner: string, opts: { audit?: ChangeAudit } = {}): Promise<Snapshot | null> {
     this.checkOpen();
     if (!this.networks.has(owner)) return this.current;
-    this.store?.removeOwner(owner, auditEntry(opts.audit, 'network.remove', owner, {}));
+    // Counted before the write: a version being stored meanwhile sees the removal and is not swapped in.
     this.removals.set(owner, (this.removals.get(owner) ?? 0) + 1);
+    await this.store?.removeOwner(owner, auditEntry(opts.audit, 'network.remove', owner, {}));
     this.interest.delete(owner);
+    if (!this.networks.has(owner)) return this.current;
     const next = new Map(this.networks);
     next.delete(owner);
     return this.swap(next);
@@ -513,12 +626,32 @@ export class Engine {
     return run;
   }
 
-  /** The number of an owner's next version: past the live one and any being stored. */
-  private nextVersion(owner: string, networks: ReadonlyMap<string, OwnerNetwork>): number {
-    // And past any the store holds: a write that was committed but never answered (its writer
-    // thread died) must not make every later upload of this owner collide with it.
-    const stored = this.store?.history(owner)[0]?.version ?? 0;
-    return Math.max(networks.get(owner)?.version ?? 0, this.storing.get(owner) ?? 0, stored) + 1;
+  /** The newest version of an owner here: live, or being stored. */
+  private liveVersion(owner: string, networks: ReadonlyMap<string, OwnerNetwork>): number {
+    return Math.max(networks.get(owner)?.version ?? 0, this.storing.get(owner) ?? 0);
+  }
+
+  /**
+   * Stores the next version of an owner's network with its audit entry and says its number: past
+   * the live one, any being stored, and any the store holds (a write committed but never answered,
+   * or one of another replica). Two replicas numbering the same version at once: the second is
+   * refused by the store (VERSION_TAKEN) and numbers again.
+   */
+  private async storeVersion(store: Store, owner: string, index: NetworkIndex, audit: ChangeAudit | undefined, action: string, networks: ReadonlyMap<string, OwnerNetwork>): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      const stored = (await store.history(owner))[0]?.version ?? 0;
+      const version = Math.max(this.liveVersion(owner, networks), stored) + 1;
+      this.storing.set(owner, version);
+      try {
+        await store.commitVersion(owner, version, index.buffers, index.featureCount, auditEntry(audit, action, owner, { version, features: index.featureCount }));
+        return version;
+      } catch (error) {
+        if (error instanceof LerError && error.code === 'VERSION_TAKEN' && attempt < 5) continue;
+        throw error;
+      } finally {
+        if (this.storing.get(owner) === version) this.storing.delete(owner);
+      }
+    }
   }
 
   /**
@@ -532,24 +665,21 @@ export class Engine {
     if (index.owners.length !== 1 || index.owners[0] !== owner) {
       throw new LerError('OWNER_INVALID', {}, `The index given for ${JSON.stringify(owner)} holds ${JSON.stringify(index.owners)}.`);
     }
-    const version = this.nextVersion(owner, this.networks);
     const removals = this.removals.get(owner) ?? 0;
+    let version = this.liveVersion(owner, this.networks) + 1;
     if (this.store !== null) {
-      this.storing.set(owner, version);
       try {
-        await this.store.commitVersion(owner, version, index.buffers, index.featureCount, auditEntry(audit, action, owner, { version, features: index.featureCount }));
+        version = await this.storeVersion(this.store, owner, index, audit, action, this.networks);
       } catch (error) {
         // The owner was removed while its version was being written (its staged pieces went with it).
         if ((this.removals.get(owner) ?? 0) !== removals && !(error instanceof LerError)) {
           throw new LerError('OWNER_UNKNOWN', {}, `${JSON.stringify(owner)} was removed while this version was being stored: nothing of it was kept.`);
         }
         throw error;
-      } finally {
-        if (this.storing.get(owner) === version) this.storing.delete(owner);
       }
     }
     if ((this.removals.get(owner) ?? 0) !== removals) {
-      this.store?.removeOwner(owner, { actor: audit?.actor ?? owner, action: 'network.remove', owner, detail: { version, removedWhileStored: true } });
+      await this.store?.removeOwner(owner, { actor: audit?.actor ?? owner, action: 'network.remove', owner, detail: { version, removedWhileStored: true } });
       return this.current as Snapshot;
     }
     if (this.closed || (this.networks.get(owner)?.version ?? 0) >= version) return this.current as Snapshot;
@@ -671,6 +801,7 @@ export class Engine {
     if (this.closed) return;
     this.closed = true;
     if (this.compactTimer !== null) clearTimeout(this.compactTimer);
+    this.sync?.close();
     await this.pool?.close();
     await this.helper?.close();
   }

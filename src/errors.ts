@@ -49,6 +49,8 @@ export const ErrorCodes = {
   ENGINE_CLOSED: { status: 503, message: 'The engine is closed.' },
   NETWORK_EMPTY: { status: 503, message: 'No network is loaded yet.' },
   STORE_CORRUPT: { status: 500, message: 'The store holds a version whose snapshot cannot be read.' },
+  VERSION_TAKEN: { status: 409, message: 'Another replica stored this version number of the owner\'s network at the same moment: number the version again and retry.' },
+  STORE_UNAVAILABLE: { status: 503, message: 'The database is unreachable: the write was not made (answers from memory go on). Try again shortly.' },
   FAREKLASSE_NOT_ALLOWED: { status: 422, message: 'This LER element may not have this fareklasse (Vandledning and Telekommunikationsledning may not be "meget farlig").' },
   ATTRIBUTE_OUT_OF_RANGE: { status: 422, message: 'Attribute value lies outside the range the LER 2.0 model allows.' },
   ATTRIBUTE_DATE_INVALID: { status: 422, message: 'etableringstidspunkt must be a date (YYYY-MM-DD, or a full ISO 8601 time).' },

@@ -33,6 +33,8 @@ export { PreparedArea } from './geometry/index.js';
 export type { DangerousLine } from './batch/summary.js';
 export { SqliteStore } from './store/sqlite.js';
 export type { SqliteStoreOptions } from './store/sqlite.js';
+export { PostgresStore } from './store/postgres.js';
+export type { PostgresStoreOptions } from './store/postgres.js';
 export type { Store, NetworkVersionRecord, AuditEvent, AuditInput, ApiKeyRecord, OwnerProfile } from './store/store.js';
 export { RuleReport } from './rules/report.js';
 export type { Problem, ReportSummary } from './rules/report.js';

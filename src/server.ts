@@ -12,7 +12,7 @@ import { loadConfig, type ServiceConfig } from './http/config.js';
 import { DEMO_DIG_AREA, loadDemo } from './http/demo.js';
 import { loadPrecautions } from './package/precautions.js';
 import { Engine } from './engine.js';
-import { SqliteStore } from './store/sqlite.js';
+import { openStore } from './store/open.js';
 
 const DEMO_CONTRACTOR = 'demo contractor';
 
@@ -25,17 +25,18 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const precautions = config.precautionsFile === null ? undefined : loadPrecautions(config.precautionsFile);
-  const store = new SqliteStore({ dataDir: config.dataDir, history: config.history });
-  const engine = new Engine({ store, digLimits: config.limits, ...(precautions !== undefined ? { precautions } : {}), ...(config.workers !== undefined ? { workers: config.workers } : {}) });
+  const { store, where } = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, history: config.history, onError: (error) => console.error(`ler-engine: store: ${error.message}`) });
+  const sync = { onError: (error: unknown, change: { kind: string }) => console.error(`ler-engine: following a ${change.kind} change of another replica failed: ${(error as Error).message}`) };
+  const engine = await Engine.open({ store, sync, digLimits: config.limits, ...(precautions !== undefined ? { precautions } : {}), ...(config.workers !== undefined ? { workers: config.workers } : {}) });
 
   const notes: string[] = [];
   let demo = false;
   if (config.demo && engine.snapshot === null) {
-    const owners = loadDemo(engine, store);
+    const owners = await loadDemo(engine, store);
     demo = true;
     notes.push(`Loaded the demo network (${owners.length} owners beside the roads of Odense; LER_DEMO=0 turns this off).`);
   } else if (config.demo) {
-    demo = store.listApiKeys().some((k) => k.name === DEMO_CONTRACTOR);
+    demo = (await store.listApiKeys()).some((k) => k.name === DEMO_CONTRACTOR);
   }
   let adminToken = config.adminToken;
   if (adminToken === null) {
@@ -45,9 +46,9 @@ async function main(): Promise<void> {
   let contractorToken: string | null = null;
   if (demo) {
     // One demo contractor key at a time: a new one each start, the old one revoked.
-    for (const k of store.listApiKeys()) if (k.name === DEMO_CONTRACTOR) store.deleteApiKey(k.hash);
+    for (const k of await store.listApiKeys()) if (k.name === DEMO_CONTRACTOR) await store.deleteApiKey(k.hash);
     contractorToken = newToken();
-    store.putApiKey({ hash: hashToken(contractorToken), role: 'contractor', owner: null, name: DEMO_CONTRACTOR });
+    await store.putApiKey({ hash: hashToken(contractorToken), role: 'contractor', owner: null, name: DEMO_CONTRACTOR });
   }
 
   const app = await buildApp({ store, engine, config: { ...config, adminToken }, logger: { level: config.logLevel } });
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
     closing = (async () => {
       await app.close();
       await engine.close();
-      store.close();
+      await store.close();
       app.log.info('closed');
     })();
     closing.then(
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
 
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace(/\/\/(0\.0\.0\.0|127\.0\.0\.1|\[::\]|\[::1\])(?=:)/, '//localhost');
-  const lines = [`ler-engine listening at ${url} (map page: ${url}/, API docs: ${url}/docs, data: ${store.path})`, ...notes];
+  const lines = [`ler-engine listening at ${url} (map page: ${url}/, API docs: ${url}/docs, data: ${where})`, ...notes];
   if (contractorToken !== null) {
     lines.push(`Demo contractor token:\n  ${contractorToken}`);
     lines.push(

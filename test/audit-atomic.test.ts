@@ -41,39 +41,39 @@ describe('a refused audit entry', () => {
     const store = new SqliteStore({ dataDir: d });
     try {
       const kept = hashToken(newToken());
-      store.putApiKey({ hash: kept, role: 'planner', owner: null, name: 'kept' }, event('key.create'));
-      store.putOwnerProfile({ owner: CHILD_OWNER, name: 'Before', contact: 'a', requiresMarking: false }, event('profile.put'));
+      await store.putApiKey({ hash: kept, role: 'planner', owner: null, name: 'kept' }, event('key.create'));
+      await store.putOwnerProfile({ owner: CHILD_OWNER, name: 'Before', contact: 'a', requiresMarking: false }, event('profile.put'));
       const index = buildNetwork(networkOf(1), { owner: CHILD_OWNER, ...PLANAR });
       store.saveVersion(CHILD_OWNER, 1, index.buffers, index.featureCount, event('network.replace', { version: 1 }));
-      expect(store.auditLog().map((e) => e.action)).toEqual(['network.replace', 'profile.put', 'key.create']);
+      expect((await store.auditLog()).map((e) => e.action)).toEqual(['network.replace', 'profile.put', 'key.create']);
       refuseAudit(d);
 
       const fresh = hashToken(newToken());
-      expect(() => store.putApiKey({ hash: fresh, role: 'contractor', owner: null, name: null }, event('key.create'))).toThrow(/audit refused/);
-      expect(store.findApiKey(fresh)).toBeNull();
-      expect(() => store.deleteApiKey(kept, event('key.revoke'))).toThrow(/audit refused/);
-      expect(store.findApiKey(kept)).toMatchObject({ name: 'kept' });
-      expect(() => store.putOwnerProfile({ owner: CHILD_OWNER, name: 'After', contact: 'b', requiresMarking: true }, event('profile.put'))).toThrow(/audit refused/);
-      expect(store.ownerProfile(CHILD_OWNER)).toMatchObject({ name: 'Before', contact: 'a', requiresMarking: false });
+      await expect(store.putApiKey({ hash: fresh, role: 'contractor', owner: null, name: null }, event('key.create'))).rejects.toThrow(/audit refused/);
+      expect(await store.findApiKey(fresh)).toBeNull();
+      await expect(store.deleteApiKey(kept, event('key.revoke'))).rejects.toThrow(/audit refused/);
+      expect(await store.findApiKey(kept)).toMatchObject({ name: 'kept' });
+      await expect(store.putOwnerProfile({ owner: CHILD_OWNER, name: 'After', contact: 'b', requiresMarking: true }, event('profile.put'))).rejects.toThrow(/audit refused/);
+      expect(await store.ownerProfile(CHILD_OWNER)).toMatchObject({ name: 'Before', contact: 'a', requiresMarking: false });
       expect(() => store.saveVersion(CHILD_OWNER, 2, index.buffers, index.featureCount, event('network.replace', { version: 2 }))).toThrow(/audit refused/);
       await expect(store.commitVersion(CHILD_OWNER, 2, index.buffers, index.featureCount, event('network.replace', { version: 2 }))).rejects.toThrow(/audit refused/);
-      expect(store.history(CHILD_OWNER).map((v) => v.version)).toEqual([1]);
-      expect(() => store.putInterestAreas(CHILD_OWNER, { type: 'FeatureCollection', features: [] }, event('interest-areas.replace'))).toThrow(/audit refused/);
-      expect(store.interestAreas(CHILD_OWNER)).toBeNull();
-      expect(() => store.removeOwner(CHILD_OWNER, event('network.remove'))).toThrow(/audit refused/);
-      expect(store.currentVersions()).toEqual([expect.objectContaining({ owner: CHILD_OWNER, version: 1 })]);
-      expect(store.auditLog()).toHaveLength(3);
+      expect((await store.history(CHILD_OWNER)).map((v) => v.version)).toEqual([1]);
+      await expect(store.putInterestAreas(CHILD_OWNER, { type: 'FeatureCollection', features: [] }, event('interest-areas.replace'))).rejects.toThrow(/audit refused/);
+      expect(await store.interestAreas(CHILD_OWNER)).toBeNull();
+      await expect(store.removeOwner(CHILD_OWNER, event('network.remove'))).rejects.toThrow(/audit refused/);
+      expect(await store.currentVersions()).toEqual([expect.objectContaining({ owner: CHILD_OWNER, version: 1 })]);
+      expect(await store.auditLog()).toHaveLength(3);
       // Batches: made, ended and deleted with their entries.
       await expect(store.createBatch({ id: 'b1', requester: 'p', createdAt: new Date().toISOString(), options: {}, areas: 1, input: '{}' }, event('batch.submit'))).rejects.toThrow(/audit refused/);
-      expect(store.batch('b1')).toBeNull();
+      expect(await store.batch('b1')).toBeNull();
       await store.createBatch({ id: 'b2', requester: 'p', createdAt: new Date().toISOString(), options: {}, areas: 1, input: '{}' });
       await expect(store.endBatch('b2', { status: 'cancelled', finishedAt: new Date().toISOString(), error: null, progress: null }, event('batch.cancel'))).rejects.toThrow(/audit refused/);
-      expect(store.batch('b2')).toMatchObject({ status: 'queued' });
+      expect(await store.batch('b2')).toMatchObject({ status: 'queued' });
       await store.endBatch('b2', { status: 'cancelled', finishedAt: new Date().toISOString(), error: null, progress: null });
       await expect(store.deleteBatch('b2', event('batch.delete'))).rejects.toThrow(/audit refused/);
-      expect(store.batch('b2')).toMatchObject({ status: 'cancelled' });
+      expect(await store.batch('b2')).toMatchObject({ status: 'cancelled' });
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -84,9 +84,9 @@ describe('a refused audit entry', () => {
       refuseAudit(d);
       const index = buildNetwork(networkOf(1), { owner: CHILD_OWNER, ...PLANAR });
       await expect(store.commitVersion(CHILD_OWNER, 1, index.buffers, index.featureCount, event('network.replace', { version: 1 }))).rejects.toThrow(/audit refused/);
-      expect(store.currentVersions()).toEqual([]);
+      expect(await store.currentVersions()).toEqual([]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });
@@ -160,12 +160,12 @@ describe('changes and their audit entries after a SIGKILL', () => {
 
       // The store opens on the newest version, whole.
       const store = new SqliteStore({ dataDir: d, history: 1000 });
-      const engine = new Engine({ workers: 0, store });
+      const engine = await Engine.open({ workers: 0, store });
       const last = got.versions[got.versions.length - 1];
       expect(engine.snapshot?.networks.get(CHILD_OWNER)?.version).toBe(last);
       if (last !== undefined) expect(engine.snapshot?.index.featureCount).toBe(got.features.get(last));
       await engine.close();
-      store.close();
+      await store.close();
       versions = got.versions.length;
     }
     expect(versions).toBeGreaterThan(3);

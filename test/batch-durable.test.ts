@@ -99,42 +99,42 @@ describe('the store\'s batch tables', () => {
       const options = { crs: UTM, conflicts: true };
       await store.createBatch({ id: 'b1', requester: 'p1', createdAt: '2026-01-01T00:00:00.000Z', options, areas: 3, input: '{"type":"Feature"}\n' });
       await store.createBatch({ id: 'b2', requester: 'p1', createdAt: '2026-01-01T00:00:01.000Z', options: {}, areas: null, input: '{"type":"LineString"}' });
-      expect(store.batch('b1')).toMatchObject({ id: 'b1', requester: 'p1', status: 'queued', options, areas: 3, results: 0, resultBytes: 0, progress: null, version: null, error: null });
-      expect(store.batchInput('b1')).toBe('{"type":"Feature"}\n');
-      expect(store.batchesIn(['queued']).map((b) => b.id)).toEqual(['b1', 'b2']);
+      expect(await store.batch('b1')).toMatchObject({ id: 'b1', requester: 'p1', status: 'queued', options, areas: 3, results: 0, resultBytes: 0, progress: null, version: null, error: null });
+      expect(await store.batchInput('b1')).toBe('{"type":"Feature"}\n');
+      expect((await store.batchesIn(['queued'])).map((b) => b.id)).toEqual(['b1', 'b2']);
 
       // A page of a batch that is not running is not taken.
       const page = (seq: number, first: number, text: string) => ({ seq, first, count: text.split('\n').length - 1, data: Buffer.from(text) });
       await store.appendBatchPage('b1', page(0, 0, '{"index":0}\n'), { progress: null, version: 1 });
-      expect(store.batchPage('b1', 0)).toBeNull();
+      expect(await store.batchPage('b1', 0)).toBeNull();
 
       await store.startBatch('b1', '2026-01-01T00:00:02.000Z');
       await store.appendBatchPage('b1', page(0, 0, '{"index":0}\n{"index":1}\n'), { progress: { done: 2 }, version: 7 });
       await store.appendBatchPage('b1', page(1, 2, '{"index":2}\n'), { progress: { done: 3 }, version: 7 });
-      expect(store.batch('b1')).toMatchObject({ status: 'running', startedAt: '2026-01-01T00:00:02.000Z', results: 3, resultBytes: 36, progress: { done: 3 }, version: 7 });
-      expect(Buffer.from(store.batchPage('b1', 1)?.data ?? []).toString()).toBe('{"index":2}\n');
-      expect(store.batchPage('b1', 1)).toMatchObject({ seq: 1, first: 2, count: 1 });
-      expect(store.batchUsage('p1')).toEqual({ queued: 1, running: 1, ended: 0, resultBytes: 36, oldestEndedAt: null });
+      expect(await store.batch('b1')).toMatchObject({ status: 'running', startedAt: '2026-01-01T00:00:02.000Z', results: 3, resultBytes: 36, progress: { done: 3 }, version: 7 });
+      expect(Buffer.from((await store.batchPage('b1', 1))?.data ?? []).toString()).toBe('{"index":2}\n');
+      expect(await store.batchPage('b1', 1)).toMatchObject({ seq: 1, first: 2, count: 1 });
+      expect(await store.batchUsage('p1')).toEqual({ queued: 1, running: 1, ended: 0, resultBytes: 36, oldestEndedAt: null });
 
       await store.endBatch('b1', { status: 'done', finishedAt: '2026-01-01T00:00:03.000Z', error: null, progress: null });
-      expect(store.batch('b1')).toMatchObject({ status: 'done', finishedAt: '2026-01-01T00:00:03.000Z', progress: { done: 3 }, results: 3 });
-      expect(store.batchInput('b1')).toBeNull();
+      expect(await store.batch('b1')).toMatchObject({ status: 'done', finishedAt: '2026-01-01T00:00:03.000Z', progress: { done: 3 }, results: 3 });
+      expect(await store.batchInput('b1')).toBeNull();
       await store.endBatch('b2', { status: 'cancelled', finishedAt: '2026-01-01T00:00:04.000Z', error: { code: 'BATCH_CANCELLED', message: 'by its requester' }, progress: null });
-      expect(store.batchUsage('p1')).toEqual({ queued: 0, running: 0, ended: 2, resultBytes: 36, oldestEndedAt: '2026-01-01T00:00:03.000Z' });
-      expect(store.endedBatchesBefore('2026-01-01T00:00:03.500Z', 10)).toEqual(['b1']);
+      expect(await store.batchUsage('p1')).toEqual({ queued: 0, running: 0, ended: 2, resultBytes: 36, oldestEndedAt: '2026-01-01T00:00:03.000Z' });
+      expect(await store.endedBatchesBefore('2026-01-01T00:00:03.500Z', 10)).toEqual(['b1']);
 
       // Reopened: all still there.
-      store.close();
+      await store.close();
       store = new SqliteStore({ dataDir: path });
-      expect(store.batch('b2')).toMatchObject({ status: 'cancelled', error: { code: 'BATCH_CANCELLED' } });
-      expect(store.batchPage('b1', 0)?.count).toBe(2);
+      expect(await store.batch('b2')).toMatchObject({ status: 'cancelled', error: { code: 'BATCH_CANCELLED' } });
+      expect((await store.batchPage('b1', 0))?.count).toBe(2);
 
       await store.deleteBatch('b1');
-      expect(store.batch('b1')).toBeNull();
-      expect(store.batchPage('b1', 0)).toBeNull();
-      expect(store.batchUsage('p1').resultBytes).toBe(0);
+      expect(await store.batch('b1')).toBeNull();
+      expect(await store.batchPage('b1', 0)).toBeNull();
+      expect((await store.batchUsage('p1')).resultBytes).toBe(0);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -145,10 +145,10 @@ describe('the store\'s batch tables', () => {
       await store.createBatch({ id: 'big', requester: 'p', createdAt: '2026-01-01T00:00:00.000Z', options: {}, areas: 100, input: '' });
       await store.startBatch('big', '2026-01-01T00:00:01.000Z');
       for (let seq = 0; seq < 100; seq++) await store.appendBatchPage('big', { seq, first: seq, count: 1, data: Buffer.from(`{"index":${seq}}\n`) }, { progress: null, version: 1 });
-      expect(store.batch('big')).toMatchObject({ status: 'running', results: 100 });
-      store.requeueBatch('big');
-      expect(store.batch('big')).toMatchObject({ status: 'queued', startedAt: null, results: 0, resultBytes: 0 });
-      expect(store.batchPage('big', 0)).toBeNull();
+      expect(await store.batch('big')).toMatchObject({ status: 'running', results: 100 });
+      await store.requeueBatch('big');
+      expect(await store.batch('big')).toMatchObject({ status: 'queued', startedAt: null, results: 0, resultBytes: 0 });
+      expect(await store.batchPage('big', 0)).toBeNull();
 
       await store.startBatch('big', '2026-01-01T00:00:02.000Z');
       for (let seq = 0; seq < 100; seq++) await store.appendBatchPage('big', { seq, first: seq, count: 1, data: Buffer.from(`{"index":${seq}}\n`) }, { progress: null, version: 1 });
@@ -157,23 +157,23 @@ describe('the store\'s batch tables', () => {
       await store.deleteBatch('big');
       // The row, then 32 pages per transaction.
       expect(store.groupCommits.commits - before).toBeGreaterThanOrEqual(5);
-      expect(store.batchPage('big', 99)).toBeNull();
+      expect(await store.batchPage('big', 99)).toBeNull();
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('drop at open the pages of a batch whose removal a crash cut short', () => {
+  it('drop at open the pages of a batch whose removal a crash cut short', async () => {
     const path = dir.sub('store-orphans');
-    new SqliteStore({ dataDir: path }).close();
+    await new SqliteStore({ dataDir: path }).close();
     const db = new Database(`${path}/ler.sqlite`);
     db.prepare('INSERT INTO batch_pages (batch, seq, first, count, data) VALUES (?, 0, 0, 1, ?)').run('gone', Buffer.from('{}\n'));
     db.close();
     const store = new SqliteStore({ dataDir: path });
     try {
-      expect(store.batchPage('gone', 0)).toBeNull();
+      expect(await store.batchPage('gone', 0)).toBeNull();
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });
@@ -341,10 +341,10 @@ describe('ended batches', () => {
     const path = dir.sub('expire');
     const store = new SqliteStore({ dataDir: path });
     const { Engine } = await import('../src/engine.js');
-    const engine = new Engine({ workers: 0, store });
-    engine.putNetwork('el', network('el'), { crs: UTM });
+    const engine = await Engine.open({ workers: 0, store });
+    await engine.putNetwork('el', network('el'), { crs: UTM });
     let clock = Date.parse('2026-03-01T12:00:00Z');
-    const manager = new BatchManager(engine, store, { ...DEFAULT_LIMITS, batchTtlSeconds: 600 }, { now: () => clock });
+    const manager = await BatchManager.open(engine, store, { ...DEFAULT_LIMITS, batchTtlSeconds: 600 }, { now: () => clock });
     try {
       const run = async (n: number) => {
         const view = await manager.submit('p', areas(n), { crs: UTM }, false);
@@ -354,17 +354,17 @@ describe('ended batches', () => {
       const old = await run(20);
       clock += 300_000;
       const recent = await run(5);
-      expect(store.batchPage(old, 0)).not.toBeNull();
+      expect(await store.batchPage(old, 0)).not.toBeNull();
       clock += 301_000;
       await manager.sweep();
-      expect(store.batch(old)).toBeNull();
-      expect(store.batchPage(old, 0)).toBeNull();
-      expect(manager.get(old, 'p')).toBeUndefined();
-      expect(manager.get(recent, 'p')).toMatchObject({ status: 'done', results: 5 });
+      expect(await store.batch(old)).toBeNull();
+      expect(await store.batchPage(old, 0)).toBeNull();
+      expect(await manager.get(old, 'p')).toBeUndefined();
+      expect(await manager.get(recent, 'p')).toMatchObject({ status: 'done', results: 5 });
     } finally {
       await manager.close();
       await engine.close();
-      store.close();
+      await store.close();
     }
   });
 });
@@ -373,10 +373,10 @@ describe('a reader', () => {
   it('that goes away while the batch has nothing new stops waiting, and nothing of it is kept', async () => {
     const store = new SqliteStore({ dataDir: dir.sub('reader') });
     const { Engine } = await import('../src/engine.js');
-    const engine = new Engine({ workers: 0, store });
-    engine.putNetwork('el', network('el'), { crs: UTM });
+    const engine = await Engine.open({ workers: 0, store });
+    await engine.putNetwork('el', network('el'), { crs: UTM });
     // No batch runs: the one submitted waits, and so does its reader.
-    const manager = new BatchManager(engine, store, { ...DEFAULT_LIMITS, maxBatchesRunning: 0 });
+    const manager = await BatchManager.open(engine, store, { ...DEFAULT_LIMITS, maxBatchesRunning: 0 });
     try {
       const view = await manager.submit('p', areas(3), { crs: UTM }, false);
       const waiters = (): number => (manager as unknown as { waiters: Map<string, Set<unknown>> }).waiters.get(view.id)?.size ?? 0;
@@ -391,7 +391,7 @@ describe('a reader', () => {
     } finally {
       await manager.close();
       await engine.close();
-      store.close();
+      await store.close();
     }
   });
 });
@@ -436,8 +436,8 @@ describe('a restart', () => {
     const path = dir.sub('crash-loop');
     const store = new SqliteStore({ dataDir: path });
     const { Engine } = await import('../src/engine.js');
-    const engine = new Engine({ workers: 0, store });
-    engine.putNetwork('el', network('el'), { crs: UTM });
+    const engine = await Engine.open({ workers: 0, store });
+    await engine.putNetwork('el', network('el'), { crs: UTM });
     const at = '2026-03-01T12:00:00.000Z';
     try {
       // Started and cut short by crashes MAX_ATTEMPTS times (the store as a killed process leaves it).
@@ -445,30 +445,30 @@ describe('a restart', () => {
       await store.createBatch({ id: 'poison', requester: 'p', createdAt: at, options: { crs: UTM }, areas: one.areas, input: one.text });
       for (let k = 0; k < MAX_ATTEMPTS; k++) {
         await store.startBatch('poison', at);
-        if (k < MAX_ATTEMPTS - 1) store.requeueBatch('poison');
+        if (k < MAX_ATTEMPTS - 1) await store.requeueBatch('poison');
       }
       // Cut short once by a crash, then stopped by the service twice: one attempt.
       const five = await storedInput(areas(5), false);
       await store.createBatch({ id: 'stopped', requester: 'q', createdAt: at, options: { crs: UTM }, areas: five.areas, input: five.text });
       await store.startBatch('stopped', at);
       for (let k = 0; k < 2; k++) {
-        store.requeueBatch('stopped', { stopped: true });
+        await store.requeueBatch('stopped', { stopped: true });
         await store.startBatch('stopped', at);
       }
-      expect(store.batch('poison')).toMatchObject({ status: 'running', attempts: MAX_ATTEMPTS });
-      expect(store.batch('stopped')).toMatchObject({ status: 'running', attempts: 1 });
-      const manager = new BatchManager(engine, store, DEFAULT_LIMITS);
+      expect(await store.batch('poison')).toMatchObject({ status: 'running', attempts: MAX_ATTEMPTS });
+      expect(await store.batch('stopped')).toMatchObject({ status: 'running', attempts: 1 });
+      const manager = await BatchManager.open(engine, store, DEFAULT_LIMITS);
       try {
         for await (const _ of manager.results('stopped', 'q'));
-        expect(manager.get('stopped', 'q')).toMatchObject({ status: 'done', results: 5 });
-        for (let i = 0; i < 100 && store.batch('poison')?.status === 'running'; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-        expect(store.batch('poison')).toMatchObject({ status: 'failed', error: { code: 'BATCH_FAILED' }, results: 0 });
+        expect(await manager.get('stopped', 'q')).toMatchObject({ status: 'done', results: 5 });
+        for (let i = 0; i < 100 && (await store.batch('poison'))?.status === 'running'; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(await store.batch('poison')).toMatchObject({ status: 'failed', error: { code: 'BATCH_FAILED' }, results: 0 });
       } finally {
         await manager.close();
       }
     } finally {
       await engine.close();
-      store.close();
+      await store.close();
     }
   });
 });

@@ -32,8 +32,8 @@ describe('change sets', () => {
   it('gives the network a rebuild from the changed features would', async () => {
     const engine = new Engine({ workers: 0 });
     try {
-      engine.putNetworks(world.owners.map((o) => ({ owner: o.owner, input: o.features, opts: PLANAR })));
-      const snapshot = engine.patchNetwork(owner, { upsert: [...moved, ...fresh], delete: removed }, PLANAR);
+      await engine.putNetworks(world.owners.map((o) => ({ owner: o.owner, input: o.features, opts: PLANAR })));
+      const snapshot = await engine.patchNetwork(owner, { upsert: [...moved, ...fresh], delete: removed }, PLANAR);
       expect(snapshot.networks.get(owner)).toMatchObject({ version: 2, features: 300 + 5 - 7 });
       const expected = [...moved, ...base.slice(10).filter((f) => !removed.includes(f.id as string | number)), ...fresh];
       const rebuilt = NetworkIndex.merge([
@@ -51,7 +51,7 @@ describe('change sets', () => {
   it('changes nothing when the change set is wrong, and says where', async () => {
     const engine = new Engine({ workers: 0 });
     try {
-      engine.putNetwork(owner, base, PLANAR);
+      await engine.putNetwork(owner, base, PLANAR);
       const before = answers(engine, areas);
       const cases: [unknown, string, string | undefined][] = [
         [{ delete: [removed[0], 'no-such-id'] }, 'FEATURE_ID_UNKNOWN', '/delete/1'],

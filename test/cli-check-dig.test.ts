@@ -35,7 +35,7 @@ beforeAll(async () => {
   writeCollection(tmp.file('areas.geojson'), areaFeatures(areas));
   // The same networks, in memory: what the CLI's answers must equal.
   engine = new Engine({ workers: 0 });
-  engine.putNetworks(owners.map((o) => ({ owner: o.owner, input: o.features, opts: { crs: CRS } })));
+  await engine.putNetworks(owners.map((o) => ({ owner: o.owner, input: o.features, opts: { crs: CRS } })));
 });
 afterAll(async () => {
   await engine.close();

@@ -11,15 +11,15 @@ afterAll(() => tmp.remove());
 const [el] = networks(21, 1, 70);
 
 /** The store as the CLI left it: each owner's current version and feature count, and the snapshot read back. */
-function storeState(dir: string, owner: string): { version: number; features: number; indexed: number } | null {
+async function storeState(dir: string, owner: string): Promise<{ version: number; features: number; indexed: number } | null> {
   const store = new SqliteStore({ dataDir: dir });
   try {
-    const v = store.currentVersions().find((r) => r.owner === owner);
+    const v = (await store.currentVersions()).find((r) => r.owner === owner);
     if (v === undefined) return null;
-    const index = NetworkIndex.from(store.loadSnapshot(owner, v.version));
+    const index = NetworkIndex.from(await store.loadSnapshot(owner, v.version));
     return { version: v.version, features: v.features, indexed: index.featureCount };
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -52,7 +52,7 @@ describe('ler import', () => {
     expect(r.stdout).toBe(`dk-el: version 1, ${el.features.length} features\n`);
     expect(r.stderr).toMatch(/^import dk-el \d+% [\d.]+ MB of [\d.]+ MB, \d+ features, [\d.]+ MB\/s/m);
     expect(hasTerminalCodes(r.stderr)).toBe(false);
-    expect(storeState(data, 'dk-el')).toEqual({ version: 1, features: el.features.length, indexed: el.features.length });
+    expect(await storeState(data, 'dk-el')).toEqual({ version: 1, features: el.features.length, indexed: el.features.length });
   });
 
   it('rejects an upload with an invalid feature: report and code on stderr, exit 1, store unchanged', async () => {
@@ -66,7 +66,7 @@ describe('ler import', () => {
     expect(r.stderr).toMatch(/error {3}ATTRIBUTE_VALUE_INVALID \(1\)[^\n]*\n {2}#5 [^\n]*\/properties\/driftsstatus/);
     expect(r.stderr).toMatch(/^ler import: UPLOAD_REJECTED: .*feature #5.*\/properties\/driftsstatus/m);
     expect(r.stderr).toContain('Nothing was stored: dk-el stays at version 1.');
-    expect(storeState(data, 'dk-el')).toEqual({ version: 1, features: el.features.length, indexed: el.features.length });
+    expect(await storeState(data, 'dk-el')).toEqual({ version: 1, features: el.features.length, indexed: el.features.length });
   });
 
   it('rejects a truncated file with its code, store unchanged', async () => {
@@ -78,7 +78,7 @@ describe('ler import', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^ler import: INPUT_TRUNCATED: /m);
     expect(r.stderr).not.toMatch(/^\s+at /m);
-    expect(storeState(data, 'dk-el')?.version).toBe(1);
+    expect((await storeState(data, 'dk-el'))?.version).toBe(1);
   });
 
   it('rejects UTM coordinates read as lon/lat (no crs member, no --crs) and says to give --crs', async () => {
@@ -92,7 +92,7 @@ describe('ler import', () => {
     ]);
     expect(bare.code).toBe(1);
     expect(bare.stderr).toMatch(/^ler import: UPLOAD_REJECTED: .*COORDINATE_OUT_OF_EXTENT.* Check the CRS: give --crs EPSG:25832 for UTM metres; lon\/lat \(EPSG:4326\) is the default\.$/m);
-    expect(storeState(dir, 'dk-el')).toBeNull();
+    expect(await storeState(dir, 'dk-el')).toBeNull();
     expect(declared.code, declared.stderr).toBe(0);
     expect(declared.stdout).toBe(`dk-el: version 1, ${el.features.length} features\n`);
   });
@@ -106,7 +106,7 @@ describe('ler import', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`dk-el: version 2, ${features.length - 1} features (1 invalid features skipped)\n`);
     expect(r.stderr).toMatch(/^error {3}ATTRIBUTE_VALUE_INVALID \(1\)/m);
-    expect(storeState(data, 'dk-el')).toEqual({ version: 2, features: features.length - 1, indexed: features.length - 1 });
+    expect(await storeState(data, 'dk-el')).toEqual({ version: 2, features: features.length - 1, indexed: features.length - 1 });
   });
 
   it('stops on Ctrl-C during a large import: exit 130, the previous version intact and usable', async () => {
@@ -121,17 +121,17 @@ describe('ler import', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('ler import: interrupted; nothing was stored, dk-el stays at version 1.');
     expect(r.code).toBe(130);
-    expect(storeState(dir, 'dk-el')).toEqual({ version: 1, features: el.features.length, indexed: el.features.length });
+    expect(await storeState(dir, 'dk-el')).toEqual({ version: 1, features: el.features.length, indexed: el.features.length });
     // The store opens in an engine, which answers from version 1.
     const store = new SqliteStore({ dataDir: dir });
-    const engine = new Engine({ store, workers: 0 });
+    const engine = await Engine.open({ store, workers: 0 });
     try {
       expect(engine.snapshot?.networks.get('dk-el')?.version).toBe(1);
       const all = engine.query({ type: 'Polygon', coordinates: [[[X0 - 10, Y0 - 10], [X0 + 200, Y0 - 10], [X0 + 200, Y0 + 200], [X0 - 10, Y0 + 200], [X0 - 10, Y0 - 10]]] }, { crs: CRS, geometry: false });
       expect(new Set(all.map((c) => c.featureId)).size).toBe(el.features.length);
     } finally {
       await engine.close();
-      store.close();
+      await store.close();
     }
   });
 
@@ -146,6 +146,6 @@ describe('ler import', () => {
     expect(r.sawProgress).toBe(true);
     expect(r.code).toBe(130);
     expect(r.stderr).toContain('ler import: interrupted; nothing was stored, dk-el has no network.');
-    expect(storeState(dir, 'dk-el')).toBeNull();
+    expect(await storeState(dir, 'dk-el')).toBeNull();
   });
 });

@@ -21,10 +21,10 @@ describe('ler keys', () => {
     expect(r.stderr).not.toContain(token);
     const store = new SqliteStore({ dataDir: data });
     try {
-      expect(store.findApiKey(sha256(token))).toMatchObject({ role: 'owner', owner: 'dk-el', name: 'upload job' });
-      expect(store.listApiKeys()).toHaveLength(1);
+      expect(await store.findApiKey(sha256(token))).toMatchObject({ role: 'owner', owner: 'dk-el', name: 'upload job' });
+      expect(await store.listApiKeys()).toHaveLength(1);
     } finally {
-      store.close();
+      await store.close();
     }
     const list = await runCli(['keys', 'list', '--data-dir', data]);
     expect(list.code).toBe(0);
@@ -114,9 +114,9 @@ describe('ler serve', () => {
     expect(r.code).toBe(0);
     const store = new SqliteStore({ dataDir: data });
     try {
-      expect(store.currentVersions().map((v) => [v.owner, v.version])).toEqual([['dk-el', 2]]);
+      expect((await store.currentVersions()).map((v) => [v.owner, v.version])).toEqual([['dk-el', 2]]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -27,7 +27,7 @@ let contractor: string;
 let remote: string[];
 
 /** Batches the service has been given so far (its audit log). */
-const submitted = (): number => service.store.auditLog(10_000).filter((e) => e.action === 'batch.submit').length;
+const submitted = async (): Promise<number> => (await service.store.auditLog(10_000)).filter((e) => e.action === 'batch.submit').length;
 
 /** The closing line without its time, which differs from run to run. */
 const closing = (stderr: string): string => (/^checked .*$/m.exec(stderr)?.[0] ?? '(none)').replace(/ in [\d.]+ s:/, ' in _ s:');
@@ -56,12 +56,12 @@ describe('ler check --url', () => {
     ['geojson', []]
   ])('writes what the local check writes, as %s, with the same closing summary', async (format, extra) => {
     const args = ['check', tmp.file('areas.geojson'), '--info-zone', '2', '--format', format, ...extra];
-    const before = submitted();
+    const before = await submitted();
     const [local, viaService] = await Promise.all([runCli([...args, ...LOCAL]), runCli([...args, ...remote])]);
     expect(local.code, local.stderr).toBe(0);
     expect(viaService.stderr).not.toContain('ler check:');
     expect(viaService.code).toBe(0);
-    expect(submitted()).toBe(before + 1); // the batch ran at the service, not on a store of its own
+    expect(await submitted()).toBe(before + 1); // the batch ran at the service, not on a store of its own
     expect(viaService.stdout).toBe(local.stdout);
     expect(closing(viaService.stderr)).toBe(closing(local.stderr));
     expect(closing(local.stderr)).toMatch(/^checked 40 areas in _ s: 0 failed, [1-9]\d* with conflicts; owners hit: owner-a, owner-b; worst fareklasse: \S/);
@@ -127,14 +127,14 @@ describe('ler check --url', () => {
   it('fails a malformed areas file as the local check does, before anything reaches the service', async () => {
     const text = readFileSync(tmp.file('areas.geojson'), 'utf8');
     writeFileSync(tmp.file('cut.geojson'), text.slice(0, text.indexOf('"a30"')));
-    const before = submitted();
+    const before = await submitted();
     const [local, viaService] = await Promise.all([runCli(['check', tmp.file('cut.geojson'), ...LOCAL, '--quiet']), runCli(['check', tmp.file('cut.geojson'), ...remote, '--quiet'])]);
     expect(local.code).toBe(1);
     expect(viaService.code).toBe(1);
     expect(viaService.stderr.trim()).toMatch(/^ler check: INPUT_TRUNCATED: .*byte/);
     expect(viaService.stderr).toBe(local.stderr);
     expect(viaService.stdout).toBe('');
-    expect(submitted()).toBe(before);
+    expect(await submitted()).toBe(before);
   });
 
   it('passes on the service\'s own problems with their codes: an information zone out of range (422), too many areas (413)', async () => {
@@ -225,7 +225,7 @@ describe('--crs in and out', () => {
     const engine = new Engine({ workers: 0 });
     let want: string[][];
     try {
-      engine.putNetworks(owners.map((o) => ({ owner: o.owner, input: o.features, opts: { crs: CRS } })));
+      await engine.putNetworks(owners.map((o) => ({ owner: o.owner, input: o.features, opts: { crs: CRS } })));
       want = lonLat.map((a) => engine.query(a, { crs: 'EPSG:4326', infoZone: 2, geometry: false }).map((c) => `${c.owner}|${String(c.featureId)}|${c.zone}`).sort());
     } finally {
       await engine.close();

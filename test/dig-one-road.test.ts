@@ -38,14 +38,14 @@ beforeAll(async () => {
   // The registry: three owners' networks, their profiles (one shows its very dangerous lines on
   // site), an interest area of one of them, and an owner with an interest area but no network.
   const store = new SqliteStore({ dataDir: data });
-  const engine = new Engine({ store, workers: 0 });
-  engine.putNetworks(owners.map((o) => ({ owner: o.owner, input: o.features, opts: { crs: CRS } })));
-  store.putOwnerProfile({ owner: 'owner-a', name: 'Fjernvarme A', contact: '+45 11 11 11 11', requiresMarking: true });
-  store.putOwnerProfile({ owner: 'owner-b', name: 'Vand B', contact: 'vagt@b.example', requiresMarking: false });
-  engine.putInterestAreas('owner-b', { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: rect(X0 - 50, Y0 - 50, X0 + 200, Y0 + 200), properties: { forsyningsart: 'vand', contact: 'interest@b.example' } }] }, { crs: CRS });
-  engine.putInterestAreas('only-interest', { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: rect(X0, Y0, X0 + 60, Y0 + 60), properties: { forsyningsart: 'telekommunikation', contact: 'noc@only.example' } }] }, { crs: CRS });
+  const engine = await Engine.open({ store, workers: 0 });
+  await engine.putNetworks(owners.map((o) => ({ owner: o.owner, input: o.features, opts: { crs: CRS } })));
+  await store.putOwnerProfile({ owner: 'owner-a', name: 'Fjernvarme A', contact: '+45 11 11 11 11', requiresMarking: true });
+  await store.putOwnerProfile({ owner: 'owner-b', name: 'Vand B', contact: 'vagt@b.example', requiresMarking: false });
+  await engine.putInterestAreas('owner-b', { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: rect(X0 - 50, Y0 - 50, X0 + 200, Y0 + 200), properties: { forsyningsart: 'vand', contact: 'interest@b.example' } }] }, { crs: CRS });
+  await engine.putInterestAreas('only-interest', { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: rect(X0, Y0, X0 + 60, Y0 + 60), properties: { forsyningsart: 'telekommunikation', contact: 'noc@only.example' } }] }, { crs: CRS });
   await engine.close();
-  store.close();
+  await store.close();
   service = await testApp(data);
   contractor = await service.key('contractor');
 });
@@ -94,7 +94,7 @@ describe('ler dig and POST /v1/dig-requests', () => {
     expect(Date.parse(pkg.validUntil) - Date.parse(pkg.createdAt)).toBe(30 * 86_400_000);
     expect(pkg.owners.every((o) => typeof o.status === 'string' && typeof o.message === 'string')).toBe(true);
     // The CLI's request is kept in the store, as the service keeps its own.
-    const stored = service.store.digRequest(pkg.id);
+    const stored = await service.store.digRequest(pkg.id);
     expect(stored?.requester).toBe('cli');
     expect(comparable(stored?.body as Package)).toEqual(comparable(pkg));
   });

@@ -16,8 +16,8 @@ function makeWorld(seed: number): World {
   return randomWorld(new Random(seed), { ...GRID, owners: 3, featuresPerOwner: 250, components: 0.2 });
 }
 
-function load(engine: Engine, world: World): void {
-  engine.putNetworks(world.owners.map(({ owner, features }) => ({ owner, input: { type: 'FeatureCollection', features }, opts: PLANAR })));
+async function load(engine: Engine, world: World): Promise<void> {
+  await engine.putNetworks(world.owners.map(({ owner, features }) => ({ owner, input: { type: 'FeatureCollection', features }, opts: PLANAR })));
 }
 
 function digAreas(seed: number, n: number): Feature<Polygon | MultiPolygon>[] {
@@ -51,8 +51,8 @@ describe('Engine: batches in the pool', () => {
   let inlineSummaries: AreaSummary[] = [];
 
   beforeAll(async () => {
-    load(pool, world);
-    load(inline, world);
+    await load(pool, world);
+    await load(inline, world);
     inlineSummaries = await collect(inline.checkBatch({ type: 'FeatureCollection', features: areas }, { ...OPTS, conflicts: true }));
   });
   afterAll(async () => {
@@ -183,9 +183,9 @@ describe('Engine: versions', () => {
     const before = new Engine({ workers: 0 });
     const after = new Engine({ workers: 0 });
     try {
-      load(engine, world);
-      load(before, world);
-      load(after, changed);
+      await load(engine, world);
+      await load(before, world);
+      await load(after, changed);
       const v1 = engine.snapshot?.version;
       const expectedBefore = await collect(before.checkBatch(areas, { ...OPTS, conflicts: true }));
       const expectedAfter = await collect(after.checkBatch(areas, { ...OPTS, conflicts: true }));
@@ -197,7 +197,7 @@ describe('Engine: versions', () => {
       for await (const s of engine.checkBatch(areas, { ...OPTS, conflicts: true, taskSize: 100, window: 300 })) {
         got.push(s);
         if (!swapped) {
-          engine.putNetwork(world.owners[0].owner, { type: 'FeatureCollection', features: changed.owners[0].features }, PLANAR);
+          await engine.putNetwork(world.owners[0].owner, { type: 'FeatureCollection', features: changed.owners[0].features }, PLANAR);
           swapped = true;
           // Both versions are live while the batch runs; the old one goes when it ends.
           expect(engine.liveVersions().sort()).toEqual([v1, engine.snapshot?.version].sort());
@@ -216,10 +216,10 @@ describe('Engine: versions', () => {
     }
   });
 
-  it('leaves the network as it was when an upload is invalid', () => {
+  it('leaves the network as it was when an upload is invalid', async () => {
     const engine = new Engine({ workers: 0 });
     const world = makeWorld(7);
-    load(engine, world);
+    await load(engine, world);
     const v = engine.snapshot?.version;
     const area = digAreas(8, 1)[0].geometry;
     const answer = queryKeys(engine, area);
@@ -237,9 +237,9 @@ describe('Engine: failures and cancellation', () => {
   const engine = new Engine({ workers: 2, workerFile: new URL('./helpers/faulty-worker.ts', import.meta.url) });
 
   beforeAll(async () => {
-    load(engine, world);
+    await load(engine, world);
     const inline = new Engine({ workers: 0 });
-    load(inline, world);
+    await load(inline, world);
     reference = await collect(inline.checkBatch(areas, { ...OPTS, conflicts: true }));
     await inline.close();
   });
@@ -373,7 +373,7 @@ describe('Engine: routes', () => {
     const lines = new Engine({ workers: 1 });
     try {
       const line = (id: string, coordinates: number[][]): Feature => ({ type: 'Feature', id, geometry: { type: 'LineString', coordinates }, properties: { featureType: 'Elledning' } });
-      lines.putNetwork('dk-el', [line('across', [[50, -20], [50, 20]]), line('along', [[-50, 3], [350, 3]]), line('beside', [[-50, 8], [350, 8]])], PLANAR);
+      await lines.putNetwork('dk-el', [line('across', [[50, -20], [50, 20]]), line('along', [[-50, 3], [350, 3]]), line('beside', [[-50, 8], [350, 8]])], PLANAR);
       const straight: LineString = { type: 'LineString', coordinates: [[0, 0], [120, 0], [300, 0]] };
       const out = await collect(lines.checkBatch(straight, { ...PLANAR, infoZone: 4, corridorWidth: 10, conflicts: true }));
       expect(out.map((s) => s.stretch)).toEqual([{ from: 0, to: 100 }, { from: 100, to: 200 }, { from: 200, to: 300 }]);

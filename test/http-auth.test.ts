@@ -33,9 +33,9 @@ describe('the role matrix', () => {
 
   beforeAll(async () => {
     t = await testApp(dir.sub('matrix'), {
-      prepare: (engine) => {
-        engine.putNetwork('own-a', [cable('a1', [585000, 6139000], [585100, 6139000])], { crs: UTM });
-        engine.putNetwork('own-b', [cable('b1', [585000, 6139050], [585100, 6139050])], { crs: UTM });
+      prepare: async (engine) => {
+        await engine.putNetwork('own-a', [cable('a1', [585000, 6139000], [585100, 6139000])], { crs: UTM });
+        await engine.putNetwork('own-b', [cable('b1', [585000, 6139050], [585100, 6139050])], { crs: UTM });
       }
     });
     tokens.adminToken = ADMIN_TOKEN;
@@ -204,7 +204,7 @@ describe('limits per key and under pressure', () => {
     const t = await testApp(dir.sub('pressure'), { healthCheckIntervalMs: 1000, config: { pressure: { retryAfterSeconds: 7 } } });
     try {
       expect((await t.as(ADMIN_TOKEN, { method: 'GET', url: '/v1/owners' })).statusCode).toBe(200);
-      t.store.close();
+      await t.store.close();
       await vi.advanceTimersByTimeAsync(1000);
       const res = await t.as(ADMIN_TOKEN, { method: 'GET', url: '/v1/owners' });
       expect(res.statusCode).toBe(503);

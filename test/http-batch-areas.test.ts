@@ -13,7 +13,7 @@ const dir = dataDir('batch-areas');
 let t: TestApp;
 
 beforeAll(async () => {
-  t = await testApp(dir.sub('app'), { prepare: (engine) => void engine.putNetwork('el', { type: 'FeatureCollection', features: [cable('a', [585000, 6139005], [585100, 6139005])] }, { crs: UTM }) });
+  t = await testApp(dir.sub('app'), { prepare: (engine) => engine.putNetwork('el', { type: 'FeatureCollection', features: [cable('a', [585000, 6139005], [585100, 6139005])] }, { crs: UTM }) });
 });
 
 afterAll(async () => {

@@ -178,7 +178,7 @@ describe('batch limits', () => {
       expect(problemOf(await t.as(planner, { method: 'GET', url: `/v1/batches/${waiting.id}/results` })).code).toBe('BATCH_CANCELLED');
       expect((await del(planner, done.id)).json()).toMatchObject({ status: 'done', results: 5 });
       expect(problemOf(await t.as(planner, { method: 'GET', url: `/v1/batches/${done.id}` })).code).toBe('BATCH_UNKNOWN');
-      const audit = t.store.auditLog(10).filter((e) => e.action === 'batch.cancel' || e.action === 'batch.delete');
+      const audit = (await t.store.auditLog(10)).filter((e) => e.action === 'batch.cancel' || e.action === 'batch.delete');
       expect(audit.map((e) => [e.action, e.detail.id])).toEqual([['batch.delete', done.id], ['batch.cancel', running.id], ['batch.cancel', waiting.id]]);
     } finally {
       await t.close();

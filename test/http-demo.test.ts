@@ -41,19 +41,19 @@ describe('the demo network', () => {
 
   it('loads into an empty store with profiles and interest areas; the demo dig area meets every utility', async () => {
     const store = new SqliteStore({ dataDir: dir.sub('load') });
-    const engine = new Engine({ workers: 0, store });
+    const engine = await Engine.open({ workers: 0, store });
     try {
-      const owners = loadDemo(engine, store);
+      const owners = await loadDemo(engine, store);
       expect(owners).toHaveLength(7);
-      expect(store.ownerProfiles().map((p) => p.owner)).toEqual([...owners].sort());
-      expect(store.interestAreaOwners()).toEqual([...owners].sort());
+      expect((await store.ownerProfiles()).map((p) => p.owner)).toEqual([...owners].sort());
+      expect(await store.interestAreaOwners()).toEqual([...owners].sort());
       const hit = engine.query(DEMO_DIG_AREA, { infoZone: 2 });
       expect(new Set(hit.map((c) => c.owner)).size).toBe(6);
       expect(hit.some((c) => c.owner === 'demo-el' && c.fareklasse === 'meget farlig')).toBe(true);
-      expect(store.ownerProfile('demo-el')?.requiresMarking).toBe(true);
+      expect((await store.ownerProfile('demo-el'))?.requiresMarking).toBe(true);
     } finally {
       await engine.close();
-      store.close();
+      await store.close();
     }
   });
 });

@@ -41,7 +41,7 @@ describe('dig requests per contractor per day', () => {
       expect((await dig(other)).statusCode).toBe(201);
       for (let i = 0; i < PER_DAY + 1; i++) expect((await dig(ADMIN_TOKEN)).statusCode).toBe(201);
       const id = (await t.as(contractor, { method: 'GET', url: '/v1/me' })).json<{ id: string }>().id;
-      expect(t.store.countDigRequests(id, new Date(now - DAY_MS).toISOString())).toBe(PER_DAY);
+      expect(await t.store.countDigRequests(id, new Date(now - DAY_MS).toISOString())).toBe(PER_DAY);
     } finally {
       await t.close();
     }
@@ -57,17 +57,17 @@ describe('dig requests per contractor per day', () => {
     }
   });
 
-  it('counts a calendar day (UTC): seeded once from the store, Retry-After to midnight, a new day starts again', () => {
+  it('counts a calendar day (UTC): seeded once from the store, Retry-After to midnight, a new day starts again', async () => {
     let now = Date.parse('2026-03-01T23:00:00.000Z');
     const asked: string[] = [];
-    const quota = new DigQuota((requester, since) => {
+    const quota = new DigQuota(async (requester, since) => {
       asked.push(`${requester} ${since}`);
       return requester === 'busy' ? 2 : 0;
     }, 3, () => now);
-    const release = quota.take('busy');
+    const release = await quota.take('busy');
     let refused: unknown = null;
     try {
-      quota.take('busy');
+      await quota.take('busy');
     } catch (error) {
       refused = error;
     }
@@ -75,12 +75,12 @@ describe('dig requests per contractor per day', () => {
     // A refused dig request gives its place back.
     release();
     release();
-    expect(() => quota.take('busy')).not.toThrow();
-    expect(() => quota.take('busy')).toThrow(/QUOTA_DIG_REQUESTS/);
+    await expect(quota.take('busy')).resolves.toBeTypeOf('function');
+    await expect(quota.take('busy')).rejects.toThrow(/QUOTA_DIG_REQUESTS/);
     // The store is asked once per key and day, not per request.
     expect(asked).toEqual(['busy 2026-03-01T00:00:00.000Z']);
     now = Date.parse('2026-03-02T00:00:00.500Z');
-    expect(() => quota.take('busy')).not.toThrow();
+    await expect(quota.take('busy')).resolves.toBeTypeOf('function');
     expect(asked).toEqual(['busy 2026-03-01T00:00:00.000Z', 'busy 2026-03-02T00:00:00.000Z']);
   });
 });

@@ -74,7 +74,7 @@ describe('dig requests over the demo network', () => {
     const hidden = await t.as(other, { method: 'GET', url: `/v1/dig-requests/${pkg.id}` });
     expect(problemOf(hidden).code).toBe('DIG_REQUEST_UNKNOWN');
     expect(problemOf(await t.as(contractor, { method: 'GET', url: '/v1/dig-requests/00000000-0000-0000-0000-000000000000' })).code).toBe('DIG_REQUEST_UNKNOWN');
-    const rebuilt = t.engine.rebuildPackage(pkg.id);
+    const rebuilt = await t.engine.rebuildPackage(pkg.id);
     expect(rebuilt.owners.flatMap((o) => o.conflicts.map((c) => c.featureId))).toEqual(pkg.owners.flatMap((o) => o.conflicts.map((c) => c.featureId)));
   });
 
@@ -139,14 +139,15 @@ describe('statuses and interest areas', () => {
   let contractor: string;
   beforeAll(async () => {
     t = await testApp(dir.sub('status'), {
-      prepare: (engine, store) => {
+      prepare: async (engine, store) => {
         // near: a cable through the dig area; far: one 400 m away, whose interest area still covers the dig.
-        engine.putNetwork('near', [cable('n1', [585000, 6139000], [585100, 6139000], { fareklasse: 'meget farlig' })], { crs: UTM });
-        engine.putNetwork('far', [cable('f1', [585500, 6139500], [585600, 6139500])], { crs: UTM });
-        engine.putInterestAreas('far', { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: rect(584900, 6138900, 585700, 6139600), properties: { forsyningsart: 'el', contact: 'far@example.invalid' } }] }, { crs: UTM });
+        await engine.putNetwork('near', [cable('n1', [585000, 6139000], [585100, 6139000], { fareklasse: 'meget farlig' })], { crs: UTM });
+        await engine.putNetwork('far', [cable('f1', [585500, 6139500], [585600, 6139500])], { crs: UTM });
+        await engine.putInterestAreas('far', { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: rect(584900, 6138900, 585700, 6139600), properties: { forsyningsart: 'el', contact: 'far@example.invalid' } }] }, { crs: UTM });
         // edge: an interest area 3 m from the dig area: inside a 5 m information zone, outside a 2 m one.
-        engine.putInterestAreas('edge', { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: rect(585063, 6138990, 585100, 6139000), properties: { forsyningsart: 'gas', contact: 'edge@example.invalid' } }] }, { crs: UTM });
-        store.putOwnerProfile({ owner: 'near', name: 'Near El', contact: 'near@example.invalid', requiresMarking: false });
+        await engine.putInterestAreas('edge', { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: rect(585063, 6138990, 585100, 6139000), properties: { forsyningsart: 'gas', contact: 'edge@example.invalid' } }] }, { crs: UTM });
+        await store.putOwnerProfile({ owner: 'near', name: 'Near El', contact: 'near@example.invalid', requiresMarking: false });
+        await engine.reloadOwnerProfile('near');
       }
     });
     contractor = await t.key('contractor');
@@ -256,9 +257,10 @@ describe('dig areas the service refuses', () => {
     const strict = await testApp(dir.sub('strict'), {
       config: { limits: { maxDigAreaM2: 50, maxDigVertices: 4, maxInfoZone: 10 } },
       precautions: { minHandDig: 2, rows: { ukendt: { excavation: [{ code: 'CALL_US', text: 'Call {contact} within {distance} m.' }] }, farlig: { excavation: [{ code: 'CALL_US', text: 'Call {contact} within {distance} m.' }] } } },
-      prepare: (engine, store) => {
-        engine.putNetwork('el', [cable('a', [585000, 6139000], [585100, 6139000])], { crs: UTM });
-        store.putOwnerProfile({ owner: 'el', name: 'El', contact: '+45 12 34 56 78', requiresMarking: false });
+      prepare: async (engine, store) => {
+        await engine.putNetwork('el', [cable('a', [585000, 6139000], [585100, 6139000])], { crs: UTM });
+        await store.putOwnerProfile({ owner: 'el', name: 'El', contact: '+45 12 34 56 78', requiresMarking: false });
+        await engine.reloadOwnerProfile('el');
       }
     });
     try {

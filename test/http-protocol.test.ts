@@ -16,7 +16,7 @@ let t: TestApp;
 let port: number;
 
 beforeAll(async () => {
-  t = await testApp(dir.sub('app'), { config: { metricsToken: METRICS_TOKEN }, prepare: (engine) => void engine.putNetwork('el', { type: 'FeatureCollection', features: [cable('a', [585000, 6139000], [585100, 6139000])] }, { crs: UTM }) });
+  t = await testApp(dir.sub('app'), { config: { metricsToken: METRICS_TOKEN }, prepare: (engine) => engine.putNetwork('el', { type: 'FeatureCollection', features: [cable('a', [585000, 6139000], [585100, 6139000])] }, { crs: UTM }) });
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   port = (t.app.server.address() as AddressInfo).port;
 });

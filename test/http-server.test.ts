@@ -133,7 +133,7 @@ describe('on a socket', () => {
     expect(performance.now() - started).toBeLessThan(1000);
     await expect(send(`${base}/healthz`, { method: 'GET' })).rejects.toThrow(/ECONNREFUSED|ECONNRESET/);
     await t.engine.close();
-    t.store.close();
+    await t.store.close();
   });
 });
 

@@ -10,7 +10,7 @@ const dir = dataDir('store');
 afterAll(() => dir.remove());
 
 describe('what the service keeps in the store', () => {
-  it('upgrades a store made before owner profiles, keeping its owners', () => {
+  it('upgrades a store made before owner profiles, keeping its owners', async () => {
     const path = dir.sub('upgrade');
     mkdirSync(path, { recursive: true });
     // Made as the first schema left it: only migration 1, an owner with a name.
@@ -24,32 +24,32 @@ describe('what the service keeps in the store', () => {
     try {
       // Every later migration ran on it, in order.
       expect(store.schemaVersion).toBe(Math.max(...MIGRATIONS.map((m) => m.version)));
-      expect(store.ownerProfile('dk-el')).toEqual({ owner: 'dk-el', name: 'El A/S', contact: 'tlf 1', requiresMarking: false });
+      expect(await store.ownerProfile('dk-el')).toEqual({ owner: 'dk-el', name: 'El A/S', contact: 'tlf 1', requiresMarking: false });
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('keeps owner profiles, lists and revokes keys, and names the owners with interest areas', () => {
+  it('keeps owner profiles, lists and revokes keys, and names the owners with interest areas', async () => {
     const store = new SqliteStore({ dataDir: dir.sub('profiles') });
     try {
-      store.putOwnerProfile({ owner: 'dk-gas', name: 'Gas', contact: 'gas@example.invalid', requiresMarking: true });
-      store.putOwnerProfile({ owner: 'dk-gas', name: 'Gas A/S', contact: 'gas@example.invalid', requiresMarking: false });
-      expect(store.ownerProfile('dk-gas')).toEqual({ owner: 'dk-gas', name: 'Gas A/S', contact: 'gas@example.invalid', requiresMarking: false });
-      expect(store.ownerProfile('nobody')).toBeNull();
-      store.putInterestAreas('dk-vand', { type: 'FeatureCollection', features: [] });
-      expect(store.interestAreaOwners()).toEqual(['dk-vand']);
-      expect(store.ownerProfiles().map((p) => p.owner)).toEqual(['dk-gas', 'dk-vand']);
+      await store.putOwnerProfile({ owner: 'dk-gas', name: 'Gas', contact: 'gas@example.invalid', requiresMarking: true });
+      await store.putOwnerProfile({ owner: 'dk-gas', name: 'Gas A/S', contact: 'gas@example.invalid', requiresMarking: false });
+      expect(await store.ownerProfile('dk-gas')).toEqual({ owner: 'dk-gas', name: 'Gas A/S', contact: 'gas@example.invalid', requiresMarking: false });
+      expect(await store.ownerProfile('nobody')).toBeNull();
+      await store.putInterestAreas('dk-vand', { type: 'FeatureCollection', features: [] });
+      expect(await store.interestAreaOwners()).toEqual(['dk-vand']);
+      expect((await store.ownerProfiles()).map((p) => p.owner)).toEqual(['dk-gas', 'dk-vand']);
       const a = 'a'.repeat(64), b = 'b'.repeat(64);
-      store.putApiKey({ hash: a, role: 'planner', owner: null, name: 'p' });
-      store.putApiKey({ hash: b, role: 'owner', owner: 'dk-gas', name: null });
-      expect(store.listApiKeys().map((k) => [k.hash, k.role, k.owner])).toEqual([[a, 'planner', null], [b, 'owner', 'dk-gas']].sort((x, y) => (x[0] as string).localeCompare(y[0] as string)));
-      expect(store.deleteApiKey(a)).toBe(true);
-      expect(store.deleteApiKey(a)).toBe(false);
-      expect(store.findApiKey(a)).toBeNull();
-      expect(store.listApiKeys()).toHaveLength(1);
+      await store.putApiKey({ hash: a, role: 'planner', owner: null, name: 'p' });
+      await store.putApiKey({ hash: b, role: 'owner', owner: 'dk-gas', name: null });
+      expect((await store.listApiKeys()).map((k) => [k.hash, k.role, k.owner])).toEqual([[a, 'planner', null], [b, 'owner', 'dk-gas']].sort((x, y) => (x[0] as string).localeCompare(y[0] as string)));
+      expect(await store.deleteApiKey(a)).toBe(true);
+      expect(await store.deleteApiKey(a)).toBe(false);
+      expect(await store.findApiKey(a)).toBeNull();
+      expect(await store.listApiKeys()).toHaveLength(1);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -226,7 +226,7 @@ describe('interest areas and profiles', () => {
   });
 
   it('keeps the interest areas over a restart, in the one registry dig requests ask', async () => {
-    const again = new Engine({ store: t.store, workers: 0 });
+    const again = await Engine.open({ store: t.store, workers: 0 });
     try {
       expect(again.interestAreaOwners).toEqual(['dk-vand']);
       const { pkg } = await again.digRequest({ geometry: rect(585400, 6139400, 585410, 6139410), crs: UTM });

@@ -40,7 +40,7 @@ describe('interest area derived from a network', () => {
     const { owner, features } = world.owners[0];
     const engine = new Engine({ workers: 0 });
     try {
-      engine.putNetwork(owner, features, PLANAR);
+      await engine.putNetwork(owner, features, PLANAR);
       const derived = engine.deriveInterestArea(owner, { cellSize: 25, crs: 'EPSG:25832' });
       expect(derived.type).toBe('MultiPolygon');
       // Valid: no ring crosses itself or its polygon's other rings.
@@ -85,7 +85,7 @@ describe('registered interest areas', () => {
     const area = (properties: Record<string, unknown>): unknown => ({ type: 'Feature', geometry: { type: 'Polygon', coordinates: square }, properties });
     try {
       const store = new SqliteStore({ dataDir: dir });
-      const engine = new Engine({ workers: 0, store });
+      const engine = await Engine.open({ workers: 0, store });
       const fc = { type: 'FeatureCollection', features: [area({ forsyningsart: 'el', contact: 'vagt@el.example, +45 70 00 00 00' })] };
       expect(() => engine.putInterestAreas('dk-el', { type: 'FeatureCollection', features: [area({ forsyningsart: 'el' })] }, { crs: 'EPSG:25832' })).toThrow(
         expect.objectContaining({ code: 'ATTRIBUTE_REQUIRED', featureIndex: 0, pointer: '/properties/contact' })
@@ -94,14 +94,14 @@ describe('registered interest areas', () => {
         expect.objectContaining({ code: 'GEOMETRY_TYPE_UNSUPPORTED', featureIndex: 1 })
       );
       expect(engine.interestAreas('dk-el')).toBeNull();
-      engine.putInterestAreas('dk-el', fc, { crs: 'EPSG:25832' });
+      await engine.putInterestAreas('dk-el', fc, { crs: 'EPSG:25832' });
       await engine.close();
-      store.close();
+      await store.close();
       const again = new SqliteStore({ dataDir: dir });
-      const restarted = new Engine({ workers: 0, store: again });
+      const restarted = await Engine.open({ workers: 0, store: again });
       expect(restarted.interestAreas('dk-el')).toMatchObject({ type: 'FeatureCollection', features: fc.features, crs: { properties: { name: 'EPSG:25832' } } });
       await restarted.close();
-      again.close();
+      await again.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -177,8 +177,8 @@ describe('interest areas: typed, bounded, valid', () => {
   it('reads areas stored before these checks without failing, cut to the limits', async () => {
     const store = new SqliteStore({ dataDir: dir.sub('legacy') });
     try {
-      store.putInterestAreas('old', { type: 'FeatureCollection', crs: { type: 'name', properties: { name: UTM } }, features: [{ type: 'Feature', geometry: denmark, properties: { forsyningsart: [{ a: 0 }], contact: 'c'.repeat(1_000_000) } }] });
-      const engine = new Engine({ store, workers: 0 });
+      await store.putInterestAreas('old', { type: 'FeatureCollection', crs: { type: 'name', properties: { name: UTM } }, features: [{ type: 'Feature', geometry: denmark, properties: { forsyningsart: [{ a: 0 }], contact: 'c'.repeat(1_000_000) } }] });
+      const engine = await Engine.open({ store, workers: 0 });
       try {
         const { pkg, json } = await engine.digRequest({ geometry: rect(585400, 6139400, 585410, 6139410), crs: UTM });
         expect(pkg.owners[0].owner).toBe('old');
@@ -189,7 +189,7 @@ describe('interest areas: typed, bounded, valid', () => {
         await engine.close();
       }
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });
@@ -221,23 +221,23 @@ describe('an owner id is one owner whatever its case', () => {
     await t.key('owner', 'Fiber-Net');
     conflict(await t.as(ADMIN_TOKEN, { method: 'PUT', url: '/v1/owners/fiber-net/profile', payload: { name: 'Fiber', contact: 'vagt' } }), 'Fiber-Net');
     // Nothing of the other spellings was stored; the known one works as before.
-    expect(t.store.ownerProfiles().map((p) => p.owner)).toEqual(['dk-el']);
-    expect(t.store.history('DK-EL')).toEqual([]);
+    expect((await t.store.ownerProfiles()).map((p) => p.owner)).toEqual(['dk-el']);
+    expect(await t.store.history('DK-EL')).toEqual([]);
     expect((await t.as(ADMIN_TOKEN, { method: 'PUT', url: '/v1/owners/dk-el/profile', payload: { name: 'El', contact: 'vagt' } })).statusCode).toBe(200);
     expect((await t.as(ADMIN_TOKEN, { method: 'PUT', url: '/v1/owners/Fiber-Net/profile', payload: { name: 'Fiber', contact: 'vagt' } })).statusCode).toBe(200);
   });
 
   it('is refused by the store itself, in the write that would make the owner known', async () => {
-    expect(t.store.ownerSpelling('DK-EL')).toBe('dk-el');
-    expect(t.store.ownerSpelling('dk-el')).toBe('dk-el');
-    expect(t.store.ownerSpelling('nobody')).toBeNull();
-    const engine = new Engine({ store: t.store, workers: 0 });
+    expect(await t.store.ownerSpelling('DK-EL')).toBe('dk-el');
+    expect(await t.store.ownerSpelling('dk-el')).toBe('dk-el');
+    expect(await t.store.ownerSpelling('nobody')).toBeNull();
+    const engine = await Engine.open({ store: t.store, workers: 0 });
     try {
-      expect(() => engine.putNetwork('DK-EL', cables(2), { crs: UTM })).toThrow(expect.objectContaining({ code: 'OWNER_ID_CASE_CONFLICT' }));
+      await expect(engine.putNetwork('DK-EL', cables(2), { crs: UTM })).rejects.toThrow(expect.objectContaining({ code: 'OWNER_ID_CASE_CONFLICT' }));
       expect(engine.snapshot?.networks.has('DK-EL')).toBe(false);
     } finally {
       await engine.close();
     }
-    expect(() => t.store.putApiKey({ hash: 'a'.repeat(64), role: 'owner', owner: 'FIBER-NET', name: null })).toThrow(LerError);
+    await expect(t.store.putApiKey({ hash: 'a'.repeat(64), role: 'owner', owner: 'FIBER-NET', name: null })).rejects.toThrow(LerError);
   });
 });

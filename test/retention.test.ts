@@ -49,21 +49,21 @@ describe('the store prunes in bounded batches', () => {
       await store.putPackagePicture('n1', 'svg', Buffer.from('<svg/>'), '"svg-new"');
       age(data, old, DEFAULT_RETENTION_DAYS + 1);
       const cutoff = retentionCutoff(new Date(), DEFAULT_RETENTION_DAYS);
-      expect(store.pruneDigRequests(cutoff, 2)).toEqual({ requests: 2, pictures: 1 });
-      expect(store.pruneDigRequests(cutoff, 2)).toEqual({ requests: 2, pictures: 0 });
-      expect(pruneAll(store, cutoff, pruneAudit('test', cutoff, DEFAULT_RETENTION_DAYS), 2)).toEqual({ before: cutoff, requests: 1, pictures: 0 });
+      expect(await store.pruneDigRequests(cutoff, 2)).toEqual({ requests: 2, pictures: 1 });
+      expect(await store.pruneDigRequests(cutoff, 2)).toEqual({ requests: 2, pictures: 0 });
+      expect(await pruneAll(store, cutoff, pruneAudit('test', cutoff, DEFAULT_RETENTION_DAYS), 2)).toEqual({ before: cutoff, requests: 1, pictures: 0 });
       // The batch that removed something wrote its audit entry with it; the empty one none.
-      expect(store.auditLog(10).filter((e) => e.action === 'dig-request.prune')).toEqual([expect.objectContaining({ actor: 'test', detail: { before: cutoff, retentionDays: DEFAULT_RETENTION_DAYS, requests: 1, pictures: 0 } })]);
-      expect(store.pruneDigRequests(cutoff, 2)).toEqual({ requests: 0, pictures: 0 });
-      for (const id of old) expect(store.digRequest(id)).toBeNull();
-      expect(store.packagePicture('o1', 'png')).toBeNull();
-      expect(store.digRequest('n1')).not.toBeNull();
-      expect(store.packagePicture('n1', 'svg')).toMatchObject({ requester: 'contractor-1', etag: '"svg-new"' });
+      expect((await store.auditLog(10)).filter((e) => e.action === 'dig-request.prune')).toEqual([expect.objectContaining({ actor: 'test', detail: { before: cutoff, retentionDays: DEFAULT_RETENTION_DAYS, requests: 1, pictures: 0 } })]);
+      expect(await store.pruneDigRequests(cutoff, 2)).toEqual({ requests: 0, pictures: 0 });
+      for (const id of old) expect(await store.digRequest(id)).toBeNull();
+      expect(await store.packagePicture('o1', 'png')).toBeNull();
+      expect(await store.digRequest('n1')).not.toBeNull();
+      expect(await store.packagePicture('n1', 'svg')).toMatchObject({ requester: 'contractor-1', etag: '"svg-new"' });
       // A map is not kept for a request that is gone.
       await store.putPackagePicture('o2', 'png', Buffer.from('late'), '"png-late"');
-      expect(store.packagePicture('o2', 'png')).toBeNull();
+      expect(await store.packagePicture('o2', 'png')).toBeNull();
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -104,9 +104,9 @@ describe('the service prunes', () => {
         expect(res.statusCode, url).toBe(404);
         expect(problemOf(res).code).toBe('DIG_REQUEST_UNKNOWN');
       }
-      expect(t.store.packagePicture(old, 'png')).toBeNull();
+      expect(await t.store.packagePicture(old, 'png')).toBeNull();
       expect((await t.as(contractor, { method: 'GET', url: `/v1/dig-requests/${young}` })).statusCode).toBe(200);
-      const audit = t.store.auditLog(20).find((e) => e.action === 'dig-request.prune');
+      const audit = (await t.store.auditLog(20)).find((e) => e.action === 'dig-request.prune');
       expect(audit).toMatchObject({ actor: 'retention', detail: { requests: 1, pictures: 1, retentionDays: DEFAULT_RETENTION_DAYS } });
     } finally {
       await t.close();
@@ -129,7 +129,7 @@ describe('the service prunes', () => {
     let left = 5;
     const audits: unknown[] = [];
     const store = {
-      pruneDigRequests(before: string, limit: number, event?: unknown) {
+      async pruneDigRequests(before: string, limit: number, event?: unknown) {
         calls.push([before, limit]);
         const n = Math.min(limit, left);
         left -= n;
@@ -164,7 +164,7 @@ describe('ler prune', () => {
       for (const id of ['a', 'b', 'c']) await record(store, id);
       await store.putPackagePicture('a', 'png', Buffer.from('map'), '"png-a"');
     } finally {
-      store.close();
+      await store.close();
     }
     age(data, ['a', 'b'], 40);
     const r = await runCli(['prune', '--data-dir', data, '--retention-days', '30']);
@@ -173,12 +173,12 @@ describe('ler prune', () => {
     expect(r.stdout).toMatch(/^removed 2 dig requests made before \d{4}-\d\d-\d\dT[\d:.]+Z \(retention 30 days\), with 1 kept map\n$/);
     const after = new SqliteStore({ dataDir: data });
     try {
-      expect(after.digRequest('a')).toBeNull();
-      expect(after.digRequest('b')).toBeNull();
-      expect(after.digRequest('c')).not.toBeNull();
-      expect(after.auditLog(5).find((e) => e.action === 'dig-request.prune')).toMatchObject({ actor: 'cli', detail: { requests: 2, pictures: 1, retentionDays: 30 } });
+      expect(await after.digRequest('a')).toBeNull();
+      expect(await after.digRequest('b')).toBeNull();
+      expect(await after.digRequest('c')).not.toBeNull();
+      expect((await after.auditLog(5)).find((e) => e.action === 'dig-request.prune')).toMatchObject({ actor: 'cli', detail: { requests: 2, pictures: 1, retentionDays: 30 } });
     } finally {
-      after.close();
+      await after.close();
     }
     // The default keeps five years: nothing more goes.
     const again = await runCli(['prune', '--data-dir', data]);

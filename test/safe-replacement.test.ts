@@ -170,9 +170,9 @@ describe('rollback to a kept version', () => {
     expect(ids()).toEqual(['c0', 'c1', 'c2', 'c3']);
     const log = ((await t.as(ADMIN_TOKEN, { method: 'GET', url: '/v1/audit?limit=20' })).json() as AuditEntry[]).filter((e) => e.owner === 'dk-vand');
     expect(log[0]).toMatchObject({ action: 'network.rollback', detail: { from: 1, version: 3, features: 4 } });
-    expect(t.store.history('dk-vand').map((v) => [v.version, v.features])).toEqual([[3, 4], [2, 0], [1, 4]]);
+    expect((await t.store.history('dk-vand')).map((v) => [v.version, v.features])).toEqual([[3, 4], [2, 0], [1, 4]]);
     // Stored before it was visible: a restart finds it.
-    const again = new Engine({ store: t.store, workers: 0 });
+    const again = await Engine.open({ store: t.store, workers: 0 });
     try {
       expect(again.snapshot?.networks.get('dk-vand')).toMatchObject({ version: 3, features: 4 });
     } finally {
@@ -187,7 +187,7 @@ describe('rollback to a kept version', () => {
     expect(problemOf(await rollback(0)).code).toBe('REQUEST_INVALID');
     // Five versions are kept: after three more, version 1 is gone.
     for (let i = 0; i < 3; i++) expect((await put(cables(2, `v${i}`))).statusCode).toBe(200);
-    expect(t.store.history('dk-vand').map((v) => v.version)).toEqual([6, 5, 4, 3, 2]);
+    expect((await t.store.history('dk-vand')).map((v) => v.version)).toEqual([6, 5, 4, 3, 2]);
     const gone = await rollback(1);
     expect(gone.statusCode).toBe(410);
     expect(problemOf(gone).code).toBe('VERSION_GONE');
@@ -205,7 +205,7 @@ describe('rollback to a kept version', () => {
 describe('uploads at once', () => {
   it('measures each upload\'s removals against the network as it is when its turn comes', async () => {
     const store = new SqliteStore({ dataDir: dir.sub('at-once') });
-    const engine = new Engine({ workers: 0, store });
+    const engine = await Engine.open({ workers: 0, store });
     // The first upload's version is held in the store until the second upload has been read.
     const commit = store.commitVersion.bind(store);
     let release: () => void = () => {};
@@ -238,7 +238,7 @@ describe('uploads at once', () => {
       expect(engine.snapshot?.networks.get('el')).toMatchObject({ version: 2, features: 100 });
     } finally {
       await engine.close();
-      store.close();
+      await store.close();
     }
   });
 });

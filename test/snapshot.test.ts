@@ -60,11 +60,11 @@ describe('Engine versions without a full merge', () => {
       for (let step = 0; step < 14; step++) {
         const owner = rng.pick(owners);
         if (step > 4 && rng.next() < 0.2 && networks.size > 1) {
-          engine.removeNetwork(owner);
+          await engine.removeNetwork(owner);
           networks.delete(owner);
         } else {
           const features = ownerFeatures(100 + step, 1)[0].features.map((f) => ({ ...f, id: `${owner}-${String(f.id)}` }));
-          engine.putNetwork(owner, { type: 'FeatureCollection', features }, PLANAR);
+          await engine.putNetwork(owner, { type: 'FeatureCollection', features }, PLANAR);
           networks.set(owner, features);
         }
         const ref = reference(networks);
@@ -90,7 +90,7 @@ describe('Engine versions without a full merge', () => {
     engines.push(engine);
     const world = ownerFeatures(3, 3);
     try {
-      for (const { owner, features } of world) engine.putNetwork(owner, { type: 'FeatureCollection', features }, PLANAR);
+      for (const { owner, features } of world) await engine.putNetwork(owner, { type: 'FeatureCollection', features }, PLANAR);
       const snapshot = engine.snapshot;
       expect(snapshot?.compacted).toBe(false);
       if (snapshot !== null) {
@@ -111,7 +111,7 @@ describe('Engine versions without a full merge', () => {
     expect(engine.snapshot?.compacted).toBe(true);
     expect(engine.snapshot?.index.owners).toEqual(['owner-a', 'owner-b', 'owner-c']);
 
-    engine.putNetwork(world[1].owner, { type: 'FeatureCollection', features: world[1].features.slice(0, 50) }, PLANAR);
+    await engine.putNetwork(world[1].owner, { type: 'FeatureCollection', features: world[1].features.slice(0, 50) }, PLANAR);
     expect(engine.snapshot?.compacted).toBe(false);
     const areas = digs(5, 40).map((geometry, i) => ({ type: 'Feature' as const, id: i, geometry, properties: {} }));
     const summaries = [];

@@ -37,9 +37,9 @@ describe('dig requests written by group commit', () => {
     expect(stats.commits).toBeGreaterThan(0);
     expect(stats.commits).toBeLessThan(400);
     // The store's own connection sees them at once, and so does another one.
-    expect(store.digRequest('dig-123')).toMatchObject({ requester: 'contractor-1', body: { id: 'dig-123' } });
+    expect(await store.digRequest('dig-123')).toMatchObject({ requester: 'contractor-1', body: { id: 'dig-123' } });
     expect(readBack(d)).toEqual({ digs: ids, audits: ids });
-    store.close();
+    await store.close();
   });
 
   it('stores a package given as UTF-8 bytes as the text it encodes', async () => {
@@ -47,8 +47,8 @@ describe('dig requests written by group commit', () => {
     const store = new SqliteStore({ dataDir: d });
     const body = { id: 'bytes', owners: [{ name: 'Ærø Fjernvarme A.m.b.a.', status: 'udtaget til påvisning - ledningsoplysninger udleveret' }] };
     await store.recordDigRequest('bytes', 'c', Buffer.from(JSON.stringify(body)), event('bytes'));
-    expect(store.digRequest('bytes')?.body).toEqual(body);
-    store.close();
+    expect((await store.digRequest('bytes'))?.body).toEqual(body);
+    await store.close();
     const db = new Database(join(d, 'ler.sqlite'), { readonly: true });
     expect(db.prepare("SELECT typeof(body) AS t, body FROM dig_requests WHERE id = 'bytes'").get()).toEqual({ t: 'text', body: JSON.stringify(body) });
     db.close();
@@ -65,7 +65,7 @@ describe('dig requests written by group commit', () => {
     await store.recordDigRequest('e', 'c', '{}', event('e'));
     expect(store.groupCommits.commits).toBe(before + 1);
     expect(readBack(d)).toEqual({ digs: ['a', 'b', 'c', 'd', 'e', 'first'], audits: ['a', 'b', 'c', 'd', 'e', 'first'] });
-    store.close();
+    await store.close();
   });
 
   it('writes on its own connection when the writer thread cannot start', async () => {
@@ -75,7 +75,7 @@ describe('dig requests written by group commit', () => {
     await Promise.all(ids.map((id) => store.recordDigRequest(id, 'c', '{}', event(id))));
     expect(store.groupCommits.commits).toBe(0);
     expect(readBack(d)).toEqual({ digs: ids, audits: ids });
-    store.close();
+    await store.close();
   });
 
   it('loses no acknowledged dig request when the process is killed while writing', async () => {
@@ -108,7 +108,7 @@ describe('dig requests written by group commit', () => {
     // Requests in flight at the kill may or may not have landed; no more than were in flight.
     expect(digs.length - acknowledged.length).toBeLessThanOrEqual(32);
     const reopened = new SqliteStore({ dataDir: d });
-    expect(reopened.digRequest(acknowledged[acknowledged.length - 1])).not.toBeNull();
-    reopened.close();
+    expect(await reopened.digRequest(acknowledged[acknowledged.length - 1])).not.toBeNull();
+    await reopened.close();
   });
 });

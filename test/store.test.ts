@@ -36,47 +36,47 @@ function answers(engine: Engine, areas: Polygon[]): string[][] {
 }
 
 describe('SqliteStore', () => {
-  it('runs its migrations once and keeps the last N versions of each owner', () => {
+  it('runs its migrations once and keeps the last N versions of each owner', async () => {
     const dir = freshDir();
     const store = new SqliteStore({ dataDir: dir, history: 3 });
     expect(store.schemaVersion).toBe(MIGRATIONS[MIGRATIONS.length - 1].version);
     const index = buildNetwork(networkOf(1), { owner: 'dk-el', ...PLANAR });
     for (let v = 1; v <= 5; v++) store.saveVersion('dk-el', v, index.buffers, index.featureCount);
-    expect(store.history('dk-el').map((r) => r.version)).toEqual([5, 4, 3]);
-    expect(store.currentVersions()).toEqual([expect.objectContaining({ owner: 'dk-el', version: 5, features: 21 })]);
-    const back = store.loadSnapshot('dk-el', 4);
+    expect((await store.history('dk-el')).map((r) => r.version)).toEqual([5, 4, 3]);
+    expect(await store.currentVersions()).toEqual([expect.objectContaining({ owner: 'dk-el', version: 5, features: 21 })]);
+    const back = await store.loadSnapshot('dk-el', 4);
     for (const part of ['columns', 'chunks', 'tree'] as const) {
       expect(back[part]).toBeInstanceOf(SharedArrayBuffer);
       expect(Buffer.from(new Uint8Array(back[part])).equals(Buffer.from(new Uint8Array(index.buffers[part])))).toBe(true);
     }
-    expect(() => store.loadSnapshot('dk-el', 1)).toThrow(expect.objectContaining({ code: 'VERSION_GONE' }));
-    store.close();
+    await expect(store.loadSnapshot('dk-el', 1)).rejects.toThrow(expect.objectContaining({ code: 'VERSION_GONE' }));
+    await store.close();
     // Reopened: nothing to migrate, everything still there.
     const again = new SqliteStore({ dataDir: dir, history: 3 });
     expect(again.schemaVersion).toBe(MIGRATIONS[MIGRATIONS.length - 1].version);
-    expect(again.history('dk-el').map((r) => r.version)).toEqual([5, 4, 3]);
-    again.close();
+    expect((await again.history('dk-el')).map((r) => r.version)).toEqual([5, 4, 3]);
+    await again.close();
   });
 
   it('keeps API keys only as hashes, an audit log, interest areas and dig requests', async () => {
     const store = new SqliteStore({ dataDir: freshDir() });
     const hash = createHash('sha256').update('secret-token').digest('hex');
-    store.putApiKey({ hash, role: 'owner', owner: 'dk-el', name: 'upload robot' });
-    expect(store.findApiKey(hash)).toMatchObject({ role: 'owner', owner: 'dk-el', name: 'upload robot' });
-    expect(store.findApiKey(createHash('sha256').update('other').digest('hex'))).toBeNull();
-    expect(() => store.putApiKey({ hash: 'secret-token', role: 'admin', owner: null, name: null })).toThrow(expect.objectContaining({ code: 'OPTION_INVALID' }));
-    store.audit({ actor: 'admin', action: 'key.create', owner: null, detail: { role: 'owner' } });
-    store.audit({ actor: 'dk-el', action: 'network.replace', owner: 'dk-el', detail: { version: 1 } });
-    expect(store.auditLog().map((e) => e.action)).toEqual(['network.replace', 'key.create']);
+    await store.putApiKey({ hash, role: 'owner', owner: 'dk-el', name: 'upload robot' });
+    expect(await store.findApiKey(hash)).toMatchObject({ role: 'owner', owner: 'dk-el', name: 'upload robot' });
+    expect(await store.findApiKey(createHash('sha256').update('other').digest('hex'))).toBeNull();
+    await expect(store.putApiKey({ hash: 'secret-token', role: 'admin', owner: null, name: null })).rejects.toThrow(expect.objectContaining({ code: 'OPTION_INVALID' }));
+    await store.audit({ actor: 'admin', action: 'key.create', owner: null, detail: { role: 'owner' } });
+    await store.audit({ actor: 'dk-el', action: 'network.replace', owner: 'dk-el', detail: { version: 1 } });
+    expect((await store.auditLog()).map((e) => e.action)).toEqual(['network.replace', 'key.create']);
     const index = buildNetwork(networkOf(1), { owner: 'dk-el', ...PLANAR });
     store.saveVersion('dk-el', 1, index.buffers, index.featureCount);
     const areas = { type: 'FeatureCollection', features: [] };
-    store.putInterestAreas('dk-el', areas);
-    expect(store.interestAreas('dk-el')).toEqual(areas);
+    await store.putInterestAreas('dk-el', areas);
+    expect(await store.interestAreas('dk-el')).toEqual(areas);
     await store.recordDigRequest('r1', 'contractor-1', JSON.stringify({ digArea: 1, networkVersions: { 'dk-el': 1 } }), { actor: 'contractor-1', action: 'dig-request.create', owner: null, detail: { id: 'r1' } });
-    expect(store.digRequest('r1')).toMatchObject({ requester: 'contractor-1', body: { networkVersions: { 'dk-el': 1 } } });
-    expect(store.digRequest('missing')).toBeNull();
-    store.close();
+    expect(await store.digRequest('r1')).toMatchObject({ requester: 'contractor-1', body: { networkVersions: { 'dk-el': 1 } } });
+    expect(await store.digRequest('missing')).toBeNull();
+    await store.close();
   });
 });
 
@@ -87,28 +87,28 @@ describe('Engine with a store', () => {
     const rng = new Random(32);
     const areas = Array.from({ length: 60 }, () => randomDigArea(rng, GRID) as Polygon);
     const store = new SqliteStore({ dataDir: dir });
-    const engine = new Engine({ workers: 0, store });
-    for (const { owner, features } of world.owners) engine.putNetwork(owner, features, PLANAR);
-    engine.putNetwork(world.owners[1].owner, world.owners[1].features.slice(0, 150), PLANAR);
+    const engine = await Engine.open({ workers: 0, store });
+    for (const { owner, features } of world.owners) await engine.putNetwork(owner, features, PLANAR);
+    await engine.putNetwork(world.owners[1].owner, world.owners[1].features.slice(0, 150), PLANAR);
     const before = answers(engine, areas);
     const networks = [...(engine.snapshot?.networks.values() ?? [])];
     await engine.close();
-    store.close();
+    await store.close();
 
     const reopened = new SqliteStore({ dataDir: dir });
-    const restarted = new Engine({ workers: 0, store: reopened });
+    const restarted = await Engine.open({ workers: 0, store: reopened });
     expect([...(restarted.snapshot?.networks.values() ?? [])]).toEqual(networks);
     expect(restarted.snapshot?.networks.get(world.owners[1].owner)?.version).toBe(2);
     expect(answers(restarted, areas)).toEqual(before);
-    expect(reopened.auditLog().filter((e) => e.action === 'network.replace')).toHaveLength(4);
+    expect((await reopened.auditLog()).filter((e) => e.action === 'network.replace')).toHaveLength(4);
 
     // A bad upload changes nothing, in memory or stored.
     const bad = [...world.owners[0].features.slice(0, 3), { type: 'Feature', id: 'x', geometry: { type: 'Point', coordinates: [1, Number.NaN] }, properties: { featureType: 'Elkomponent' } }];
     expect(() => restarted.putNetwork(world.owners[0].owner, bad, PLANAR)).toThrow(expect.objectContaining({ code: 'COORDINATE_NOT_FINITE', featureIndex: 3 }));
-    expect(reopened.history(world.owners[0].owner).map((r) => r.version)).toEqual([1]);
+    expect((await reopened.history(world.owners[0].owner)).map((r) => r.version)).toEqual([1]);
     expect(answers(restarted, areas)).toEqual(before);
     await restarted.close();
-    reopened.close();
+    await reopened.close();
   });
 
   it('loses no stored upload and keeps the last version whole when the process is killed mid-upload', async () => {
@@ -120,7 +120,7 @@ describe('Engine with a store', () => {
     for (const [i, delay] of [[0, 0], [1, 37], [2, 111], [3, 0], [4, 233]] as const) {
       const seen = await runAndKill(child, dir, i % 2 === 0 ? 1 : 2, delay);
       const store = new SqliteStore({ dataDir: dir });
-      const engine = new Engine({ workers: 0, store });
+      const engine = await Engine.open({ workers: 0, store });
       const version = engine.snapshot?.networks.get(CHILD_OWNER)?.version ?? 0;
       // Every upload reported stored is there; at most the one in flight got in besides.
       expect(version).toBeGreaterThanOrEqual(Math.max(seen, lastStored));
@@ -130,7 +130,7 @@ describe('Engine with a store', () => {
       expect(engine.query(probe, { ...PLANAR, geometry: false })).toHaveLength(20 + version);
       lastStored = version;
       await engine.close();
-      store.close();
+      await store.close();
     }
     expect(lastStored).toBeGreaterThanOrEqual(3);
   });
@@ -166,25 +166,25 @@ describe('dig packages rebuilt from their network versions', () => {
 
   it('gives the same answer after the networks changed, and says when a version is no longer kept', async () => {
     const store = new SqliteStore({ dataDir: freshDir(), history: 2 });
-    const engine = new Engine({ workers: 0, store });
+    const engine = await Engine.open({ workers: 0, store });
     try {
-      for (const { owner, features } of world.owners) engine.putNetwork(owner, features, PLANAR);
+      for (const { owner, features } of world.owners) await engine.putNetwork(owner, features, PLANAR);
       const packages: Package[] = [];
       for (const a of areas) packages.push((await engine.digRequest({ geometry: a, crs: PLANAR.crs, infoZone: 2 }, { requester: 'contractor-1', extent: null })).pkg);
       expect(packages.some((p) => p.owners.length > 0)).toBe(true);
       expect(packages[0].networkVersions).toEqual(Object.fromEntries(world.owners.map((o) => [o.owner, 1])));
       // Every owner's network changes.
-      for (const { owner, features } of world.owners) engine.putNetwork(owner, features.slice(0, 100), PLANAR);
+      for (const { owner, features } of world.owners) await engine.putNetwork(owner, features.slice(0, 100), PLANAR);
       const now = areas.map((a) => engine.query(a, { ...PLANAR, infoZone: 2 }).length);
       expect(now).not.toEqual(packages.map((p) => p.owners.reduce((s, o) => s + o.conflicts.length, 0)));
-      for (const p of packages) expect(json(engine.rebuildPackage(p.id))).toEqual(json(p));
+      for (const p of packages) expect(json(await engine.rebuildPackage(p.id))).toEqual(json(p));
       // Two more versions of one owner: with a history of 2, version 1 is gone.
-      engine.putNetwork(world.owners[0].owner, world.owners[0].features.slice(0, 50), PLANAR);
-      expect(() => engine.rebuildPackage(packages[0].id)).toThrow(expect.objectContaining({ code: 'VERSION_GONE' }));
-      expect(() => engine.rebuildPackage('no-such-id')).toThrow(expect.objectContaining({ code: 'DIG_REQUEST_UNKNOWN' }));
+      await engine.putNetwork(world.owners[0].owner, world.owners[0].features.slice(0, 50), PLANAR);
+      await expect(engine.rebuildPackage(packages[0].id)).rejects.toThrow(expect.objectContaining({ code: 'VERSION_GONE' }));
+      await expect(engine.rebuildPackage('no-such-id')).rejects.toThrow(expect.objectContaining({ code: 'DIG_REQUEST_UNKNOWN' }));
     } finally {
       await engine.close();
-      store.close();
+      await store.close();
     }
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Engine, NetworkIndex, SqliteStore, buildFromStream } from '../src/library.js';
 import { finishIndex, type FinishTask } from '../src/ingest/finish.js';
 import type { SnapshotBuffers } from '../src/index/network-index.js';
+import type { Snapshot } from '../src/snapshot.js';
 import { writeVersion, writeVersionNow, type VersionJob } from '../src/store/version-writer.js';
 import { PLANAR } from './helpers/compare.js';
 import { buildNetwork } from './helpers/query.js';
@@ -50,18 +51,18 @@ describe('a version written in steps', () => {
       const dig = store.recordDigRequest('d1', 'contractor-1', '{}', digEvent('d1')).then(() => order.push('dig'));
       await Promise.all([version, dig]);
       expect(order).toEqual(['dig', 'version']);
-      expect(store.history(CHILD_OWNER).map((v) => v.version)).toEqual([1]);
-      expect(same(store.loadSnapshot(CHILD_OWNER, 1), index.buffers)).toBe(true);
-      expect(store.auditLog().map((e) => e.action).sort()).toEqual(['dig-request.create', 'network.replace']);
+      expect((await store.history(CHILD_OWNER)).map((v) => v.version)).toEqual([1]);
+      expect(same(await store.loadSnapshot(CHILD_OWNER, 1), index.buffers)).toBe(true);
+      expect((await store.auditLog()).map((e) => e.action).sort()).toEqual(['dig-request.create', 'network.replace']);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('leaves no version for pieces staged before a crash, stages that version again whole, and drops the pieces of versions past the history', () => {
+  it('leaves no version for pieces staged before a crash, stages that version again whole, and drops the pieces of versions past the history', async () => {
     const d = dir();
     const store = new SqliteStore({ dataDir: d, history: 2 });
-    store.close();
+    await store.close();
     const db = new Database(join(d, 'ler.sqlite'));
     try {
       const job = (version: number, k: number): VersionJob => {
@@ -80,13 +81,13 @@ describe('a version written in steps', () => {
       for (const j of jobs) writeVersionNow(db, j);
       const reopened = new SqliteStore({ dataDir: d, history: 2 });
       try {
-        expect(reopened.history(CHILD_OWNER).map((v) => v.version)).toEqual([3, 2]);
-        expect(same(reopened.loadSnapshot(CHILD_OWNER, 2), jobs[1].buffers)).toBe(true);
-        expect(same(reopened.loadSnapshot(CHILD_OWNER, 3), jobs[2].buffers)).toBe(true);
+        expect((await reopened.history(CHILD_OWNER)).map((v) => v.version)).toEqual([3, 2]);
+        expect(same(await reopened.loadSnapshot(CHILD_OWNER, 2), jobs[1].buffers)).toBe(true);
+        expect(same(await reopened.loadSnapshot(CHILD_OWNER, 3), jobs[2].buffers)).toBe(true);
         expect(db.prepare('SELECT DISTINCT version FROM snapshot_pieces ORDER BY version').all()).toEqual([{ version: 2 }, { version: 3 }]);
-        expect(reopened.auditLog().map((e) => e.detail.version)).toEqual([3, 2, 1]);
+        expect((await reopened.auditLog()).map((e) => e.detail.version)).toEqual([3, 2, 1]);
       } finally {
-        reopened.close();
+        await reopened.close();
       }
       // A version stored already is never staged over.
       expect(() => writeVersionNow(db, job(3, 5))).toThrow(/stored already/);
@@ -99,7 +100,7 @@ describe('a version written in steps', () => {
 describe('an upload stored without holding the event loop', () => {
   it('lets the event loop turn while the version is written, and swaps it in only once it is durable', async () => {
     const store = new SqliteStore({ dataDir: dir(), pieceBytes: 16 * 1024 });
-    const engine = new Engine({ workers: 0, store });
+    const engine = await Engine.open({ workers: 0, store });
     try {
       await engine.putNetworkStream(CHILD_OWNER, bytesOf(1), PLANAR);
       // From the moment the store is asked to write the next version until the upload resolves:
@@ -126,11 +127,11 @@ describe('an upload stored without holding the event loop', () => {
       // Durable before visible: while it was being written, queries saw version 1 only.
       expect([...seen]).toEqual([1]);
       expect(snapshot.networks.get(CHILD_OWNER)?.version).toBe(2);
-      expect(store.currentVersions()).toEqual([expect.objectContaining({ owner: CHILD_OWNER, version: 2, features: 170 })]);
-      expect(store.auditLog().filter((e) => e.action === 'network.replace').map((e) => e.detail.version)).toEqual([2, 1]);
+      expect(await store.currentVersions()).toEqual([expect.objectContaining({ owner: CHILD_OWNER, version: 2, features: 170 })]);
+      expect((await store.auditLog()).filter((e) => e.action === 'network.replace').map((e) => e.detail.version)).toEqual([2, 1]);
     } finally {
       await engine.close();
-      store.close();
+      await store.close();
     }
   });
 
@@ -155,59 +156,62 @@ describe('an upload stored without holding the event loop', () => {
 
   it('applies a change set as patchNetwork does, laid out in the pool and stored in steps', async () => {
     const store = new SqliteStore({ dataDir: dir(), pieceBytes: 16 * 1024 });
-    const engine = new Engine({ workers: 1, store });
+    const engine = await Engine.open({ workers: 1, store });
     const plain = new Engine({ workers: 0 });
     try {
       const base = networkOf(30);
-      engine.putNetwork(CHILD_OWNER, base, PLANAR);
-      plain.putNetwork(CHILD_OWNER, base, PLANAR);
+      await engine.putNetwork(CHILD_OWNER, base, PLANAR);
+      await plain.putNetwork(CHILD_OWNER, base, PLANAR);
       const changes = { upsert: { type: 'FeatureCollection', features: networkOf(35).slice(30) }, delete: ['L0', 'L1'] };
       const loop = loopTurns();
       const snapshot = await engine.applyChangeSet(CHILD_OWNER, changes, { ...PLANAR, audit: { actor: 'owner-key' } });
       loop.stop();
       expect(loop.turns()).toBeGreaterThan(0);
-      const expected = plain.patchNetwork(CHILD_OWNER, changes, PLANAR);
+      const expected = await plain.patchNetwork(CHILD_OWNER, changes, PLANAR);
       expect(snapshot.networks.get(CHILD_OWNER)).toEqual(expected.networks.get(CHILD_OWNER));
       expect(same(snapshot.index.buffers, expected.index.buffers)).toBe(true);
-      expect(same(store.loadSnapshot(CHILD_OWNER, 2), expected.index.buffers)).toBe(true);
-      expect(store.auditLog()[0]).toMatchObject({ actor: 'owner-key', action: 'network.patch', owner: CHILD_OWNER, detail: { version: 2, features: 53 } });
+      expect(same(await store.loadSnapshot(CHILD_OWNER, 2), expected.index.buffers)).toBe(true);
+      expect((await store.auditLog())[0]).toMatchObject({ actor: 'owner-key', action: 'network.patch', owner: CHILD_OWNER, detail: { version: 2, features: 53 } });
       // A bad change set changes nothing.
       await expect(engine.applyChangeSet(CHILD_OWNER, { delete: ['no-such-id'] }, PLANAR)).rejects.toMatchObject({ code: 'FEATURE_ID_UNKNOWN' });
-      expect(store.history(CHILD_OWNER).map((v) => v.version)).toEqual([2, 1]);
+      expect((await store.history(CHILD_OWNER)).map((v) => v.version)).toEqual([2, 1]);
     } finally {
       await engine.close();
       await plain.close();
-      store.close();
+      await store.close();
     }
   });
 
   it('keeps an owner removed while its upload was being stored removed, in memory and in the store', async () => {
     const store = new SqliteStore({ dataDir: dir(), pieceBytes: 16 * 1024 });
-    const engine = new Engine({ workers: 0, store });
+    const engine = await Engine.open({ workers: 0, store });
     try {
-      engine.putNetwork(CHILD_OWNER, networkOf(1), PLANAR);
-      engine.putNetwork('dk-vand', networkOf(2), PLANAR);
+      await engine.putNetwork(CHILD_OWNER, networkOf(1), PLANAR);
+      await engine.putNetwork('dk-vand', networkOf(2), PLANAR);
       const commit = store.commitVersion.bind(store);
+      let removed: Promise<unknown> = Promise.resolve();
+      // Removed as its version is handed to the writer thread (before the thread writes anything of
+      // it: a removal in the middle of the writing fails the upload with OWNER_UNKNOWN instead).
       store.commitVersion = (...args) => {
-        const writing = commit(...args);
-        engine.removeNetwork(CHILD_OWNER, { audit: { actor: 'admin' } });
-        return writing;
+        removed = engine.removeNetwork(CHILD_OWNER, { audit: { actor: 'admin' } });
+        return commit(...args);
       };
       await engine.putNetworkStream(CHILD_OWNER, bytesOf(50), PLANAR);
+      await removed;
       expect([...(engine.snapshot?.networks.keys() ?? [])]).toEqual(['dk-vand']);
-      expect(store.currentVersions().map((v) => v.owner)).toEqual(['dk-vand']);
-      expect(store.auditLog().slice(0, 3).map((e) => [e.action, e.detail.version ?? null])).toEqual([['network.remove', 2], ['network.replace', 2], ['network.remove', null]]);
+      expect((await store.currentVersions()).map((v) => v.owner)).toEqual(['dk-vand']);
+      expect((await store.auditLog()).slice(0, 3).map((e) => [e.action, e.detail.version ?? null])).toEqual([['network.remove', 2], ['network.replace', 2], ['network.remove', null]]);
     } finally {
       await engine.close();
-      store.close();
+      await store.close();
     }
   });
 
   it('numbers versions past one the store holds that the engine never heard of (a write committed, its answer lost)', async () => {
     const store = new SqliteStore({ dataDir: dir() });
-    const engine = new Engine({ workers: 0, store });
+    const engine = await Engine.open({ workers: 0, store });
     try {
-      engine.putNetwork(CHILD_OWNER, networkOf(1), PLANAR);
+      await engine.putNetwork(CHILD_OWNER, networkOf(1), PLANAR);
       // Version 2 is durable, but its writer died before it said so: the engine is still at 1.
       const lost = buildNetwork(networkOf(2), { owner: CHILD_OWNER, ...PLANAR });
       store.saveVersion(CHILD_OWNER, 2, lost.buffers, lost.featureCount, { actor: 'owner-key', action: 'network.replace', owner: CHILD_OWNER, detail: { version: 2 } });
@@ -215,34 +219,35 @@ describe('an upload stored without holding the event loop', () => {
       // The next upload is version 3, not a second version 2.
       await engine.putNetworkStream(CHILD_OWNER, bytesOf(3), PLANAR);
       expect(engine.snapshot?.networks.get(CHILD_OWNER)?.version).toBe(3);
-      expect(store.history(CHILD_OWNER).map((v) => v.version)).toEqual([3, 2, 1]);
+      expect((await store.history(CHILD_OWNER)).map((v) => v.version)).toEqual([3, 2, 1]);
     } finally {
       await engine.close();
-      store.close();
+      await store.close();
     }
   });
 
   it('numbers versions past one being stored, and keeps a newer synchronous change live', async () => {
     const store = new SqliteStore({ dataDir: dir(), pieceBytes: 16 * 1024 });
-    const engine = new Engine({ workers: 0, store });
+    const engine = await Engine.open({ workers: 0, store });
     try {
-      engine.putNetwork(CHILD_OWNER, networkOf(1), PLANAR);
+      await engine.putNetwork(CHILD_OWNER, networkOf(1), PLANAR);
       // While the streamed upload's version is being written, the owner changes synchronously.
       const commit = store.commitVersion.bind(store);
-      let sync: number | undefined;
+      let change: Promise<Snapshot> | null = null;
       store.commitVersion = (...args) => {
         const writing = commit(...args);
-        sync = engine.putNetwork(CHILD_OWNER, networkOf(3), PLANAR).networks.get(CHILD_OWNER)?.version;
+        change ??= engine.putNetwork(CHILD_OWNER, networkOf(3), PLANAR);
         return writing;
       };
       await engine.putNetworkStream(CHILD_OWNER, bytesOf(100), PLANAR);
+      const sync = (await (change as Promise<Snapshot> | null))?.networks.get(CHILD_OWNER)?.version;
       expect(sync).toBe(3);
       expect(engine.snapshot?.networks.get(CHILD_OWNER)).toMatchObject({ version: 3, features: 23 });
-      expect(store.history(CHILD_OWNER).map((v) => v.version)).toEqual([3, 2, 1]);
-      expect(store.currentVersions()).toEqual([expect.objectContaining({ version: 3, features: 23 })]);
+      expect((await store.history(CHILD_OWNER)).map((v) => v.version)).toEqual([3, 2, 1]);
+      expect(await store.currentVersions()).toEqual([expect.objectContaining({ version: 3, features: 23 })]);
     } finally {
       await engine.close();
-      store.close();
+      await store.close();
     }
   });
 });

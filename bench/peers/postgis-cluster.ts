@@ -3,10 +3,9 @@
  * runs initdb in a temporary directory as the `postgres` OS user, listens on a Unix socket inside
  * that directory only, and is stopped and removed on `stop()` or when the process exits.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { installedMajors, isRoot, run, serverDir, tail } from '../../test/helpers/pg-server.js';
 
 export interface ClusterOptions {
   log?: (s: string) => void;
@@ -29,35 +28,8 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-interface RunResult {
-  code: number;
-  out: string;
-}
-
-const PG_ROOT = '/usr/lib/postgresql';
 const SHARE_ROOT = '/usr/share/postgresql';
 const PORT = 5432;
-
-function isRoot(): boolean {
-  return typeof process.getuid === 'function' && process.getuid() === 0;
-}
-
-/** Runs a command, as the `postgres` OS user when we are root; collects stdout and stderr together. */
-function run(cmd: string, args: string[], asPostgres: boolean, env?: NodeJS.ProcessEnv): Promise<RunResult> {
-  const [file, argv] = asPostgres && isRoot() ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
-  return new Promise((resolve) => {
-    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
-    let out = '';
-    const add = (b: Buffer): void => {
-      out += b.toString('utf8');
-      if (out.length > 200_000) out = out.slice(-100_000);
-    };
-    child.stdout.on('data', add);
-    child.stderr.on('data', add);
-    child.on('error', (err) => resolve({ code: -1, out: out + String(err) }));
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
-}
 
 function hasPostgis(major: number): boolean {
   return existsSync(join(SHARE_ROOT, String(major), 'extension', 'postgis.control'));
@@ -65,14 +37,9 @@ function hasPostgis(major: number): boolean {
 
 /** The newest installed server that has PostGIS, else the newest installed server. */
 function findServer(): { major: number; postgis: boolean } | null {
-  let best: { major: number; postgis: boolean } | null = null;
-  for (let major = 17; major >= 13; major--) {
-    if (!existsSync(join(PG_ROOT, String(major), 'bin', 'postgres'))) continue;
-    const postgis = hasPostgis(major);
-    if (postgis) return { major, postgis };
-    best ??= { major, postgis };
-  }
-  return best;
+  const majors = installedMajors();
+  const major = majors.find(hasPostgis) ?? majors[0];
+  return major === undefined ? null : { major, postgis: hasPostgis(major) };
 }
 
 async function ensurePostgis(log: (s: string) => void): Promise<{ major: number } | { unavailable: string }> {
@@ -88,29 +55,10 @@ async function ensurePostgis(log: (s: string) => void): Promise<{ major: number 
   if (update.code !== 0) log(`apt-get update failed (${update.code}); trying the install anyway`);
   const install = await run('apt-get', [...lock, 'install', '-y', '--no-install-recommends', pkg], false, env);
   if (install.code !== 0 || !hasPostgis(major)) {
-    const tail = install.out.trim().split('\n').slice(-3).join(' | ');
-    return { unavailable: `apt-get install ${pkg} failed (${install.code}): ${tail}` };
+    return { unavailable: `apt-get install ${pkg} failed (${install.code}): ${tail(install.out)}` };
   }
   log(`installed ${pkg}`);
   return { major };
-}
-
-/** Clusters still running, stopped synchronously if the process exits without `stop()`. */
-const live = new Map<string, () => void>();
-let hooksInstalled = false;
-
-function installExitHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  process.on('exit', () => {
-    for (const kill of live.values()) kill();
-  });
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => {
-      for (const kill of live.values()) kill();
-      process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
-    });
-  }
 }
 
 function settings(dir: string, opts: ClusterOptions): string {
@@ -154,64 +102,36 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster |
   const log = opts.log ?? (() => {});
   const ok = await ensurePostgis(log);
   if ('unavailable' in ok) return ok;
-  const bin = join(PG_ROOT, String(ok.major), 'bin');
-
-  let parent = opts.tmpDir ?? tmpdir();
-  // A socket path is limited to ~107 bytes.
-  if (parent.length > 60) parent = '/tmp';
-  const dir = mkdtempSync(join(parent, 'ler-pg-'));
-  const data = join(dir, 'data');
-  const logFile = join(dir, 'server.log');
-  const remove = (): void => rmSync(dir, { recursive: true, force: true });
-  if (isRoot()) {
-    const uid = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
-    const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
-    if (uid.status !== 0 || gid.status !== 0) {
-      remove();
-      return { unavailable: 'running as root but there is no postgres OS user to run the server' };
-    }
-    chownSync(dir, Number(uid.stdout.trim()), Number(gid.stdout.trim()));
+  let server;
+  try {
+    server = serverDir(ok.major, opts.tmpDir);
+  } catch (error) {
+    return { unavailable: (error as Error).message };
   }
-  chmodSync(dir, 0o700);
-
-  log(`initdb PostgreSQL ${ok.major} in ${data}`);
-  const init = await run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], true);
+  log(`initdb PostgreSQL ${ok.major} in ${server.data}`);
+  const init = await server.init();
   if (init.code !== 0) {
-    remove();
-    return { unavailable: `initdb failed (${init.code}): ${init.out.trim().split('\n').slice(-3).join(' | ')}` };
+    await server.remove();
+    return { unavailable: `initdb failed (${init.code}): ${tail(init.out)}` };
   }
-  appendFileSync(join(data, 'postgresql.conf'), settings(dir, opts));
-
-  const pgCtl = join(bin, 'pg_ctl');
-  const killSync = (): void => {
-    const argv = ['-D', data, '-m', 'immediate', '-w', 'stop'];
-    if (isRoot()) spawnSync('runuser', ['-u', 'postgres', '--', pgCtl, ...argv], { stdio: 'ignore' });
-    else spawnSync(pgCtl, argv, { stdio: 'ignore' });
-    remove();
-  };
-  installExitHooks();
-  live.set(dir, killSync);
-
-  const start = await run(pgCtl, ['-D', data, '-l', logFile, '-w', '-t', '120', 'start'], true);
-  if (start.code !== 0) {
-    const serverLog = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
-    killSync();
-    live.delete(dir);
-    return { unavailable: `pg_ctl start failed (${start.code}): ${serverLog || start.out.trim()}` };
+  server.configure(settings(server.dir, opts));
+  try {
+    await server.start();
+  } catch (error) {
+    await server.remove();
+    return { unavailable: (error as Error).message };
   }
-  log(`PostgreSQL ${ok.major} listening on ${join(dir, `.s.PGSQL.${PORT}`)}`);
+  log(`PostgreSQL ${ok.major} listening on ${join(server.dir, `.s.PGSQL.${PORT}`)}`);
 
   let stopped = false;
   return {
-    socketDir: dir,
+    socketDir: server.dir,
     port: PORT,
     major: ok.major,
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
-      await run(pgCtl, ['-D', data, '-m', 'fast', '-w', 'stop'], true);
-      live.delete(dir);
-      remove();
+      await server.remove();
     }
   };
 }

@@ -108,6 +108,24 @@ export interface RouteInput {
   stretchLength: number;
 }
 
+/**
+ * Areas `first` to `first + count - 1` of a batch's input, numbered as in the whole input: a batch
+ * split into tasks checks each slice on its own and gets each area's summary exactly as the whole
+ * batch would give it. The areas before `first` are passed over unread (a collection's features are
+ * not parsed, a route's stretches before the slice are not built).
+ */
+export class BatchSlice {
+  constructor(
+    readonly input: unknown,
+    readonly first: number,
+    readonly count: number
+  ) {
+    for (const [name, n] of [['first', first], ['count', count]] as const) {
+      if (!Number.isSafeInteger(n) || n < 0) throw new LerError('BATCH_INVALID', { pointer: `/${name}` }, `A slice's ${name} must be a whole number from 0, got ${String(n)}.`);
+    }
+  }
+}
+
 /** The areas of a batch input, in order, and how many there are when that is known up front. */
 export interface BatchInput {
   total: number | null;
@@ -120,23 +138,34 @@ export interface BatchInput {
  * unusable; a bad area is yielded as a failure and the rest go on.
  */
 export function openBatchInput(input: unknown, limits: BatchAreaLimits, route: RouteInput | null): BatchInput {
+  const slice = input instanceof BatchSlice ? input : null;
   if (route !== null) {
-    const stretches = routeStretches(route, limits);
-    return { total: stretches.total, areas: toAsync(stretches.areas) };
+    const stretches = routeStretches(route, limits, slice ?? undefined);
+    return { total: slice === null ? stretches.total : sliced(stretches.total, slice), areas: toAsync(stretches.areas) };
   }
-  const features = featuresOf(input, true);
+  const features = featuresOf(slice === null ? input : slice.input, true);
   const total = Array.isArray(features) ? features.length : null;
-  return { total, areas: readFeatures(features, limits) };
+  if (slice === null) return { total, areas: readFeatures(features, limits) };
+  return { total: total === null ? slice.count : sliced(total, slice), areas: readFeatures(features, limits, slice) };
+}
+
+/** Areas of a slice, of an input of `total`. */
+function sliced(total: number, slice: BatchSlice): number {
+  return Math.max(0, Math.min(slice.count, total - slice.first));
 }
 
 async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
   yield* items;
 }
 
-async function* readFeatures(features: Iterable<unknown> | AsyncIterable<unknown>, limits: BatchAreaLimits): AsyncGenerator<BatchArea | BatchAreaFailure> {
+async function* readFeatures(features: Iterable<unknown> | AsyncIterable<unknown>, limits: BatchAreaLimits, slice?: BatchSlice): AsyncGenerator<BatchArea | BatchAreaFailure> {
+  const first = slice?.first ?? 0;
+  const end = slice === undefined ? Infinity : first + slice.count;
   let index = 0;
   for await (const feature of features) {
     const i = index++;
+    if (i < first) continue;
+    if (i >= end) break;
     const id = idOf(feature);
     try {
       if (!feature || typeof feature !== 'object' || (feature as { type?: unknown }).type !== 'Feature') {

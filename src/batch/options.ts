@@ -6,7 +6,7 @@ import { normaliseCrs, resolveExtent } from '../crs/index.js';
 import { LerError } from '../errors.js';
 import { checkInfoZone } from '../query/area-reader.js';
 import type { Extent } from '../types.js';
-import { DEFAULT_MAX_SIDE, DEFAULT_MAX_VERTICES, type BatchAreaLimits, type RouteInput } from './areas.js';
+import { BatchSlice, DEFAULT_MAX_SIDE, DEFAULT_MAX_VERTICES, type BatchAreaLimits, type RouteInput } from './areas.js';
 import { routeStretches } from './route.js';
 import { DEFAULT_WINDOW } from './run.js';
 
@@ -71,6 +71,8 @@ function positive(value: unknown, fallback: number, name: string): number {
 
 /** A route when the input is a LineString (geometry or Feature); null for a collection of areas. */
 function routeOf(input: unknown, opts: BatchSettingsInput): RouteInput | null {
+  // A slice of a route is read as the whole route (its stretches depend on all of it).
+  if (input instanceof BatchSlice) input = input.input;
   const x = input as { type?: unknown; geometry?: { type?: unknown } | null; id?: unknown } | null;
   const isLine = x !== null && typeof x === 'object' && (x.type === 'LineString' || (x.type === 'Feature' && x.geometry?.type === 'LineString'));
   if (!isLine) {

@@ -81,16 +81,22 @@ function stretchCount(total: number, stretchLength: number): number {
   return Math.max(1, Math.ceil(total / stretchLength - 1e-9));
 }
 
-/** The route's stretches as batch areas (each its centreline as a ring along it and back), and their number. */
-export function routeStretches(route: RouteInput, limits: BatchAreaLimits): { total: number; areas: Generator<BatchArea | BatchAreaFailure> } {
+/**
+ * The route's stretches as batch areas (each its centreline as a ring along it and back), and their
+ * number; with `range`, only stretches `first` to `first + count - 1` are built (the others are
+ * passed over).
+ */
+export function routeStretches(route: RouteInput, limits: BatchAreaLimits, range?: { first: number; count: number }): { total: number; areas: Generator<BatchArea | BatchAreaFailure> } {
   const xy = readRouteLine(route, limits);
   let total = 0;
   for (let i = 2; i < xy.length; i += 2) total += Math.hypot(xy[i] - xy[i - 2], xy[i + 1] - xy[i - 1]);
-  return { total: stretchCount(total, route.stretchLength), areas: stretchAreas(xy, route, limits) };
+  return { total: stretchCount(total, route.stretchLength), areas: stretchAreas(xy, route, limits, range?.first ?? 0, range === undefined ? Infinity : range.first + range.count) };
 }
 
-function* stretchAreas(xy: number[], route: RouteInput, limits: BatchAreaLimits): Generator<BatchArea | BatchAreaFailure> {
+function* stretchAreas(xy: number[], route: RouteInput, limits: BatchAreaLimits, first: number, end: number): Generator<BatchArea | BatchAreaFailure> {
   for (const { index: k, from, to, line } of routeStretchLines(xy, route.stretchLength)) {
+    if (k < first) continue;
+    if (k >= end) return;
     const id = route.id === null ? k : `${String(route.id)}:${k}`;
     try {
       const ring = [...line];

@@ -4,6 +4,7 @@
  * (LerError code, message, feature index, id and pointer; never a stack trace) and writing with
  * back-pressure.
  */
+import type { ServiceStore } from '../store/store.js';
 import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Writable } from 'node:stream';
@@ -93,6 +94,17 @@ export function positionals(args: ParsedArgs, names: readonly string[], command:
 /** The data directory: --data-dir, else LER_DATA_DIR, else ./data. */
 export function dataDir(args: ParsedArgs, io: Io): string {
   return str(args, 'data-dir') ?? (io.env.LER_DATA_DIR || './data');
+}
+
+/**
+ * The service's store, as the service would open it: the PostgreSQL database of LER_DATABASE_URL
+ * when it is set (and no --data-dir is given), else SQLite in the data directory.
+ */
+export async function openLocalStore(args: ParsedArgs, io: Io, history?: number): Promise<ServiceStore> {
+  const { openStore } = await import('../store/open.js');
+  const url = str(args, 'data-dir') === undefined ? io.env.LER_DATABASE_URL?.trim() || null : null;
+  const { store } = await openStore({ databaseUrl: url, dataDir: dataDir(args, io), history: history ?? 5 });
+  return store;
 }
 
 /** Worker threads: --workers, else LER_WORKERS, else the machine's cores. */

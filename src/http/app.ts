@@ -17,7 +17,10 @@ import underPressure from '@fastify/under-pressure';
 import { Engine, type EngineOptions } from '../engine.js';
 import type { ServiceStore } from '../store/store.js';
 import { KeyRing, authorise } from './auth.js';
-import { BatchManager } from './batches.js';
+import { BatchManager, type BatchManagerOptions, type BatchStatus } from './batches.js';
+import { JobBatches } from './batch-jobs.js';
+import { PostgresStore } from '../store/postgres.js';
+import type { BatchService } from './batch-service.js';
 import { resolveConfig, type ServiceConfig, type ServiceLimits } from './config.js';
 import { PROBLEM_SCHEMA, type ServiceContext } from './context.js';
 import { handleClientError } from './client-error.js';
@@ -65,7 +68,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const config = resolveConfig(opts.config);
   const { store } = opts;
   const ownsEngine = opts.engine === undefined;
-  const engine = opts.engine ?? new Engine({ digLimits: config.limits, ...opts.engineOptions, store });
+  const engine = opts.engine ?? (await Engine.open({ digLimits: config.limits, ...opts.engineOptions, store }));
 
   const app = Fastify({
     logger: opts.logger ?? false,
@@ -88,16 +91,18 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.decorateRequest('principal', null);
 
-  let batches: BatchManager | null = null;
+  let batches: BatchService | null = null;
   const metrics = createMetrics(engine, () => batches, { defaultMetrics: opts.defaultMetrics });
-  batches = new BatchManager(engine, store, config.limits, {
-    onFinish: (status) => metrics.batches.inc({ status }),
-    onError: (err, id) => app.log.error({ err, batch: id }, 'batch failed')
-  });
+  const batchEvents = {
+    onFinish: (status: BatchStatus) => metrics.batches.inc({ status }),
+    onError: (err: unknown, id: string) => app.log.error({ err, batch: id }, 'batch failed')
+  };
+  batches = store instanceof PostgresStore ? await jobBatches(engine, store, config, batchEvents) : await BatchManager.open(engine, store, config.limits, batchEvents);
+  const keys = new KeyRing(store, config.adminToken);
   const ctx: ServiceContext = {
     engine,
     store,
-    keys: new KeyRing(store, config.adminToken),
+    keys,
     config,
     metrics,
     batches
@@ -224,9 +229,22 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await batches.close();
   });
   app.addHook('onClose', async () => {
+    keys.close();
     if (ownsEngine) await engine.close();
   });
   return app;
+}
+
+/** Batches as tasks on the database's job queue, shared by every replica. */
+async function jobBatches(engine: Engine, store: PostgresStore, config: ServiceConfig, events: BatchManagerOptions): Promise<JobBatches> {
+  const jobs = new JobBatches(engine, store.jobs, config.limits, store.url, { ...events, taskAreas: config.batchTaskAreas, expireInSeconds: config.batchTaskExpireSeconds });
+  try {
+    await jobs.ready;
+  } catch (error) {
+    await jobs.close().catch(() => undefined);
+    throw error;
+  }
+  return jobs;
 }
 
 /** Trusts the nearest `hops` proxies in front of the service, whatever their addresses. */
@@ -234,9 +252,15 @@ function trustHops(hops: number): (address: string, hop: number) => boolean {
   return (_address, hop) => hop < hops;
 }
 
-function storeHealthy(store: ServiceStore): boolean {
+/**
+ * Whether the service can answer at all. The embedded store is part of the process: when it fails,
+ * nothing can be answered. A shared database that is unreachable is not: answers from memory go
+ * on, and what needs the database answers STORE_UNAVAILABLE (503) until it is back.
+ */
+async function storeHealthy(store: ServiceStore): Promise<boolean> {
+  if (store.kind === 'postgres') return true;
   try {
-    store.currentVersions();
+    await store.currentVersions();
     return true;
   } catch {
     return false;

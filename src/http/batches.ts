@@ -23,6 +23,7 @@ import { checkBatchQuotas, resultBytesExceeded } from './batch-quotas.js';
 import { batchProblem, storedView, withTotal, type BatchView } from './batch-view.js';
 import type { ServiceLimits } from './config.js';
 import { ProblemError } from './problem.js';
+import type { BatchService } from './batch-service.js';
 
 export type { BatchStatus, BatchView };
 export { batchProblem };
@@ -77,7 +78,7 @@ function gone(signal: AbortSignal | undefined): boolean {
 /** Runs of one batch a crash may cut short before it is failed rather than run again. */
 export const MAX_ATTEMPTS = 3;
 
-export class BatchManager {
+export class BatchManager implements BatchService {
   private readonly active = new Map<string, Active>();
   private readonly queue = new FairQueue();
   /** Readers waiting for a batch's next page or its end. */
@@ -85,6 +86,10 @@ export class BatchManager {
   private readonly runs = new Set<Promise<void>>();
   /** Batches being submitted, by planner (checked against its quotas before they are stored). */
   private readonly submitting = new Map<string, number>();
+  /** Each planner's stored result bytes, as last read (after each page it writes). */
+  private readonly storedBytes = new Map<string, number>();
+  /** Batches taken from the queue whose run is still reading them from the store, by planner: they count as running. */
+  private readonly starting = new Map<string, number>();
   private readonly now: () => number;
   private readonly sweeper: ReturnType<typeof setInterval>;
   private sweeping: Promise<void> | null = null;
@@ -97,15 +102,30 @@ export class BatchManager {
     private readonly opts: BatchManagerOptions = {}
   ) {
     this.now = opts.now ?? Date.now;
-    // A batch cut short by a crash or a stop runs again from its start; those waiting wait again.
-    // One whose runs ended in a crash time and again is not run again: it may be what crashes.
-    for (const b of store.batchesIn(['running'])) {
-      if (b.attempts < MAX_ATTEMPTS) store.requeueBatch(b.id);
-      else void store.endBatch(b.id, { status: 'failed', finishedAt: new Date(this.now()).toISOString(), error: { code: 'BATCH_FAILED', message: `Its run was cut short by the service ending ${b.attempts} times: it is not run again.` }, progress: b.progress }).catch((error: unknown) => opts.onError?.(error, b.id));
-    }
-    for (const b of store.batchesIn(['queued'])) this.queue.push(b.requester, b.id);
     this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
     this.sweeper.unref();
+  }
+
+  /** A manager with the batches the store holds: those cut short run again, those waiting wait again. */
+  static async open(engine: Engine, store: BatchStore & Pick<Store, 'audit'>, limits: Limits, opts: BatchManagerOptions = {}): Promise<BatchManager> {
+    const manager = new BatchManager(engine, store, limits, opts);
+    try {
+      await manager.restore();
+    } catch (error) {
+      await manager.close();
+      throw error;
+    }
+    return manager;
+  }
+
+  private async restore(): Promise<void> {
+    // A batch cut short by a crash or a stop runs again from its start; those waiting wait again.
+    // One whose runs ended in a crash time and again is not run again: it may be what crashes.
+    for (const b of await this.store.batchesIn(['running'])) {
+      if (b.attempts < MAX_ATTEMPTS) await this.store.requeueBatch(b.id);
+      else await this.store.endBatch(b.id, { status: 'failed', finishedAt: this.iso(), error: { code: 'BATCH_FAILED', message: `Its run was cut short by the service ending ${b.attempts} times: it is not run again.` }, progress: b.progress }).catch((error: unknown) => this.opts.onError?.(error, b.id));
+    }
+    for (const b of await this.store.batchesIn(['queued'])) this.queue.push(b.requester, b.id);
     void this.sweep();
     this.pump();
   }
@@ -121,12 +141,13 @@ export class BatchManager {
     // free to run first, and wait beyond them.
     const submitting = this.submitting.get(requester) ?? 0;
     const inFlight = [...this.submitting.values()].reduce((s, n) => s + n, 0);
-    const globalFree = Math.max(0, this.limits.maxBatchesRunning - this.active.size);
+    const globalFree = Math.max(0, this.limits.maxBatchesRunning - this.runningCount());
     const free = Math.min(globalFree, Math.max(0, this.limits.maxBatchesRunningPerPlanner - this.runningOf(requester)));
     const queued = this.queue.of(requester) + Math.max(0, submitting - free);
     const wouldWait = this.queue.of(requester) > 0 || submitting >= free;
     // Ended batches and bytes from the store; running and waiting ones as this process sees them.
-    const usage = this.store.batchUsage(requester);
+    const usage = await this.store.batchUsage(requester);
+    this.storedBytes.set(requester, usage.resultBytes);
     checkBatchQuotas(
       { ...usage, running: this.runningOf(requester), queued, submitting: Math.min(submitting, free), pendingBytes: this.pendingBytesOf(requester), wouldWait, runningEtaSeconds: this.etaOf(requester) },
       this.limits,
@@ -149,14 +170,17 @@ export class BatchManager {
     // Stored: it runs, here or after the next start.
     this.queue.push(requester, id);
     this.pump();
-    return this.get(id, null) as BatchView;
+    return (await this.get(id, null)) as BatchView;
   }
 
   /** A batch its requester (or an admin: `requester` null) may see; undefined otherwise. */
-  get(id: string, requester: string | null): BatchView | undefined {
+  async get(id: string, requester: string | null): Promise<BatchView | undefined> {
     const a = this.active.get(id);
     if (a !== undefined) return requester === null || a.record.requester === requester ? this.activeView(a) : undefined;
-    const r = this.store.batch(id);
+    const r = await this.store.batch(id);
+    // Started while it was read: the running view.
+    const started = this.active.get(id);
+    if (started !== undefined) return requester === null || started.record.requester === requester ? this.activeView(started) : undefined;
     if (r === null || (requester !== null && r.requester !== requester)) return undefined;
     return storedView(r);
   }
@@ -168,13 +192,13 @@ export class BatchManager {
    * why).
    */
   async *results(id: string, requester: string | null, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-    if (this.get(id, requester) === undefined) throw new LerError('BATCH_UNKNOWN', { pointer: '/id' });
+    if ((await this.get(id, requester)) === undefined) throw new LerError('BATCH_UNKNOWN', { pointer: '/id' });
     for (let seq = 0; ; ) {
       // The state first, then the page: a batch ends only once all its pages are durable.
       const running = this.active.has(id);
-      const record = running ? null : this.store.batch(id);
+      const record = running ? null : await this.store.batch(id);
       if (!running && record === null) throw new ProblemError('BATCH_UNKNOWN', { where: { pointer: '/id' }, detail: 'The batch was deleted (or expired) while its results were read.' });
-      const page = this.store.batchPage(id, seq);
+      const page = await this.store.batchPage(id, seq);
       if (page !== null) {
         seq++;
         yield page.data;
@@ -209,7 +233,7 @@ export class BatchManager {
    * removed with its results (`removed`). Undefined when there is no such batch.
    */
   async remove(id: string, requester: string | null, audit?: (view: BatchView, removed: boolean) => AuditInput): Promise<{ view: BatchView; removed: boolean } | undefined> {
-    const view = this.get(id, requester);
+    const view = await this.get(id, requester);
     if (view === undefined) return undefined;
     const a = this.active.get(id);
     if (a !== undefined) {
@@ -217,17 +241,18 @@ export class BatchManager {
       a.controller.abort();
       const running = this.activeView(a);
       // The request to stop is the event; the batch's end is written when its run stops.
-      if (audit !== undefined) this.store.audit(audit(running, false));
+      if (audit !== undefined) await this.store.audit(audit(running, false));
       return { view: running, removed: false };
     }
-    const r = this.store.batch(id) as BatchRecord;
+    const r = await this.store.batch(id);
+    if (r === null) return undefined;
     if (r.status === 'queued') {
       if (this.queue.remove(r.requester, id)) {
         await this.store.endBatch(id, { status: 'cancelled', finishedAt: this.iso(), error: CANCELLED, progress: null }, audit?.(view, false));
         this.opts.onFinish?.('cancelled');
         this.wake(id);
       }
-      return { view: this.get(id, null) ?? view, removed: false };
+      return { view: (await this.get(id, null)) ?? view, removed: false };
     }
     if (r.status === 'running') return { view, removed: false };
     await this.store.deleteBatch(id, audit?.(view, true));
@@ -242,18 +267,12 @@ export class BatchManager {
   /** Removes ended batches past their time, with their results. */
   sweep(): Promise<void> {
     if (this.sweeping !== null) return this.sweeping;
+    if (this.closed) return Promise.resolve();
     const before = new Date(this.now() - this.limits.batchTtlSeconds * 1000).toISOString();
-    // Nothing expired (the usual case): no promise to wait for.
-    try {
-      if (this.closed || this.store.endedBatchesBefore(before, 1).length === 0) return Promise.resolve();
-    } catch (error) {
-      // The store failing (closing, or its disk) fails this sweep only: the next one tries again.
-      if (!this.closed) this.opts.onError?.(error, 'sweep');
-      return Promise.resolve();
-    }
     const sweeping = (async () => {
       try {
-        for (let ids = this.store.endedBatchesBefore(before, 100); ids.length > 0 && !this.closed; ids = this.store.endedBatchesBefore(before, 100)) {
+        // The store failing (closing, or its disk) fails this sweep only: the next one tries again.
+        for (let ids = await this.store.endedBatchesBefore(before, 100); ids.length > 0 && !this.closed; ids = await this.store.endedBatchesBefore(before, 100)) {
           for (const id of ids) {
             // A stop does not wait for the rest of a long sweep.
             if (this.closed) break;
@@ -284,7 +303,7 @@ export class BatchManager {
     // Back in the queue for the next start, without counting this run: the service stopped it.
     for (const id of stopped) {
       try {
-        this.store.requeueBatch(id, { stopped: true });
+        await this.store.requeueBatch(id, { stopped: true });
       } catch (error) {
         this.opts.onError?.(error, id);
       }
@@ -294,10 +313,11 @@ export class BatchManager {
   }
 
   private pump(): void {
-    while (!this.closed && this.active.size < this.limits.maxBatchesRunning) {
+    while (!this.closed && this.runningCount() < this.limits.maxBatchesRunning) {
       const next = this.queue.take((planner) => this.runningOf(planner) < this.limits.maxBatchesRunningPerPlanner);
       if (next === undefined) return;
-      const run: Promise<void> = this.run(next.id)
+      this.starting.set(next.planner, (this.starting.get(next.planner) ?? 0) + 1);
+      const run: Promise<void> = this.run(next.id, next.planner)
         .catch((error: unknown) => this.opts.onError?.(error, next.id))
         .finally(() => {
           this.runs.delete(run);
@@ -307,17 +327,29 @@ export class BatchManager {
     }
   }
 
-  private async run(id: string): Promise<void> {
-    const record = this.store.batch(id);
-    if (record === null || record.status !== 'queued') return;
+  private async run(id: string, planner: string): Promise<void> {
+    let record: BatchRecord | null;
+    try {
+      record = await this.store.batch(id);
+    } finally {
+      // Active from here on (or not run at all): no longer counted as starting.
+      const n = (this.starting.get(planner) ?? 1) - 1;
+      if (n > 0) this.starting.set(planner, n);
+      else this.starting.delete(planner);
+    }
+    if (record === null || record.status !== 'queued' || this.closed) return;
     const a: Active = { record, controller: new AbortController(), cancelled: false, startedAt: this.iso(), progress: null, version: null, writer: null };
     this.active.set(id, a);
     try {
       await this.store.startBatch(id, a.startedAt);
+      this.storedBytes.set(record.requester, (await this.store.batchUsage(record.requester)).resultBytes);
       const { route, ...options } = record.options as BatchSubmission & { route?: boolean };
-      const input = readStoredInput(this.store.batchInput(id) ?? '', route === true);
+      const input = readStoredInput((await this.store.batchInput(id)) ?? '', route === true);
       const writer = new PageWriter(
-        (page) => this.store.appendBatchPage(id, page, { progress: a.progress as unknown as Record<string, unknown> | null, version: a.version ?? 0 }),
+        async (page) => {
+          await this.store.appendBatchPage(id, page, { progress: a.progress as unknown as Record<string, unknown> | null, version: a.version ?? 0 });
+          this.storedBytes.set(record.requester, (await this.store.batchUsage(record.requester)).resultBytes);
+        },
         () => this.checkBytes(record.requester),
         () => this.wake(id)
       );
@@ -366,12 +398,19 @@ export class BatchManager {
 
   /** Throws once the planner's stored results (those on their way included) reach its quota. */
   private checkBytes(requester: string): void {
-    const used = this.store.batchUsage(requester).resultBytes + this.pendingBytesOf(requester);
+    const used = (this.storedBytes.get(requester) ?? 0) + this.pendingBytesOf(requester);
     if (used >= this.limits.batchResultBytesPerPlanner) throw resultBytesExceeded(used, this.limits.batchResultBytesPerPlanner);
   }
 
+  /** Batches running, those being started included. */
+  private runningCount(): number {
+    let n = this.active.size;
+    for (const k of this.starting.values()) n += k;
+    return n;
+  }
+
   private runningOf(planner: string): number {
-    let n = 0;
+    let n = this.starting.get(planner) ?? 0;
     for (const a of this.active.values()) if (a.record.requester === planner) n++;
     return n;
   }

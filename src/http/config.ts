@@ -61,6 +61,8 @@ export interface ServiceConfig {
   port: number;
   host: string;
   dataDir: string;
+  /** `postgres://…`: the store is PostgreSQL, shared by every replica with the same URL; null: SQLite in dataDir. */
+  databaseUrl: string | null;
   /** The admin token; null: none configured (the server makes one for its run and prints it). */
   adminToken: string | null;
   /** A token that may read /metrics only (for Prometheus); null: only admin keys may. */
@@ -85,6 +87,10 @@ export interface ServiceConfig {
   trustProxy: boolean | number | string;
   /** How long a shutdown waits for requests in flight before it stops anyway. */
   shutdownTimeoutMs: number;
+  /** With PostgreSQL: areas per task of a batch (tasks are shared by the replicas). */
+  batchTaskAreas: number;
+  /** With PostgreSQL: seconds a batch task may run before another replica runs it again. */
+  batchTaskExpireSeconds: number;
   /** How long dig requests, their packages and their maps are kept, days; older ones are pruned daily. */
   retentionDays: number;
   /** The map page's base map: an XYZ tile URL template ({z}, {x}, {y}, optionally {s}); null: a plain background. */
@@ -134,6 +140,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   port: 3000,
   host: '0.0.0.0',
   dataDir: './data',
+  databaseUrl: null,
   adminToken: null,
   metricsToken: null,
   workers: undefined,
@@ -145,6 +152,8 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   rateLimit: { max: 600, windowMs: 60_000 },
   pressure: { maxEventLoopDelayMs: 1000, maxHeapUsedBytes: 0, maxRssBytes: 0, retryAfterSeconds: 10 },
   shutdownTimeoutMs: 10_000,
+  batchTaskAreas: 2048,
+  batchTaskExpireSeconds: 30,
   // Five years: LER keeps dig requests and their packages for years.
   retentionDays: 1826,
   mapTiles: null,
@@ -201,6 +210,7 @@ export function environmentVariables(): EnvVariable[] {
     { name: 'PORT', description: 'port to listen on', default: String(d.port) },
     { name: 'HOST', description: 'address to listen on', default: d.host },
     { name: 'LER_DATA_DIR', description: 'directory of the SQLite store', default: d.dataDir },
+    { name: 'LER_DATABASE_URL', description: 'a PostgreSQL connection URL (postgres://user@host:port/db): the store is that database, shared by every service process given the same URL (replicas); unset: SQLite in LER_DATA_DIR', default: '(unset)' },
     { name: 'LER_ADMIN_TOKEN', description: 'the admin token; unset: one is made for the run and printed', default: '(unset)' },
     { name: 'LER_METRICS_TOKEN', description: 'a bearer token that may read /metrics and nothing else (for Prometheus); unset: only admin keys may', default: '(unset)' },
     { name: 'LER_WORKERS', description: 'worker threads for batches (0: inline)', default: 'the machine\'s cores' },
@@ -217,12 +227,22 @@ export function environmentVariables(): EnvVariable[] {
     { name: 'LER_RETRY_AFTER_S', description: 'Retry-After of a 503 under pressure, seconds', default: String(d.pressure.retryAfterSeconds) },
     { name: 'LER_TRUST_PROXY', description: 'the reverse proxies whose X-Forwarded-For gives the client\'s address (for the rate limits of requests without a key): a number of hops, or their addresses and CIDR ranges, comma-separated; unset: the connection\'s address', default: '(unset)' },
     { name: 'LER_SHUTDOWN_TIMEOUT_MS', description: 'how long a shutdown waits for requests in flight', default: String(d.shutdownTimeoutMs) },
+    { name: 'LER_BATCH_TASK_AREAS', description: 'with PostgreSQL: areas per task of a batch; the replicas share a batch task by task', default: String(d.batchTaskAreas) },
+    { name: 'LER_BATCH_TASK_EXPIRE_S', description: 'with PostgreSQL: seconds a batch task may run before another replica runs it again (a task of a replica that died is taken over within this + 12 s)', default: String(d.batchTaskExpireSeconds) },
     { name: 'LER_RETENTION_DAYS', description: 'days dig requests, their packages and their maps are kept; older ones are pruned at start and daily (and by `ler prune`)', default: String(d.retentionDays), limit: true },
     { name: 'LER_MAP_TILES', description: 'base map of the map page: an XYZ tile URL template with {z}, {x}, {y} (e.g. a national orthophoto service); unset: a plain background', default: '(unset)' },
     { name: 'LER_MAP_ATTRIBUTION', description: 'attribution shown on the map for the tiles', default: '(unset)' },
     { name: 'LER_MAP_REFERENCE', description: 'GeoJSON file of reference lines (e.g. roads; lon/lat or a crs member) drawn grey under everything', default: 'the demo\'s roads when the demo is loaded' },
     { name: 'LER_WEB_DIR', description: 'directory of the built map page', default: 'dist/web' }
   ];
+}
+
+/** LER_DATABASE_URL: a postgres:// or postgresql:// URL, or unset. */
+function databaseUrl(env: Env): string | null {
+  const url = str(env, 'LER_DATABASE_URL');
+  if (url === undefined) return null;
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new Error('LER_DATABASE_URL must be a postgres:// URL.');
+  return url;
 }
 
 /** Reads the configuration from the environment; throws an Error naming the variable at a bad value. */
@@ -235,6 +255,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     port: int(env, 'PORT', d.port, 0, 65_535),
     host: str(env, 'HOST') ?? d.host,
     dataDir: str(env, 'LER_DATA_DIR') ?? d.dataDir,
+    databaseUrl: databaseUrl(env),
     adminToken: bearerToken(env, 'LER_ADMIN_TOKEN', 'it guards every owner\'s network'),
     metricsToken: bearerToken(env, 'LER_METRICS_TOKEN', 'it guards the service\'s metrics'),
     workers,
@@ -251,6 +272,8 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
       retryAfterSeconds: int(env, 'LER_RETRY_AFTER_S', d.pressure.retryAfterSeconds, 1, 86_400)
     },
     shutdownTimeoutMs: int(env, 'LER_SHUTDOWN_TIMEOUT_MS', d.shutdownTimeoutMs, 0, 3_600_000),
+    batchTaskAreas: int(env, 'LER_BATCH_TASK_AREAS', d.batchTaskAreas, 1, 1_000_000),
+    batchTaskExpireSeconds: int(env, 'LER_BATCH_TASK_EXPIRE_S', d.batchTaskExpireSeconds, 2, 86_400),
     retentionDays: int(env, 'LER_RETENTION_DAYS', d.retentionDays, 1, 36_525),
     mapTiles: tileTemplate(env, 'LER_MAP_TILES'),
     trustProxy: trustProxy(env, 'LER_TRUST_PROXY'),

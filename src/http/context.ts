@@ -5,7 +5,7 @@
 import type { Engine } from '../engine.js';
 import type { ServiceStore } from '../store/store.js';
 import type { Access, KeyRing, Principal } from './auth.js';
-import type { BatchManager } from './batches.js';
+import type { BatchService } from './batch-service.js';
 import type { ServiceConfig } from './config.js';
 import type { ServiceMetrics } from './metrics.js';
 
@@ -15,7 +15,7 @@ export interface ServiceContext {
   keys: KeyRing;
   config: ServiceConfig;
   metrics: ServiceMetrics;
-  batches: BatchManager;
+  batches: BatchService;
 }
 
 declare module 'fastify' {

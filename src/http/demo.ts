@@ -145,16 +145,18 @@ export function demoOwners(roads: readonly Road[]): DemoOwner[] {
  * Loads the demo into an engine whose store holds no network: the six networks (one swap), their
  * profiles and derived interest areas, and the interest-only owner. Returns the owners loaded.
  */
-export function loadDemo(engine: Engine, store: ServiceStore, roads: readonly Road[] = readDemoRoads()): string[] {
+export async function loadDemo(engine: Engine, store: ServiceStore, roads: readonly Road[] = readDemoRoads()): Promise<string[]> {
   const owners = demoOwners(roads);
-  engine.putNetworks(owners.map((o) => ({ owner: o.owner, input: { type: 'FeatureCollection', features: o.features }, opts: { crs: 'EPSG:25832' } })));
+  await engine.putNetworks(owners.map((o) => ({ owner: o.owner, input: { type: 'FeatureCollection', features: o.features }, opts: { crs: 'EPSG:25832' } })));
   for (const o of owners) {
-    store.putOwnerProfile({ owner: o.owner, name: o.name, contact: o.contact, requiresMarking: o.requiresMarking });
+    await store.putOwnerProfile({ owner: o.owner, name: o.name, contact: o.contact, requiresMarking: o.requiresMarking });
+    await engine.reloadOwnerProfile(o.owner);
     const area = engine.deriveInterestArea(o.owner, { cellSize: 100, crs: 'EPSG:25832' });
-    engine.putInterestAreas(o.owner, { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: area, properties: { forsyningsart: o.forsyningsart, contact: o.contact } }] }, { crs: 'EPSG:25832' });
+    await engine.putInterestAreas(o.owner, { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: area, properties: { forsyningsart: o.forsyningsart, contact: o.contact } }] }, { crs: 'EPSG:25832' });
   }
   const only = DEMO_INTEREST_ONLY;
-  store.putOwnerProfile({ owner: only.owner, name: only.name, contact: only.contact, requiresMarking: false });
-  engine.putInterestAreas(only.owner, { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'Polygon', coordinates: [only.area] }, properties: { forsyningsart: 'telekommunikation', contact: only.contact } }] }, { crs: 'EPSG:25832' });
+  await store.putOwnerProfile({ owner: only.owner, name: only.name, contact: only.contact, requiresMarking: false });
+  await engine.reloadOwnerProfile(only.owner);
+  await engine.putInterestAreas(only.owner, { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'Polygon', coordinates: [only.area] }, properties: { forsyningsart: 'telekommunikation', contact: only.contact } }] }, { crs: 'EPSG:25832' });
   return [...owners.map((o) => o.owner), only.owner];
 }

@@ -22,7 +22,7 @@ export function identifyFirst(app: FastifyInstance, keys: KeyRing): void {
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.access === undefined) return;
     try {
-      request.principal = keys.authenticate(request.headers.authorization);
+      request.principal = await keys.authenticate(request.headers.authorization);
     } catch (error) {
       request.authFailure = error as Error;
     }

@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Engine } from '../engine.js';
-import type { BatchManager } from './batches.js';
+import type { BatchService } from './batch-service.js';
 
 export interface ServiceMetrics {
   registry: Registry;
@@ -16,7 +16,7 @@ export interface ServiceMetrics {
   batches: Counter<'status'>;
 }
 
-export function createMetrics(engine: Engine, batches: () => BatchManager | null, opts: { defaultMetrics?: boolean } = {}): ServiceMetrics {
+export function createMetrics(engine: Engine, batches: () => BatchService | null, opts: { defaultMetrics?: boolean } = {}): ServiceMetrics {
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'ler_' });
   const requests = new Counter({ name: 'ler_http_requests_total', help: 'HTTP requests answered, by method, route and status', labelNames: ['method', 'route', 'status'] as const, registers: [registry] });

@@ -50,7 +50,7 @@ export class PackagePictures {
   }
 
   /** The map as kept in the store, with its dig request's requester (for the access check); null: not drawn yet. */
-  kept(id: string, kind: PictureKind): (Picture & { requester: string }) | null {
+  kept(id: string, kind: PictureKind): Promise<(Picture & { requester: string }) | null> {
     return this.store.packagePicture(id, kind);
   }
 

@@ -73,6 +73,9 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 };
 
 /** The problem body and status for any error thrown while answering a request. */
+/** Retry-After of a STORE_UNAVAILABLE answer, seconds. */
+const STORE_RETRY_AFTER_S = 5;
+
 export function toProblem(error: unknown, instance: string): { problem: Problem; headers: Record<string, string>; internal: boolean } {
   if (error instanceof LerError) {
     const status = ErrorCodes[error.code].status;
@@ -88,7 +91,10 @@ export function toProblem(error: unknown, instance: string): { problem: Problem;
     if (error.featureIndex !== undefined) problem.featureIndex = error.featureIndex;
     if (error.featureId !== undefined) problem.featureId = error.featureId;
     if (error.pointer !== undefined) problem.pointer = error.pointer;
-    return { problem, headers: error instanceof ProblemError ? error.headers : {}, internal: status >= 500 && status !== 503 };
+    const headers = error instanceof ProblemError ? error.headers : {};
+    // The database is away: a client may try again shortly (the service reconnects by itself).
+    if (error.code === 'STORE_UNAVAILABLE' && headers['retry-after'] === undefined) return { problem, headers: { ...headers, 'retry-after': String(STORE_RETRY_AFTER_S) }, internal: false };
+    return { problem, headers, internal: status >= 500 && status !== 503 };
   }
   const e = (error ?? {}) as HttpishError;
   const statusCode = typeof e.statusCode === 'number' ? e.statusCode : 500;

@@ -83,7 +83,7 @@ export class RetentionRunner {
     const totals: PruneTotals = { before: retentionCutoff(this.opts.now?.() ?? new Date(), days), requests: 0, pictures: 0 };
     try {
       while (!this.stopped) {
-        const step = this.store.pruneDigRequests(totals.before, batch, pruneAudit('retention', totals.before, days));
+        const step = await this.store.pruneDigRequests(totals.before, batch, pruneAudit('retention', totals.before, days));
         totals.requests += step.requests;
         totals.pictures += step.pictures;
         if (step.requests < batch) break;

@@ -29,7 +29,7 @@ export function batchJournalWriter(db: Database.Database): (r: BatchJournalRecor
   const dropInput = db.prepare('DELETE FROM batch_inputs WHERE batch = ?');
   const start = db.prepare("UPDATE batches SET status = 'running', started_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'queued'");
   // A page lands only while its batch runs: one cancelled, ended or removed meanwhile takes no more.
-  const page = db.prepare("INSERT INTO batch_pages (batch, seq, first, count, data) SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM batches WHERE id = ? AND status = 'running')");
+  const page = db.prepare("INSERT OR IGNORE INTO batch_pages (batch, seq, first, count, data) SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM batches WHERE id = ? AND status = 'running')");
   const counters = db.prepare("UPDATE batches SET results = results + ?, result_bytes = result_bytes + ?, progress = ?, version = ? WHERE id = ? AND status = 'running'");
   const end = db.prepare("UPDATE batches SET status = ?, finished_at = ?, error = ?, progress = coalesce(?, progress) WHERE id = ? AND status IN ('queued', 'running')");
   const remove = db.prepare('DELETE FROM batches WHERE id = ?');

@@ -31,10 +31,10 @@ export function retentionCutoff(now: Date, days: number): string {
 }
 
 /** Removes every dig request made before `before`, batch after batch, at once; each batch with its audit entry. */
-export function pruneAll(store: Pick<Store, 'pruneDigRequests'>, before: string, event: Parameters<Store['audit']>[0], batch = PRUNE_BATCH): PruneTotals {
+export async function pruneAll(store: Pick<Store, 'pruneDigRequests'>, before: string, event: Parameters<Store['audit']>[0], batch = PRUNE_BATCH): Promise<PruneTotals> {
   const totals: PruneTotals = { before, requests: 0, pictures: 0 };
   for (;;) {
-    const step = store.pruneDigRequests(before, batch, event);
+    const step = await store.pruneDigRequests(before, batch, event);
     totals.requests += step.requests;
     totals.pictures += step.pictures;
     if (step.requests < batch) return totals;

@@ -38,18 +38,18 @@ export class SqliteBatches implements BatchStore {
     return this.write([{ kind: 'batchCreate', id: b.id, requester: b.requester, createdAt: b.createdAt, options: JSON.stringify(b.options), areas: b.areas, input: b.input }, ...audited(event)]);
   }
 
-  batch(id: string): BatchRecord | null {
+  async batch(id: string): Promise<BatchRecord | null> {
     const row = this.stmt(`SELECT ${COLUMNS} FROM batches WHERE id = ?`).get(id) as Row | undefined;
     return row === undefined ? null : recordOf(row);
   }
 
-  batchesIn(statuses: readonly BatchStatus[]): BatchRecord[] {
+  async batchesIn(statuses: readonly BatchStatus[]): Promise<BatchRecord[]> {
     if (statuses.length === 0) return [];
     const rows = this.stmt(`SELECT ${COLUMNS} FROM batches WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY created_at, rowid`).all(...statuses) as Row[];
     return rows.map(recordOf);
   }
 
-  batchInput(id: string): string | null {
+  async batchInput(id: string): Promise<string | null> {
     const row = this.stmt('SELECT input FROM batch_inputs WHERE batch = ?').get(id) as Row | undefined;
     return typeof row?.input === 'string' ? row.input : null;
   }
@@ -62,7 +62,7 @@ export class SqliteBatches implements BatchStore {
     return this.write([{ kind: 'batchPage', id, seq: page.seq, first: page.first, count: page.count, data: page.data, progress: state.progress === null ? null : JSON.stringify(state.progress), version: state.version }]);
   }
 
-  batchPage(id: string, seq: number): BatchPage | null {
+  async batchPage(id: string, seq: number): Promise<BatchPage | null> {
     const row = this.stmt('SELECT seq, first, count, data FROM batch_pages WHERE batch = ? AND seq = ?').get(id, seq) as Row | undefined;
     if (row === undefined) return null;
     return { seq: Number(row.seq), first: Number(row.first), count: Number(row.count), data: row.data as Buffer };
@@ -75,11 +75,12 @@ export class SqliteBatches implements BatchStore {
     ]);
   }
 
-  requeueBatch(id: string, opts: { stopped?: boolean } = {}): void {
+  async requeueBatch(id: string, opts: { stopped?: boolean } = {}): Promise<void> {
     this.db.transaction(() => {
-      this.stmt('DELETE FROM batch_pages WHERE batch = ?').run(id);
-      // A run a stop cut short (not a crash) does not count as an attempt.
-      this.stmt(`UPDATE batches SET status = 'queued', started_at = NULL, progress = NULL, results = 0, result_bytes = 0, version = NULL${opts.stopped === true ? ', attempts = max(0, attempts - 1)' : ''} WHERE id = ? AND status = 'running'`).run(id);
+      // A run a stop cut short (not a crash) does not count as an attempt. Only a running batch
+      // goes back to the queue, and only its results are dropped: an ended one keeps its own.
+      const requeued = this.stmt(`UPDATE batches SET status = 'queued', started_at = NULL, progress = NULL, results = 0, result_bytes = 0, version = NULL${opts.stopped === true ? ', attempts = max(0, attempts - 1)' : ''} WHERE id = ? AND status = 'running'`).run(id);
+      if (requeued.changes > 0) this.stmt('DELETE FROM batch_pages WHERE batch = ?').run(id);
     }).immediate();
   }
 
@@ -89,7 +90,7 @@ export class SqliteBatches implements BatchStore {
     while (any.get(id) !== undefined) await this.write([{ kind: 'batchPurge', id, limit: PURGE_PAGES }]);
   }
 
-  batchUsage(requester: string): BatchUsage {
+  async batchUsage(requester: string): Promise<BatchUsage> {
     const rows = this.stmt('SELECT status, count(*) AS n, sum(result_bytes) AS bytes, min(finished_at) AS oldest FROM batches WHERE requester = ? GROUP BY status').all(requester) as Row[];
     const usage: BatchUsage = { queued: 0, running: 0, ended: 0, resultBytes: 0, oldestEndedAt: null };
     for (const r of rows) {
@@ -106,7 +107,7 @@ export class SqliteBatches implements BatchStore {
     return usage;
   }
 
-  endedBatchesBefore(before: string, limit: number): string[] {
+  async endedBatchesBefore(before: string, limit: number): Promise<string[]> {
     const rows = this.stmt("SELECT id FROM batches WHERE status IN ('done', 'failed', 'cancelled') AND finished_at < ? ORDER BY finished_at LIMIT ?").all(before, limit) as Row[];
     return rows.map((r) => String(r.id));
   }

@@ -38,6 +38,7 @@ const PARTS = ['columns', 'chunks', 'tree'] as const;
 type Row = Record<string, unknown>;
 
 export class SqliteStore implements ServiceStore {
+  readonly kind = 'sqlite';
   readonly schemaVersion: number;
   readonly path: string;
   private readonly db: Database.Database;
@@ -92,7 +93,7 @@ export class SqliteStore implements ServiceStore {
     return Math.max(0, ...MIGRATIONS.map((m) => m.version));
   }
 
-  currentVersions(): NetworkVersionRecord[] {
+  async currentVersions(): Promise<NetworkVersionRecord[]> {
     const rows = this.stmt(
         `SELECT v.owner, v.version, v.features, v.bytes, v.created_at FROM network_versions v
          JOIN (SELECT owner, max(version) AS version FROM network_versions GROUP BY owner) c ON c.owner = v.owner AND c.version = v.version
@@ -102,12 +103,12 @@ export class SqliteStore implements ServiceStore {
     return rows.map(versionOf);
   }
 
-  history(owner: string): NetworkVersionRecord[] {
+  async history(owner: string): Promise<NetworkVersionRecord[]> {
     const rows = this.stmt('SELECT owner, version, features, bytes, created_at FROM network_versions WHERE owner = ? ORDER BY version DESC').all(owner) as Row[];
     return rows.map(versionOf);
   }
 
-  loadSnapshot(owner: string, version: number): SnapshotBuffers {
+  async loadSnapshot(owner: string, version: number): Promise<SnapshotBuffers> {
     // One read transaction: the version and all its pieces as of one moment, even while the writer
     // thread drops that version from the history and deletes its pieces.
     return this.db.transaction(() => this.readSnapshot(owner, version))();
@@ -168,31 +169,31 @@ export class SqliteStore implements ServiceStore {
         this.stmt('DELETE FROM snapshot_pieces WHERE owner = ? AND version = ?').run(owner, r.version);
         this.stmt('DELETE FROM network_versions WHERE owner = ? AND version = ?').run(owner, r.version);
       }
-      if (event !== undefined) this.audit(event);
+      if (event !== undefined) this.writeAudit(event);
     }).immediate();
     return { owner, version, features, bytes, createdAt };
   }
 
-  removeOwner(owner: string, event?: AuditInput): void {
+  async removeOwner(owner: string, event?: AuditInput): Promise<void> {
     this.profiles.delete(owner);
     this.db.transaction(() => {
       for (const table of ['snapshot_pieces', 'network_versions', 'interest_areas', 'owners']) this.stmt(`DELETE FROM ${table} WHERE owner = ?`).run(owner);
-      if (event !== undefined) this.audit(event);
+      if (event !== undefined) this.writeAudit(event);
     }).immediate();
   }
 
-  putInterestAreas(owner: string, areas: unknown, event?: AuditInput): void {
+  async putInterestAreas(owner: string, areas: unknown, event?: AuditInput): Promise<void> {
     this.profiles.delete(owner);
     this.db.transaction(() => {
       // An owner without an uploaded network may still register where it has lines.
       this.claimOwner(owner, new Date().toISOString());
       this.stmt('INSERT INTO interest_areas (owner, body, updated_at) VALUES (?, ?, ?) ON CONFLICT (owner) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at')
         .run(owner, JSON.stringify(areas), new Date().toISOString());
-      if (event !== undefined) this.audit(event);
+      if (event !== undefined) this.writeAudit(event);
     }).immediate();
   }
 
-  interestAreas(owner: string): unknown {
+  async interestAreas(owner: string): Promise<unknown> {
     const row = this.stmt('SELECT body FROM interest_areas WHERE owner = ?').get(owner) as Row | undefined;
     return row ? (JSON.parse(String(row.body)) as unknown) : null;
   }
@@ -210,17 +211,17 @@ export class SqliteStore implements ServiceStore {
     return { commits: this.commits.commits, records: this.commits.records };
   }
 
-  digRequest(id: string): { requester: string; body: unknown; createdAt: string } | null {
+  async digRequest(id: string): Promise<{ requester: string; body: unknown; createdAt: string } | null> {
     const row = this.stmt('SELECT requester, body, created_at FROM dig_requests WHERE id = ?').get(id) as Row | undefined;
     return row ? { requester: String(row.requester), body: JSON.parse(String(row.body)) as unknown, createdAt: String(row.created_at) } : null;
   }
 
-  countDigRequests(requester: string, since: string): number {
+  async countDigRequests(requester: string, since: string): Promise<number> {
     const row = this.stmt('SELECT count(*) AS n FROM dig_requests WHERE requester = ? AND created_at >= ?').get(requester, since) as Row;
     return Number(row.n);
   }
 
-  pruneDigRequests(before: string, limit: number, event?: AuditInput): { requests: number; pictures: number } {
+  async pruneDigRequests(before: string, limit: number, event?: AuditInput): Promise<{ requests: number; pictures: number }> {
     return this.db.transaction(() => {
       const rows = this.stmt('SELECT id FROM dig_requests WHERE created_at < ? ORDER BY created_at LIMIT ?').all(before, limit) as Row[];
       let pictures = 0;
@@ -228,12 +229,12 @@ export class SqliteStore implements ServiceStore {
         pictures += this.stmt('DELETE FROM package_pictures WHERE id = ?').run(id).changes;
         this.stmt('DELETE FROM dig_requests WHERE id = ?').run(id);
       }
-      if (event !== undefined && rows.length > 0) this.audit({ ...event, detail: { ...event.detail, requests: rows.length, pictures } });
+      if (event !== undefined && rows.length > 0) this.writeAudit({ ...event, detail: { ...event.detail, requests: rows.length, pictures } });
       return { requests: rows.length, pictures };
     }).immediate();
   }
 
-  packagePicture(id: string, kind: PictureKind): { requester: string; body: Buffer; etag: string } | null {
+  async packagePicture(id: string, kind: PictureKind): Promise<{ requester: string; body: Buffer; etag: string } | null> {
     const row = this.stmt('SELECT d.requester, p.body, p.etag FROM package_pictures p JOIN dig_requests d ON d.id = p.id WHERE p.id = ? AND p.kind = ?').get(id, kind) as Row | undefined;
     return row ? { requester: String(row.requester), body: row.body as Buffer, etag: String(row.etag) } : null;
   }
@@ -242,16 +243,16 @@ export class SqliteStore implements ServiceStore {
     return this.commits.write([{ kind: 'picture', id, picture: kind, body, etag, createdAt: new Date().toISOString() }]);
   }
 
-  putApiKey(key: Omit<ApiKeyRecord, 'createdAt'>, event?: AuditInput): void {
+  async putApiKey(key: Omit<ApiKeyRecord, 'createdAt'>, event?: AuditInput): Promise<void> {
     if (!/^[0-9a-f]{64}$/.test(key.hash)) throw new LerError('OPTION_INVALID', { pointer: '/hash' }, 'An API key is stored as the hex SHA-256 of its token.');
     if (key.owner !== null) this.checkSpelling(key.owner);
     this.db.transaction(() => {
       this.stmt('INSERT INTO api_keys (hash, role, owner, name, created_at) VALUES (?, ?, ?, ?, ?)').run(key.hash, key.role, key.owner, key.name, new Date().toISOString());
-      if (event !== undefined) this.audit(event);
+      if (event !== undefined) this.writeAudit(event);
     }).immediate();
   }
 
-  findApiKey(hash: string): ApiKeyRecord | null {
+  async findApiKey(hash: string): Promise<ApiKeyRecord | null> {
     const known = this.keys.get(hash);
     if (known !== undefined) return known;
     const row = this.stmt('SELECT hash, role, owner, name, created_at FROM api_keys WHERE hash = ?').get(hash) as Row | undefined;
@@ -259,17 +260,22 @@ export class SqliteStore implements ServiceStore {
     return this.keys.set(hash, { hash: String(row.hash), role: row.role as ApiKeyRecord['role'], owner: (row.owner as string | null) ?? null, name: (row.name as string | null) ?? null, createdAt: String(row.created_at) });
   }
 
-  audit(event: AuditInput): void {
+  async audit(event: AuditInput): Promise<void> {
+    this.writeAudit(event);
+  }
+
+  /** An audit entry written now, inside the caller's transaction. */
+  private writeAudit(event: AuditInput): void {
     this.stmt('INSERT INTO audit_log (at, actor, action, owner, detail) VALUES (?, ?, ?, ?, ?)')
       .run(new Date().toISOString(), event.actor, event.action, event.owner, JSON.stringify(event.detail));
   }
 
-  auditLog(limit = 100): AuditEvent[] {
+  async auditLog(limit = 100): Promise<AuditEvent[]> {
     const rows = this.stmt('SELECT at, actor, action, owner, detail FROM audit_log ORDER BY id DESC LIMIT ?').all(limit) as Row[];
     return rows.map((r) => ({ at: String(r.at), actor: String(r.actor), action: String(r.action), owner: (r.owner as string | null) ?? null, detail: JSON.parse(String(r.detail)) as Record<string, unknown> }));
   }
 
-  putOwnerProfile(profile: OwnerProfile, event?: AuditInput): void {
+  async putOwnerProfile(profile: OwnerProfile, event?: AuditInput): Promise<void> {
     this.profiles.delete(profile.owner);
     this.checkSpelling(profile.owner);
     const now = new Date().toISOString();
@@ -279,18 +285,18 @@ export class SqliteStore implements ServiceStore {
            ON CONFLICT (owner) DO UPDATE SET name = excluded.name, contact = excluded.contact, requires_marking = excluded.requires_marking, updated_at = excluded.updated_at`
         )
         .run(profile.owner, profile.name, profile.contact, profile.requiresMarking ? 1 : 0, now, now);
-      if (event !== undefined) this.audit(event);
+      if (event !== undefined) this.writeAudit(event);
     }).immediate();
   }
 
-  ownerProfile(owner: string): OwnerProfile | null {
+  async ownerProfile(owner: string): Promise<OwnerProfile | null> {
     const known = this.profiles.get(owner);
     if (known !== undefined) return known;
     const row = this.stmt('SELECT owner, name, contact, requires_marking FROM owners WHERE owner = ?').get(owner) as Row | undefined;
     return this.profiles.set(owner, row ? profileOf(row) : null);
   }
 
-  ownerSpelling(owner: string): string | null {
+  async ownerSpelling(owner: string): Promise<string | null> {
     return this.spelling(owner, '');
   }
 
@@ -322,24 +328,24 @@ export class SqliteStore implements ServiceStore {
     this.checkSpelling(owner, owner);
   }
 
-  ownerProfiles(): OwnerProfile[] {
+  async ownerProfiles(): Promise<OwnerProfile[]> {
     return (this.stmt('SELECT owner, name, contact, requires_marking FROM owners ORDER BY owner').all() as Row[]).map(profileOf);
   }
 
-  interestAreaOwners(): string[] {
+  async interestAreaOwners(): Promise<string[]> {
     return (this.stmt('SELECT owner FROM interest_areas ORDER BY owner').all() as Row[]).map((r) => String(r.owner));
   }
 
-  listApiKeys(): ApiKeyRecord[] {
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
     const rows = this.stmt('SELECT hash, role, owner, name, created_at FROM api_keys ORDER BY created_at, hash').all() as Row[];
     return rows.map((row) => ({ hash: String(row.hash), role: row.role as ApiKeyRecord['role'], owner: (row.owner as string | null) ?? null, name: (row.name as string | null) ?? null, createdAt: String(row.created_at) }));
   }
 
-  deleteApiKey(hash: string, event?: AuditInput): boolean {
+  async deleteApiKey(hash: string, event?: AuditInput): Promise<boolean> {
     this.keys.delete(hash);
     return this.db.transaction(() => {
       const gone = this.stmt('DELETE FROM api_keys WHERE hash = ?').run(hash).changes > 0;
-      if (gone && event !== undefined) this.audit(event);
+      if (gone && event !== undefined) this.writeAudit(event);
       return gone;
     }).immediate();
   }
@@ -348,15 +354,15 @@ export class SqliteStore implements ServiceStore {
     return this.jobs.createBatch(batch, event);
   }
 
-  batch(id: string): BatchRecord | null {
+  async batch(id: string): Promise<BatchRecord | null> {
     return this.jobs.batch(id);
   }
 
-  batchesIn(statuses: readonly BatchStatus[]): BatchRecord[] {
+  async batchesIn(statuses: readonly BatchStatus[]): Promise<BatchRecord[]> {
     return this.jobs.batchesIn(statuses);
   }
 
-  batchInput(id: string): string | null {
+  async batchInput(id: string): Promise<string | null> {
     return this.jobs.batchInput(id);
   }
 
@@ -368,7 +374,7 @@ export class SqliteStore implements ServiceStore {
     return this.jobs.appendBatchPage(id, page, state);
   }
 
-  batchPage(id: string, seq: number): BatchPage | null {
+  async batchPage(id: string, seq: number): Promise<BatchPage | null> {
     return this.jobs.batchPage(id, seq);
   }
 
@@ -376,23 +382,28 @@ export class SqliteStore implements ServiceStore {
     return this.jobs.endBatch(id, end, event);
   }
 
-  requeueBatch(id: string, opts?: { stopped?: boolean }): void {
-    this.jobs.requeueBatch(id, opts);
+  async requeueBatch(id: string, opts?: { stopped?: boolean }): Promise<void> {
+    await this.jobs.requeueBatch(id, opts);
   }
 
   deleteBatch(id: string, event?: AuditInput): Promise<void> {
     return this.jobs.deleteBatch(id, event);
   }
 
-  batchUsage(requester: string): BatchUsage {
+  async batchUsage(requester: string): Promise<BatchUsage> {
     return this.jobs.batchUsage(requester);
   }
 
-  endedBatchesBefore(before: string, limit: number): string[] {
+  async endedBatchesBefore(before: string, limit: number): Promise<string[]> {
     return this.jobs.endedBatchesBefore(before, limit);
   }
 
-  close(): void {
+  /** One process writes the file: there is nobody else's change to hear. */
+  subscribe(): () => void {
+    return () => {};
+  }
+
+  async close(): Promise<void> {
     this.commits.close();
     if (this.db.open) this.db.close();
   }

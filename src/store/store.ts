@@ -1,7 +1,8 @@
 /**
  * The durable store behind the engine: owners' network versions with their packed snapshots,
- * interest areas, dig requests and their packages, API keys (hashed) and an audit log. Small on
- * purpose, so that a PostgreSQL implementation can follow the embedded SQLite one.
+ * interest areas, dig requests and their packages, API keys (hashed), planners' batches and an
+ * audit log. Two implementations pass one contract suite: the embedded SQLite file (sqlite.ts) and
+ * PostgreSQL shared by several replicas (postgres.ts).
  */
 import type { SnapshotBuffers } from '../index/network-index.js';
 import type { OwnerProfile } from '../model/owner.js';
@@ -110,63 +111,81 @@ export interface BatchUsage {
 export interface BatchStore {
   /** Stores a queued batch with its input (and the audit entry that says so, in one transaction); resolves once durable. */
   createBatch(batch: NewBatch, event?: AuditInput): Promise<void>;
-  batch(id: string): BatchRecord | null;
+  batch(id: string): Promise<BatchRecord | null>;
   /** Batches in these states, oldest first. */
-  batchesIn(statuses: readonly BatchStatus[]): BatchRecord[];
+  batchesIn(statuses: readonly BatchStatus[]): Promise<BatchRecord[]>;
   /** A batch's input as stored; null once the batch has ended (or when there is no such batch). */
-  batchInput(id: string): string | null;
+  batchInput(id: string): Promise<string | null>;
   /** Marks a queued batch running; resolves once durable. */
   startBatch(id: string, startedAt: string): Promise<void>;
   /**
-   * Appends the next page of a running batch's results, with the batch's progress and version, in
-   * one transaction; resolves once durable. Nothing is written for a batch that is not running.
+   * Stores page `page.seq` of a running batch's results, with the batch's progress and version, in
+   * one transaction; resolves once durable. Nothing is written for a batch that is not running, nor
+   * for a page already stored (a page is written once: a second run of the same work is a no-op).
    */
   appendBatchPage(id: string, page: BatchPage, state: { progress: Record<string, unknown> | null; version: number }): Promise<void>;
   /** Page `seq` (from 0) of a batch's results; null when it is not (yet) written. */
-  batchPage(id: string, seq: number): BatchPage | null;
+  batchPage(id: string, seq: number): Promise<BatchPage | null>;
   /** Ends a batch with its status, error and last progress (and an audit entry, in one transaction), and drops its input; resolves once durable. */
   endBatch(id: string, end: { status: 'done' | 'failed' | 'cancelled'; finishedAt: string; error: BatchError | null; progress: Record<string, unknown> | null }, event?: AuditInput): Promise<void>;
   /**
    * Puts a running batch back in the queue, its results so far dropped (it runs again from the
    * start); `stopped`: the service stopped it (its run does not count among its attempts).
    */
-  requeueBatch(id: string, opts?: { stopped?: boolean }): void;
+  requeueBatch(id: string, opts?: { stopped?: boolean }): Promise<void>;
   /** Removes a batch (with its audit entry, in one transaction) and then its results; resolves once both are gone. */
   deleteBatch(id: string, event?: AuditInput): Promise<void>;
-  batchUsage(requester: string): BatchUsage;
+  batchUsage(requester: string): Promise<BatchUsage>;
   /** Ids of at most `limit` ended batches that finished before a time (ISO 8601), oldest first. */
-  endedBatchesBefore(before: string, limit: number): string[];
+  endedBatchesBefore(before: string, limit: number): Promise<string[]>;
 }
 
+/**
+ * A change another process sharing the store committed (or this one: listeners are idempotent),
+ * heard after its transaction committed. `resync`: the store (re)connected and changes may have
+ * been missed meanwhile, so everything cached should be read again.
+ */
+export type StoreChange =
+  | { kind: 'version'; owner: string; version: number }
+  | { kind: 'owner-removed'; owner: string }
+  | { kind: 'interest-areas'; owner: string }
+  | { kind: 'profile'; owner: string }
+  | { kind: 'key'; hash: string }
+  | { kind: 'resync' };
+
+/**
+ * Every method is asynchronous, so that the same service runs on the embedded SQLite file and on a
+ * PostgreSQL database shared by several replicas. Errors reaching the database (it is down, the
+ * connection was lost) reject with STORE_UNAVAILABLE (503), never crash the process.
+ */
 export interface Store extends BatchStore {
+  /** `sqlite` (one process) or `postgres` (shared by replicas). */
+  readonly kind: 'sqlite' | 'postgres';
   /** Every owner's newest stored version, by owner. */
-  currentVersions(): NetworkVersionRecord[];
+  currentVersions(): Promise<NetworkVersionRecord[]>;
   /** The stored versions of an owner, newest first. */
-  history(owner: string): NetworkVersionRecord[];
+  history(owner: string): Promise<NetworkVersionRecord[]>;
   /** An owner's stored snapshot (an index of that owner alone), in fresh SharedArrayBuffers. */
-  loadSnapshot(owner: string, version: number): SnapshotBuffers;
+  loadSnapshot(owner: string, version: number): Promise<SnapshotBuffers>;
   /**
-   * Stores a new version of an owner's network and returns once it is durable; older versions
-   * beyond the store's history length are dropped, and the audit entry written, in the same
-   * transaction.
-   */
-  saveVersion(owner: string, version: number, buffers: SnapshotBuffers, features: number, event?: AuditInput): NetworkVersionRecord;
-  /**
-   * As saveVersion, without blocking the caller for the write: the snapshot is written in small
-   * steps beside the other writes (the buffers must stay unchanged until it resolves); the version
-   * row and its audit entry are committed in one transaction, and it resolves once they are
-   * durable. A crash before that leaves the owner's versions as they were.
+   * Stores a new version of an owner's network without blocking the caller for the write (the
+   * buffers must stay unchanged until it resolves); older versions beyond the store's history
+   * length are dropped with their data, and the version row and its audit entry are committed in
+   * one transaction (and announced to the other replicas by it); it resolves once they are durable.
+   * A crash before that leaves the owner's versions as they were.
    */
   commitVersion(owner: string, version: number, buffers: SnapshotBuffers, features: number, event?: AuditInput): Promise<NetworkVersionRecord>;
   /** Removes an owner and all its versions (with the audit entry that says so, in one transaction). */
-  removeOwner(owner: string, event?: AuditInput): void;
+  removeOwner(owner: string, event?: AuditInput): Promise<void>;
 
   /** Replaces an owner's interest areas (with the audit entry that says so, in one transaction). */
-  putInterestAreas(owner: string, areas: unknown, event?: AuditInput): void;
-  interestAreas(owner: string): unknown;
+  putInterestAreas(owner: string, areas: unknown, event?: AuditInput): Promise<void>;
+  interestAreas(owner: string): Promise<unknown>;
   /** Owners with registered interest areas, sorted. */
-  interestAreaOwners(): string[];
-  ownerProfile(owner: string): OwnerProfile | null;
+  interestAreaOwners(): Promise<string[]>;
+  ownerProfile(owner: string): Promise<OwnerProfile | null>;
+  /** Every known owner's profile (owners with a network, interest areas or a profile), by owner. */
+  ownerProfiles(): Promise<OwnerProfile[]>;
 
   /**
    * Stores a dig request's package (already JSON: text, or its UTF-8 bytes) and its audit entry in one
@@ -174,49 +193,53 @@ export interface Store extends BatchStore {
    * transaction and one sync.
    */
   recordDigRequest(id: string, requester: string, body: string | Uint8Array, event: AuditInput): Promise<void>;
-  digRequest(id: string): { requester: string; body: unknown; createdAt: string } | null;
+  digRequest(id: string): Promise<{ requester: string; body: unknown; createdAt: string } | null>;
   /** How many dig requests a requester made at or after a time (ISO 8601), through an index. */
-  countDigRequests(requester: string, since: string): number;
+  countDigRequests(requester: string, since: string): Promise<number>;
   /**
    * Removes at most `limit` of the oldest dig requests made before a time (ISO 8601), with their
    * packages' maps, in one transaction with the audit entry that says so (its detail gets
    * `requests` and `pictures`; none is written when nothing was removed); says how many of each it
    * removed (0 requests: none is left).
    */
-  pruneDigRequests(before: string, limit: number, event?: AuditInput): { requests: number; pictures: number };
+  pruneDigRequests(before: string, limit: number, event?: AuditInput): Promise<{ requests: number; pictures: number }>;
 
   /** A package's map as kept (`svg` or `png`), with its dig request's requester; null when none is kept. */
-  packagePicture(id: string, kind: PictureKind): { requester: string; body: Buffer; etag: string } | null;
+  packagePicture(id: string, kind: PictureKind): Promise<{ requester: string; body: Buffer; etag: string } | null>;
   /** Keeps a package's map with its dig request (not when the request is gone); resolves once durable. */
   putPackagePicture(id: string, kind: PictureKind, body: Uint8Array, etag: string): Promise<void>;
 
   /** Stores a key, and its audit entry when given, in one transaction. */
-  putApiKey(key: Omit<ApiKeyRecord, 'createdAt'>, event?: AuditInput): void;
-  findApiKey(hash: string): ApiKeyRecord | null;
+  putApiKey(key: Omit<ApiKeyRecord, 'createdAt'>, event?: AuditInput): Promise<void>;
+  findApiKey(hash: string): Promise<ApiKeyRecord | null>;
 
-  audit(event: AuditInput): void;
-  auditLog(limit?: number): AuditEvent[];
+  audit(event: AuditInput): Promise<void>;
+  auditLog(limit?: number): Promise<AuditEvent[]>;
+
+  /**
+   * Tells `listener` of every change committed to the shared store (by any process) from now on;
+   * returns the function that stops it. A store no other process writes never calls it.
+   */
+  subscribe(listener: (change: StoreChange) => void): () => void;
 
   /** Schema version after the migrations that ran at open. */
   readonly schemaVersion: number;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** A store with what the HTTP service needs besides the engine's own: owner profiles and key management. */
 export interface ServiceStore extends Store {
   /** Sets an owner's profile (creating the owner when it is new), with its audit entry when given, in one transaction. */
-  putOwnerProfile(profile: OwnerProfile, event?: AuditInput): void;
+  putOwnerProfile(profile: OwnerProfile, event?: AuditInput): Promise<void>;
   /**
    * How an owner id is spelt where the store knows it (as an owner, or as an API key's owner),
    * compared without case (ASCII letters): the id itself when known so, another spelling when only
    * that is known, null when unknown. Writes that make an owner known refuse an id known by
    * another spelling (OWNER_ID_CASE_CONFLICT).
    */
-  ownerSpelling(owner: string): string | null;
-  /** Every known owner's profile (owners with a network, interest areas or a profile), by owner. */
-  ownerProfiles(): OwnerProfile[];
+  ownerSpelling(owner: string): Promise<string | null>;
   /** Every API key (hashes, never tokens), oldest first. */
-  listApiKeys(): ApiKeyRecord[];
+  listApiKeys(): Promise<ApiKeyRecord[]>;
   /** Removes a key, with its audit entry when given, in one transaction; false (nothing written) when no key has this hash. */
-  deleteApiKey(hash: string, event?: AuditInput): boolean;
+  deleteApiKey(hash: string, event?: AuditInput): Promise<boolean>;
 }

@@ -17,10 +17,10 @@ if (process.argv[2] === 'changes') {
   const dir = process.argv[3];
   // Small pieces: a kill is likely to land while a snapshot is being staged.
   const store = new SqliteStore({ dataDir: dir, history: 1000, pieceBytes: 32 * 1024 });
-  const engine = new Engine({ workers: 0, store });
+  const engine = await Engine.open({ workers: 0, store });
   const audit = { actor: 'owner-key' };
   let k = (engine.snapshot?.networks.get(CHILD_OWNER)?.version ?? 0) + 1;
-  let profiles = store.auditLog(100_000).filter((e) => e.action === 'profile.put').length;
+  let profiles = (await store.auditLog(100_000)).filter((e) => e.action === 'profile.put').length;
   let running = true;
   process.stdout.write('ready\n');
 
@@ -37,14 +37,14 @@ if (process.argv[2] === 'changes') {
     const made: string[] = [];
     for (let i = 0; running; i++) {
       const hash = hashToken(newToken());
-      store.putApiKey({ hash, role: 'contractor', owner: null, name: `key ${i}` }, { actor: 'admin', action: 'key.create', owner: null, detail: { id: keyId(hash) } });
+      await store.putApiKey({ hash, role: 'contractor', owner: null, name: `key ${i}` }, { actor: 'admin', action: 'key.create', owner: null, detail: { id: keyId(hash) } });
       made.push(hash);
       if (i % 2 === 1) {
         const gone = made.shift() as string;
-        store.deleteApiKey(gone, { actor: 'admin', action: 'key.revoke', owner: null, detail: { id: keyId(gone) } });
+        await store.deleteApiKey(gone, { actor: 'admin', action: 'key.revoke', owner: null, detail: { id: keyId(gone) } });
       }
       const name = `profile ${++profiles}`;
-      store.putOwnerProfile({ owner: CHILD_OWNER, name, contact: 'vagt@example.dk', requiresMarking: false }, { actor: 'owner-key', action: 'profile.put', owner: CHILD_OWNER, detail: { name } });
+      await store.putOwnerProfile({ owner: CHILD_OWNER, name, contact: 'vagt@example.dk', requiresMarking: false }, { actor: 'owner-key', action: 'profile.put', owner: CHILD_OWNER, detail: { name } });
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
   })();

@@ -30,7 +30,7 @@ export async function startService(name: string, opts: TestAppOptions = {}): Pro
   const dir = mkdtempSync(join(tmpdir(), `ler-e2e-${name}-`));
   const webDir = join(dir, 'web');
   await buildWeb(webDir);
-  const t = await testApp(join(dir, 'data'), { prepare: (engine, store) => void loadDemo(engine, store), ...opts, config: { webDir, ...opts.config } });
+  const t = await testApp(join(dir, 'data'), { prepare: (engine, store) => loadDemo(engine, store), ...opts, config: { webDir, ...opts.config } });
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   const address = t.app.server.address();
   if (address === null || typeof address === 'string') throw new Error('The service did not listen on a TCP port.');

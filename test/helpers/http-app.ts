@@ -40,15 +40,15 @@ export interface TestAppOptions extends Omit<AppOptions, 'store' | 'engine' | 'c
   /** The engine's precaution matrix (the engine makes the packages). */
   precautions?: PrecautionMatrix;
   /** Runs on the engine and store before the app is built (e.g. loads the demo). */
-  prepare?: (engine: Engine, store: SqliteStore) => void;
+  prepare?: (engine: Engine, store: SqliteStore) => void | Promise<unknown>;
 }
 
 export async function testApp(dir: string, opts: TestAppOptions = {}): Promise<TestApp> {
   const store = new SqliteStore({ dataDir: dir });
   const { config, workers: _workers, prepare, precautions, ...rest } = opts;
   // The engine takes the service's dig limits, as the server gives them to it.
-  const engine = new Engine({ workers: opts.workers ?? 0, store, digLimits: resolveConfig(config).limits, ...(precautions !== undefined ? { precautions } : {}) });
-  prepare?.(engine, store);
+  const engine = await Engine.open({ workers: opts.workers ?? 0, store, digLimits: resolveConfig(config).limits, ...(precautions !== undefined ? { precautions } : {}) });
+  await prepare?.(engine, store);
   const app = await buildApp({ defaultMetrics: false, ...rest, store, engine, config: { adminToken: ADMIN_TOKEN, ...config } });
   const as = (token: string | null, o: InjectOptions): Promise<LightMyRequestResponse> =>
     app.inject({ ...o, headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...o.headers } });
@@ -66,7 +66,7 @@ export async function testApp(dir: string, opts: TestAppOptions = {}): Promise<T
     close: async () => {
       await app.close();
       await engine.close();
-      store.close();
+      await store.close();
     }
   };
 }

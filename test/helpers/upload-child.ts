@@ -25,10 +25,10 @@ export function networkOf(k: number): Feature[] {
 if (process.argv[2] === 'run') {
   const dir = process.argv[3];
   const store = new SqliteStore({ dataDir: dir, history: 3 });
-  const engine = new Engine({ workers: 0, store });
+  const engine = await Engine.open({ workers: 0, store });
   let k = (engine.snapshot?.networks.get(CHILD_OWNER)?.version ?? 0) + 1;
   for (;;) {
-    engine.putNetwork(CHILD_OWNER, networkOf(k), PLANAR);
+    await engine.putNetwork(CHILD_OWNER, networkOf(k), PLANAR);
     process.stdout.write(`stored ${k}\n`);
     k++;
   }

@@ -5,7 +5,7 @@
  */
 import { BatchOutput, openOutput } from '../batch-output.js';
 import { readBatchInput, type BatchInput, type CheckOptions } from '../batch-input.js';
-import { CRS_OPTION, DATA_DIR_OPTION, EXIT, dataDir, num, oneOf, positionals, str, workers, type CommandSpec, type Io, type ParsedArgs } from '../common.js';
+import { CRS_OPTION, DATA_DIR_OPTION, EXIT, openLocalStore, num, oneOf, positionals, str, workers, type CommandSpec, type Io, type ParsedArgs } from '../common.js';
 import { FORMATS } from '../formats.js';
 import { Progress } from '../progress.js';
 import { ServiceClient, serviceTarget } from '../service-client.js';
@@ -127,9 +127,12 @@ Examples:
 
 /** The batch on the local store, through the engine's worker pool. */
 async function checkLocal(args: ParsedArgs, io: Io, threads: number, batch: BatchInput, opts: CheckOptions, summaries: BatchOutput, progress: Progress | null, signal: AbortSignal): Promise<void> {
-  const [{ Engine }, { SqliteStore }] = await Promise.all([import('../../engine.js'), import('../../store/sqlite.js')]);
-  const store = new SqliteStore({ dataDir: dataDir(args, io) });
-  const engine = new Engine({ store, workers: threads });
+  const { Engine } = await import('../../engine.js');
+  const store = await openLocalStore(args, io);
+  const engine = await Engine.open({ store, workers: threads }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   try {
     const results = engine.checkBatch(batch.input, {
       crs: batch.crs,
@@ -142,6 +145,6 @@ async function checkLocal(args: ParsedArgs, io: Io, threads: number, batch: Batc
     for await (const s of results) await summaries.add(s);
   } finally {
     await engine.close();
-    store.close();
+    await store.close();
   }
 }

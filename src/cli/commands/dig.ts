@@ -101,17 +101,20 @@ Examples:
 
 /** The dig request on the local store, kept there with its package (as the service keeps it). */
 async function digLocal(dir: string, request: DigRequestInput, requester: string): Promise<Package> {
-  const [{ Engine }, { SqliteStore }, { loadPrecautions }] = await Promise.all([import('../../engine.js'), import('../../store/sqlite.js'), import('../../package/precautions.js')]);
+  const [{ Engine }, { openStore }, { loadPrecautions }] = await Promise.all([import('../../engine.js'), import('../../store/open.js'), import('../../package/precautions.js')]);
   // The service's precaution matrix, when one is configured, so that both give the same package.
   const file = process.env.LER_PRECAUTIONS_FILE?.trim();
   const precautions = file ? loadPrecautions(file) : undefined;
-  const store = new SqliteStore({ dataDir: dir });
-  const engine = new Engine({ store, workers: 0, ...(precautions !== undefined ? { precautions } : {}) });
+  const { store } = await openStore({ databaseUrl: null, dataDir: dir, history: 5 });
   try {
-    return (await engine.digRequest(request, { requester })).pkg;
+    const engine = await Engine.open({ store, workers: 0, ...(precautions !== undefined ? { precautions } : {}) });
+    try {
+      return (await engine.digRequest(request, { requester })).pkg;
+    } finally {
+      await engine.close();
+    }
   } finally {
-    await engine.close();
-    store.close();
+    await store.close();
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Engine } from '../../engine.js';
 import { LerError } from '../../errors.js';
-import { CRS_OPTION, DATA_DIR_OPTION, EXIT, Failure, UsageError, dataDir, describeError, hintsFor, num, positionals, str, workers, type CommandSpec, type Io, type ParsedArgs } from '../common.js';
+import { CRS_OPTION, DATA_DIR_OPTION, EXIT, Failure, UsageError, openLocalStore, describeError, hintsFor, num, positionals, str, workers, type CommandSpec, type Io, type ParsedArgs } from '../common.js';
 import { openSource, type CountedSource } from '../input.js';
 import { uploadRemote, type RemoteAnswer } from '../upload-remote.js';
 import { Progress } from '../progress.js';
@@ -76,9 +76,9 @@ Examples:
     const source = openSource(file);
     const url = str(args, 'url');
     if (url !== undefined) return importRemote(args, io, owner, url, source, crs);
-    const [{ Engine }, { SqliteStore }, { RuleReport }] = await Promise.all([import('../../engine.js'), import('../../store/sqlite.js'), import('../../rules/report.js')]);
+    const [{ Engine }, { RuleReport }] = await Promise.all([import('../../engine.js'), import('../../rules/report.js')]);
 
-    const store = new SqliteStore({ dataDir: dataDir(args, io), ...(history !== undefined ? { history } : {}) });
+    const store = await openLocalStore(args, io, history);
     let engine: Engine | null = null;
     let interrupted: string | null = null;
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -92,7 +92,7 @@ Examples:
     const progress = args.values.quiet === true ? null : new Progress(io.stderr, { label: `import ${owner}`, unit: 'bytes' });
     let timer: ReturnType<typeof setInterval> | null = null;
     try {
-      engine = new Engine({ store, workers: threads });
+      engine = await Engine.open({ store, workers: threads });
       const before = engine.snapshot?.networks.get(owner)?.version ?? 0;
       timer = progress === null ? null : setInterval(() => progress.update(source.bytes, source.size, `${report.features} features`), 100);
       let version: number;
@@ -139,7 +139,7 @@ Examples:
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       await engine?.close();
-      store.close();
+      await store.close();
     }
   }
 };

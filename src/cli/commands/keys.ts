@@ -1,7 +1,7 @@
 /** `ler keys`: API keys of the local store (tokens shown once, stored as SHA-256 only). */
 import { hashToken, keyId, newToken } from '../../store/tokens.js';
 import type { ApiKeyRecord } from '../../store/store.js';
-import { DATA_DIR_OPTION, EXIT, UsageError, dataDir, oneOf, str, write, type CommandSpec } from '../common.js';
+import { DATA_DIR_OPTION, EXIT, UsageError, openLocalStore, oneOf, str, write, type CommandSpec } from '../common.js';
 
 const ROLES = ['admin', 'owner', 'contractor', 'planner'] as const;
 
@@ -32,15 +32,14 @@ Examples:
   async run(args, io) {
     const [action, ...rest] = args.positionals;
     if (action === undefined) throw new UsageError('Missing <action>: create or list.', 'keys');
-    const { SqliteStore } = await import('../../store/sqlite.js');
     if (rest.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(rest[0])}.`, 'keys');
     if (action === 'list') {
-      const store = new SqliteStore({ dataDir: dataDir(args, io) });
+      const store = await openLocalStore(args, io);
       let list: ApiKeyRecord[];
       try {
-        list = store.listApiKeys();
+        list = await store.listApiKeys();
       } finally {
-        store.close();
+        await store.close();
       }
       const lines = list.map((k) => [keyId(k.hash), k.role, k.owner ?? '-', k.name ?? '-', k.createdAt].join('\t'));
       await write(io.stdout, lines.length > 0 ? `${['id', 'role', 'owner', 'name', 'created'].join('\t')}\n${lines.join('\n')}\n` : '');
@@ -55,11 +54,11 @@ Examples:
     if (role !== 'owner' && owner !== null) throw new UsageError(`--owner is for owner keys; a ${role} key is not bound to an owner.`, 'keys');
     const token = newToken();
     const hash = hashToken(token);
-    const store = new SqliteStore({ dataDir: dataDir(args, io) });
+    const store = await openLocalStore(args, io);
     try {
-      store.putApiKey({ hash, role, owner, name: str(args, 'name') ?? null }, { actor: 'cli', action: 'key.create', owner, detail: { id: keyId(hash), role } });
+      await store.putApiKey({ hash, role, owner, name: str(args, 'name') ?? null }, { actor: 'cli', action: 'key.create', owner, detail: { id: keyId(hash), role } });
     } finally {
-      store.close();
+      await store.close();
     }
     io.stderr.write(`Created ${role === 'admin' || role === 'owner' ? 'an' : 'a'} ${role} key${owner !== null ? ` for ${owner}` : ''} (id ${keyId(hash)}). The token is shown this once; keep it:\n`);
     await write(io.stdout, `${token}\n`);

@@ -1,6 +1,6 @@
 /** `ler prune`: removes the dig requests of the local store that have passed their retention, at once. */
 import { DEFAULT_RETENTION_DAYS, pruneAll, pruneAudit, retentionCutoff } from '../../store/retention.js';
-import { DATA_DIR_OPTION, EXIT, UsageError, dataDir, positionals, str, write, type CommandSpec } from '../common.js';
+import { DATA_DIR_OPTION, EXIT, UsageError, openLocalStore, positionals, str, write, type CommandSpec } from '../common.js';
 
 export const prune: CommandSpec = {
   name: 'prune',
@@ -25,15 +25,14 @@ Examples:
   async run(args, io) {
     positionals(args, [], 'prune');
     const days = retentionDays(str(args, 'retention-days') ?? io.env.LER_RETENTION_DAYS);
-    const { SqliteStore } = await import('../../store/sqlite.js');
-    const store = new SqliteStore({ dataDir: dataDir(args, io) });
+    const store = await openLocalStore(args, io);
     let line: string;
     try {
       const before = retentionCutoff(new Date(), days);
-      const totals = pruneAll(store, before, pruneAudit('cli', before, days));
+      const totals = await pruneAll(store, before, pruneAudit('cli', before, days));
       line = `removed ${totals.requests} dig request${totals.requests === 1 ? '' : 's'} made before ${totals.before} (retention ${days} days), with ${totals.pictures} kept map${totals.pictures === 1 ? '' : 's'}`;
     } finally {
-      store.close();
+      await store.close();
     }
     await write(io.stdout, `${line}\n`);
     return EXIT.ok;

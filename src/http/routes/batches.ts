@@ -183,7 +183,7 @@ export function batchRoutes(ctx: ServiceContext) {
       '/v1/batches/:id',
       { config: ACCESS, schema: { tags: ['batches'], summary: 'A batch\'s status and progress', operationId: 'getBatch', security: BEARER, params: ID_PARAM, response: { 200: VIEW, ...problems(400, 401, 403, 404, 429) } } },
       async (request) => {
-        const view = ctx.batches.get(request.params.id, scope(principal(request)));
+        const view = await ctx.batches.get(request.params.id, scope(principal(request)));
         if (view === undefined) throw new LerError('BATCH_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(request.params.id)}.`);
         return view;
       }
@@ -232,7 +232,7 @@ export function batchRoutes(ctx: ServiceContext) {
       },
       async (request, reply) => {
         const who = scope(principal(request));
-        const view = ctx.batches.get(request.params.id, who);
+        const view = await ctx.batches.get(request.params.id, who);
         if (view === undefined) throw new LerError('BATCH_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(request.params.id)}.`);
         if ((view.status === 'failed' || view.status === 'cancelled') && view.results === 0) throw batchProblem(view);
         // Pages of NDJSON from the store, read as the client takes them (a byte stream: one page

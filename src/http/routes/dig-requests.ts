@@ -86,8 +86,8 @@ export function digRequestRoutes(ctx: ServiceContext) {
   const unknown = (id: string): LerError => new LerError('DIG_REQUEST_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(id)}.`);
 
   /** The stored package, for its requester or an admin; 404 for anyone else. */
-  function stored(id: string, who: Principal): Package {
-    const row = ctx.store.digRequest(id);
+  async function stored(id: string, who: Principal): Promise<Package> {
+    const row = await ctx.store.digRequest(id);
     if (row === null || !mayRead(who, row.requester)) throw unknown(id);
     return row.body as Package;
   }
@@ -99,12 +99,12 @@ export function digRequestRoutes(ctx: ServiceContext) {
     async function picture(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply, kind: PictureKind): Promise<FastifyReply> {
       const { id } = request.params;
       const who = principal(request);
-      const kept = pictures.kept(id, kind);
+      const kept = await pictures.kept(id, kind);
       if (kept !== null) {
         if (!mayRead(who, kept.requester)) throw unknown(id);
         return sendPicture(request, reply, id, kind, kept);
       }
-      return sendPicture(request, reply, id, kind, await pictures.draw(stored(id, who), kind, who.id));
+      return sendPicture(request, reply, id, kind, await pictures.draw(await stored(id, who), kind, who.id));
     }
 
     app.post<{ Body: DigRequestInput }>(
@@ -136,7 +136,7 @@ export function digRequestRoutes(ctx: ServiceContext) {
       async (request, reply) => {
         const who = principal(request);
         // Admin keys are not counted; a refused request gives its place back.
-        const giveBack = who.role === 'admin' ? null : quota.take(who.id);
+        const giveBack = who.role === 'admin' ? null : await quota.take(who.id);
         let answer: DigAnswer;
         try {
           answer = await ctx.engine.digRequest(request.body, { requester: who.id });
@@ -172,7 +172,7 @@ export function digRequestRoutes(ctx: ServiceContext) {
         }
       },
       async (request, reply) => {
-        const pkg = stored(request.params.id, principal(request));
+        const pkg = await stored(request.params.id, principal(request));
         return reply.type('application/geo+json').header('content-disposition', `inline; filename="dig-request-${pkg.id}.geojson"`).send(JSON.stringify(packageGeoJson(pkg)));
       }
     );

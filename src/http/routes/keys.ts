@@ -58,8 +58,9 @@ export function keyRoutes(ctx: ServiceContext) {
         const hash = hashToken(token);
         const id = keyId(hash);
         // The key and its audit entry in one transaction.
-        ctx.store.putApiKey({ hash, role, owner: owner ?? null, name: name ?? null }, { actor: principal(request).id, action: 'key.create', owner: owner ?? null, detail: { id, role, name: name ?? null } });
-        const created = ctx.store.findApiKey(hash);
+        await ctx.store.putApiKey({ hash, role, owner: owner ?? null, name: name ?? null }, { actor: principal(request).id, action: 'key.create', owner: owner ?? null, detail: { id, role, name: name ?? null } });
+        ctx.keys.forget(hash);
+        const created = await ctx.store.findApiKey(hash);
         return reply.code(201).send({ id, token, role, owner: owner ?? null, name: name ?? null, createdAt: created?.createdAt ?? new Date().toISOString() });
       }
     );
@@ -67,7 +68,7 @@ export function keyRoutes(ctx: ServiceContext) {
     app.get(
       '/v1/keys',
       { config: ADMIN, schema: { tags: ['keys'], summary: 'Every key (never its token)', operationId: 'listKeys', security: BEARER, response: { 200: { type: 'array', description: 'Every key', items: KEY_VIEW }, ...problems(401, 403, 429) } } },
-      async () => ctx.store.listApiKeys().map((k) => ({ id: keyId(k.hash), role: k.role, owner: k.owner, name: k.name, createdAt: k.createdAt }))
+      async () => (await ctx.store.listApiKeys()).map((k) => ({ id: keyId(k.hash), role: k.role, owner: k.owner, name: k.name, createdAt: k.createdAt }))
     );
 
     app.delete<{ Params: { id: string } }>(
@@ -75,10 +76,14 @@ export function keyRoutes(ctx: ServiceContext) {
       { config: ADMIN, schema: { tags: ['keys'], summary: 'Revoke a key', operationId: 'revokeKey', security: BEARER, params: ID_PARAM, response: { 204: { type: 'null', description: 'Revoked' }, ...problems(400, 401, 403, 404, 429) } } },
       async (request, reply) => {
         const id = request.params.id;
-        const matches = ctx.store.listApiKeys().filter((k) => keyId(k.hash) === id);
+        const matches = (await ctx.store.listApiKeys()).filter((k) => keyId(k.hash) === id);
         if (matches.length === 0) throw new ProblemError('KEY_UNKNOWN', { where: { pointer: '/id' }, detail: `Got ${JSON.stringify(id)}.` });
         // Each key removed with its audit entry, in one transaction.
-        for (const k of matches) ctx.store.deleteApiKey(k.hash, { actor: principal(request).id, action: 'key.revoke', owner: k.owner, detail: { id } });
+        for (const k of matches) {
+          await ctx.store.deleteApiKey(k.hash, { actor: principal(request).id, action: 'key.revoke', owner: k.owner, detail: { id } });
+          // Refused here at once; at the other replicas once the store tells them.
+          ctx.keys.forget(k.hash);
+        }
         return reply.code(204).send();
       }
     );

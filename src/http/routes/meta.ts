@@ -84,7 +84,7 @@ export function metaRoutes(ctx: ServiceContext) {
       },
       async (request, reply) => {
         const header = request.headers.authorization;
-        if (!tokenMatches(bearerToken(header), metricsHash)) authorise(ctx.keys.authenticate(header), { roles: ['admin'] }, undefined);
+        if (!tokenMatches(bearerToken(header), metricsHash)) authorise(await ctx.keys.authenticate(header), { roles: ['admin'] }, undefined);
         const text = await ctx.metrics.registry.metrics();
         return reply.type(ctx.metrics.registry.contentType).send(text);
       }

@@ -73,8 +73,8 @@ export function propertyLimits(ctx: ServiceContext): PropertyLimits {
  * Refuses (409 OWNER_ID_CASE_CONFLICT) an owner id known by another spelling, before any work:
  * the store refuses it again in the write that would make the owner known.
  */
-export function checkOwnerSpelling(ctx: ServiceContext, owner: string): void {
-  const known = ctx.store.ownerSpelling(owner);
+export async function checkOwnerSpelling(ctx: ServiceContext, owner: string): Promise<void> {
+  const known = await ctx.store.ownerSpelling(owner);
   if (known !== null && known !== owner) throw new LerError('OWNER_ID_CASE_CONFLICT', { pointer: '/owner' }, `Got ${JSON.stringify(owner)}; the owner is known as ${JSON.stringify(known)}.`);
 }
 
@@ -100,7 +100,8 @@ export async function runUpload(ctx: ServiceContext, actor: string, owner: strin
   } catch (error) {
     ctx.metrics.uploads.inc({ kind, result: 'rejected' });
     const code = error instanceof LerError ? error.code : 'INTERNAL_ERROR';
-    ctx.store.audit({ actor, action: `network.${kind}.rejected`, owner, detail: { ...detail(), code, errors: report.errors, warnings: report.warnings } });
+    // The rejection's entry is written, but an outage writing it does not hide why the upload failed.
+    await ctx.store.audit({ actor, action: `network.${kind}.rejected`, owner, detail: { ...detail(), code, errors: report.errors, warnings: report.warnings } }).catch(() => undefined);
     if (error instanceof LerError && error.code === 'UPLOAD_REJECTED') throw ProblemError.from(error, { report: report.summary() });
     throw error;
   }
@@ -173,7 +174,7 @@ export function ownerRoutes(ctx: ServiceContext) {
       },
       async () => {
         const snapshot = ctx.engine.snapshot;
-        const profiles = new Map(ctx.store.ownerProfiles().map((p) => [p.owner, p]));
+        const profiles = new Map((await ctx.store.ownerProfiles()).map((p) => [p.owner, p]));
         const interest = new Set(ctx.engine.interestAreaOwners);
         const ids = new Set([...profiles.keys(), ...interest, ...(snapshot?.networks.keys() ?? [])]);
         return [...ids].sort().map((owner) => {
@@ -232,7 +233,7 @@ export function ownerRoutes(ctx: ServiceContext) {
           snapshotVersion: snapshot.version,
           bbox: bbox && Number.isFinite(bbox[0]) ? bbox : null,
           bboxLonLat: sw && ne ? [sw[0], sw[1], ne[0], ne[1]] : null,
-          history: ctx.store.history(owner).map(({ version, features, bytes, createdAt }) => ({ version, features, bytes, createdAt }))
+          history: (await ctx.store.history(owner)).map(({ version, features, bytes, createdAt }) => ({ version, features, bytes, createdAt }))
         };
       }
     );
@@ -263,7 +264,7 @@ export function ownerRoutes(ctx: ServiceContext) {
       },
       async (request) => {
         const owner = request.params.owner;
-        checkOwnerSpelling(ctx, owner);
+        await checkOwnerSpelling(ctx, owner);
         const report = new RuleReport(REPORT_KEEP, 5);
         const { crs, invalid } = request.query;
         const deletes = Array.isArray(request.body.delete) ? request.body.delete.length : 0;
@@ -296,11 +297,11 @@ export function ownerRoutes(ctx: ServiceContext) {
       },
       async (request) => {
         const owner = request.params.owner;
-        checkOwnerSpelling(ctx, owner);
+        await checkOwnerSpelling(ctx, owner);
         const crs = request.query.crs;
         let stored: { areas: number; crs: string };
         try {
-          stored = ctx.engine.putInterestAreas(owner, request.body, { ...(crs !== undefined ? { crs } : {}), audit: { actor: principal(request).id }, propertyLimits: propertyLimits(ctx) });
+          stored = await ctx.engine.putInterestAreas(owner, request.body, { ...(crs !== undefined ? { crs } : {}), audit: { actor: principal(request).id }, propertyLimits: propertyLimits(ctx) });
         } catch (error) {
           ctx.metrics.uploads.inc({ kind: 'interest', result: 'rejected' });
           throw error;
@@ -359,9 +360,11 @@ export function ownerRoutes(ctx: ServiceContext) {
         }
       },
       async (request) => {
-        checkOwnerSpelling(ctx, request.params.owner);
+        await checkOwnerSpelling(ctx, request.params.owner);
         const profile = { owner: request.params.owner, name: request.body.name, contact: request.body.contact, requiresMarking: request.body.requiresMarking === true };
-        ctx.store.putOwnerProfile(profile, { actor: principal(request).id, action: 'profile.put', owner: profile.owner, detail: { name: profile.name, requiresMarking: profile.requiresMarking } });
+        await ctx.store.putOwnerProfile(profile, { actor: principal(request).id, action: 'profile.put', owner: profile.owner, detail: { name: profile.name, requiresMarking: profile.requiresMarking } });
+        // Packages made here from now on carry it; other replicas hear of it from the store.
+        await ctx.engine.reloadOwnerProfile(profile.owner);
         return profile;
       }
     );
@@ -388,7 +391,7 @@ export function ownerRoutes(ctx: ServiceContext) {
         }
       },
       async (request) => {
-        const profile = ctx.store.ownerProfile(request.params.owner);
+        const profile = await ctx.store.ownerProfile(request.params.owner);
         if (profile === null) throw new ProblemError('OWNER_UNKNOWN', { where: { pointer: '/owner' }, detail: 'No profile is set.' });
         return profile;
       }

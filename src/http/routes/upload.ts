@@ -62,7 +62,7 @@ export function uploadRoutes(ctx: ServiceContext) {
       },
       async (request) => {
         const owner = request.params.owner;
-        checkOwnerSpelling(ctx, owner);
+        await checkOwnerSpelling(ctx, owner);
         const limit = ctx.config.limits.uploadBytes;
         const declared = Number(request.headers['content-length']);
         if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit, `Content-Length says ${declared} bytes.`);
