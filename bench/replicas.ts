@@ -134,6 +134,8 @@ export interface ReplicasReport {
   date: string;
   machine: { cpu: string; cores: number; ramBytes: number; node: string };
   load: { start: number[]; end: number[] };
+  /** Share of the machine's CPU (all cores) other processes took during the run, from /proc/stat less this run's own processes. */
+  othersShare: number;
   options: Omit<ReplicasOptions, 'log'>;
   postgres: string;
   network: { bytes: number; features: number; roads: number };
@@ -147,18 +149,18 @@ export interface ReplicasReport {
 
 // ---- processes and their CPU time ----------------------------------------------------------
 
-/** CPU ms (user + system) of a process from /proc, or NaN when it is gone. */
-function cpuMs(pid: number): number {
+/** CPU ms (user + system) of a process from /proc, with its reaped children's when asked, or NaN when it is gone. */
+function cpuMs(pid: number | 'self', children = false): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return (Number(fields[11]) + Number(fields[12]) + (children ? Number(fields[13]) + Number(fields[14]) : 0)) * 10;
   } catch {
     return Number.NaN;
   }
 }
 
-/** CPU ms of the PostgreSQL server: the postmaster and its children (backends, writers), from /proc. */
+/** CPU ms of the PostgreSQL server: the postmaster, its children (backends, writers) and those that ended, from /proc. */
 function databaseCpuMs(cluster: PgCluster | null): number {
   if (cluster === null) return 0;
   let postmaster: number;
@@ -167,7 +169,7 @@ function databaseCpuMs(cluster: PgCluster | null): number {
   } catch {
     return Number.NaN;
   }
-  let total = cpuMs(postmaster);
+  let total = cpuMs(postmaster, true);
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -197,6 +199,13 @@ function startService(env: Record<string, string>, batchAreas: number): Promise<
       ...env
     }
   });
+}
+
+/** CPU ms the whole machine spent busy so far (every core), from /proc/stat. */
+function machineBusyMs(): number {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  // user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
+  return (ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6] + (ticks[7] ?? 0)) * 10;
 }
 
 async function stopService(s: ServiceProcess): Promise<void> {
@@ -478,6 +487,7 @@ export async function measureReplicas(o: ReplicasOptions): Promise<ReplicasRepor
     date: new Date().toISOString(),
     machine: { cpu: cpus()[0]?.model.trim() ?? 'unknown', cores: cpus().length, ramBytes: totalmem(), node: process.version },
     load: { start: loadavg(), end: [] },
+    othersShare: Number.NaN,
     options: { seed: o.seed, smoke: o.smoke, connections: o.connections, seconds: o.seconds, warmUpSeconds: o.warmUpSeconds, uploads: o.uploads, lagTrials: o.lagTrials, batchAreas: o.batchAreas, pgSettings: o.pgSettings },
     postgres: '',
     network: { bytes: 0, features: 0, roads: 0 },
@@ -487,6 +497,9 @@ export async function measureReplicas(o: ReplicasOptions): Promise<ReplicasRepor
     problems: []
   };
   let cluster: PgCluster | null = null;
+  // This run's own CPU: this process and the ones it started and reaped (services, initdb, pg_ctl),
+  // and the PostgreSQL server (pg_ctl's daemon, not a child of ours).
+  const [busy0, own0, t0] = [machineBusyMs(), cpuMs('self', true), performance.now()];
   try {
     const inputs = await prepare(dir, o);
     report.network = { bytes: inputs.bytes, features: inputs.features, roads: inputs.roads };
@@ -500,6 +513,8 @@ export async function measureReplicas(o: ReplicasOptions): Promise<ReplicasRepor
     if (digests.size > 1) report.problems.push(`The batch's summaries differ between the runs (${[...digests].join(', ')}).`);
   } finally {
     agent.destroy();
+    const database = databaseCpuMs(cluster) || 0;
+    report.othersShare = Math.max(0, machineBusyMs() - busy0 - (cpuMs('self', true) - own0) - database) / ((performance.now() - t0) * cpus().length);
     await cluster?.stop();
     rmSync(dir, { recursive: true, force: true });
     report.load.end = loadavg();
@@ -569,7 +584,7 @@ export function renderReplicas(r: ReplicasReport, other: ReplicasReport | null =
   const lines = [
     REPLICAS_SECTION,
     '',
-    `Run with \`npm run bench -- --only replicas${o.smoke ? ' --smoke' : ''}\` on ${r.date.slice(0, 10)} (${r.machine.cpu}, ${r.machine.cores} cores, ${(r.machine.ramBytes / 2 ** 30).toFixed(1)} GiB, Node ${r.machine.node}; ${r.postgres}; load average at start / end ${r.load.start[0].toFixed(2)} / ${(r.load.end[0] ?? NaN).toFixed(2)}). ` +
+    `Run with \`npm run bench -- --only replicas${o.smoke ? ' --smoke' : ''}\` on ${r.date.slice(0, 10)} (${r.machine.cpu}, ${r.machine.cores} cores, ${(r.machine.ramBytes / 2 ** 30).toFixed(1)} GiB, Node ${r.machine.node}; ${r.postgres}; load average at start / end ${r.load.start[0].toFixed(2)} / ${(r.load.end[0] ?? NaN).toFixed(2)}, this run's own processes included; other processes took ${f(100 * (r.othersShare ?? NaN), 0)} % of the machine's CPU during the run). ` +
       `The service (\`src/server.ts\` through tsx, its own process, its default worker threads, rate limits and the overload guard off) on SQLite in a fresh data directory, then on a throwaway PostgreSQL cluster on the same machine (loopback TCP; fsync, synchronous commit and full page writes on, as SQLite's synchronous = FULL${(o.pgSettings ?? null) !== null ? `; with \`${String(o.pgSettings).replace(/\n/g, '; ')}\` added` : ''}). ` +
       `The network: seed ${o.seed}, the six seeded owners' lines along ${r.network.roads.toLocaleString('en-US')} road centrelines, uploaded as one owner (EPSG:25832). ` +
       `Dig requests: autocannon in the bench's process after a ${o.warmUpSeconds} s warm-up, each connection cycling through ${DIG_REQUESTS} seeded 20 x 20 m squares within 8 m of a road vertex (b = ${INFO_ZONE} m), every answer a whole package stored with its audit entry before it is sent. ` +
@@ -585,9 +600,8 @@ export function renderReplicas(r: ReplicasReport, other: ReplicasReport | null =
       'nor a network between the service and PostgreSQL (loopback here: a real one adds its round trips to every write and to the lag), nor a PostgreSQL on its own disks. The lag includes B loading the owner\'s whole version from PostgreSQL and swapping it in, so it grows with the owner\'s network.',
     ''
   ];
-  const busiest = Math.max(r.load.start[0], r.load.end[0] ?? 0);
-  if (busiest > r.machine.cores) {
-    lines.splice(lines.length - 1, 0, '', `The machine was not quiet: a load average of up to ${busiest.toFixed(1)} on ${r.machine.cores} cores means other work ran beside this run, so every rate here is lower, and every latency higher, than the same run would give alone; the columns were measured one after another and need not have met the same load.`);
+  if ((r.othersShare ?? 0) > 0.1) {
+    lines.splice(lines.length - 1, 0, '', `The machine was not quiet: other processes took ${f(100 * r.othersShare, 0)} % of its CPU during the run, so rates here are lower, and latencies higher, than the same run would give alone; the columns were measured one after another and need not have met the same load.`);
   }
   if (other !== null) lines.splice(lines.length - 1, 0, '', renderOther(other));
   if (r.problems.length > 0) lines.splice(lines.length - 1, 0, '', ...r.problems.map((p) => `- **${p}**`));

@@ -245,3 +245,25 @@ describe('interest areas and profiles', () => {
     expect(list).toEqual([{ owner: 'dk-vand', name: 'Vand A/S', contact: '+45 11 22 33 44', requiresMarking: true, version: null, features: 0, interestAreas: true }]);
   });
 });
+
+describe('the network\'s view right after an upload', () => {
+  it('reads the owner\'s own index, never merging every owner\'s on the request\'s thread', async () => {
+    const t = await testApp(dir.sub('view-no-merge'), {
+      compactDelay: 600_000,
+      prepare: async (engine) => {
+        await engine.putNetwork('dk-el', { type: 'FeatureCollection', features: cables(4) }, { crs: UTM });
+        await engine.putNetwork('dk-gas', { type: 'FeatureCollection', features: cables(3, 6139500, 'g') }, { crs: UTM });
+      }
+    });
+    try {
+      // Two owners, each in its own index, not merged yet (compaction waits for uploads to pause).
+      expect(t.engine.snapshot?.compacted).toBe(false);
+      const res = await t.as(ADMIN_TOKEN, { method: 'GET', url: '/v1/owners/dk-gas/network' });
+      expect(res.statusCode, res.body).toBe(200);
+      expect((res.json() as { bbox: number[] }).bbox).toEqual([585000, 6139500, 585028, 6139500]);
+      expect(t.engine.snapshot?.compacted).toBe(false);
+    } finally {
+      await t.close();
+    }
+  });
+});

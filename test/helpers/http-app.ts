@@ -39,15 +39,17 @@ export interface TestAppOptions extends Omit<AppOptions, 'store' | 'engine' | 'c
   workers?: number;
   /** The engine's precaution matrix (the engine makes the packages). */
   precautions?: PrecautionMatrix;
+  /** Milliseconds after the last upload before the engine merges its owners (default 250). */
+  compactDelay?: number;
   /** Runs on the engine and store before the app is built (e.g. loads the demo). */
   prepare?: (engine: Engine, store: SqliteStore) => void | Promise<unknown>;
 }
 
 export async function testApp(dir: string, opts: TestAppOptions = {}): Promise<TestApp> {
   const store = new SqliteStore({ dataDir: dir });
-  const { config, workers: _workers, prepare, precautions, ...rest } = opts;
+  const { config, workers: _workers, prepare, precautions, compactDelay, ...rest } = opts;
   // The engine takes the service's dig limits, as the server gives them to it.
-  const engine = await Engine.open({ workers: opts.workers ?? 0, store, digLimits: resolveConfig(config).limits, ...(precautions !== undefined ? { precautions } : {}) });
+  const engine = await Engine.open({ workers: opts.workers ?? 0, store, digLimits: resolveConfig(config).limits, ...(precautions !== undefined ? { precautions } : {}), ...(compactDelay !== undefined ? { compactDelay } : {}) });
   await prepare?.(engine, store);
   const app = await buildApp({ defaultMetrics: false, ...rest, store, engine, config: { adminToken: ADMIN_TOKEN, ...config } });
   const as = (token: string | null, o: InjectOptions): Promise<LightMyRequestResponse> =>

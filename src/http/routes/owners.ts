@@ -115,12 +115,18 @@ interface BboxCache {
 export function ownerRoutes(ctx: ServiceContext) {
   let cache: BboxCache = { version: -1, boxes: new Map() };
 
-  /** An owner's box in EPSG:25832, from the live snapshot's columns (once per snapshot version). */
+  /**
+   * An owner's box in EPSG:25832, from the columns of the owner's own index (once per snapshot
+   * version): never the merged index, which right after a change would be merged here and now,
+   * holding the event loop for seconds on a big registry.
+   */
   function bboxOf(snapshot: Snapshot, owner: string): [number, number, number, number] | null {
     if (cache.version !== snapshot.version) cache = { version: snapshot.version, boxes: new Map() };
     const known = cache.boxes.get(owner);
     if (known) return known;
-    const c = snapshot.index.columns;
+    const part = snapshot.parts.find((p) => p.owner === owner);
+    if (part === undefined) return null;
+    const c = part.index.columns;
     const o = c.owners.indexOf(owner);
     if (o < 0) return null;
     let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
