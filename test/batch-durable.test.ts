@@ -13,6 +13,7 @@ import type { AreaSummary, BatchOptions, Engine } from '../src/engine.js';
 import { readBatchResults, type ResultsRead } from '../bench/batch-results.js';
 import { startServiceProcess, type ServiceProcess } from '../bench/service-process.js';
 import { storedInput } from '../src/http/batch-input.js';
+import type { BatchWaiters } from '../src/http/batch-waiters.js';
 import { BatchManager, MAX_ATTEMPTS, type BatchView } from '../src/http/batches.js';
 import { DEFAULT_LIMITS } from '../src/http/config.js';
 import { SqliteStore } from '../src/store/sqlite.js';
@@ -379,7 +380,7 @@ describe('a reader', () => {
     const manager = await BatchManager.open(engine, store, { ...DEFAULT_LIMITS, maxBatchesRunning: 0 });
     try {
       const view = await manager.submit('p', areas(3), { crs: UTM }, false);
-      const waiters = (): number => (manager as unknown as { waiters: Map<string, Set<unknown>> }).waiters.get(view.id)?.size ?? 0;
+      const waiters = (): number => (manager as unknown as { waiters: BatchWaiters }).waiters.count(view.id);
       const gone = new AbortController();
       const reader = manager.results(view.id, 'p', gone.signal);
       const next = reader.next();

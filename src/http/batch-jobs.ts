@@ -25,24 +25,14 @@ import type { AuditInput, BatchError } from '../store/store.js';
 import { createJobQueue, DEFAULT_QUEUE_SETTINGS, enqueueTasks, FAILED_TASK_QUEUE, prepareQueues, takeoverSeconds, TASK_QUEUE, type JobQueueSettings } from './batch-job-queue.js';
 import { checkBatchQuotas } from './batch-quotas.js';
 import type { BatchService } from './batch-service.js';
+import { BatchWaiters } from './batch-waiters.js';
+import { EndedBatchSweeper } from './batch-sweep.js';
 import { batchAreas, DEFAULT_PAGE_AREAS, DEFAULT_TASK_AREAS, splitBatch, splitSizes } from './batch-split.js';
 import { jobProgress, runTask, type TaskContext, type TaskStore } from './batch-tasks.js';
 import { batchProblem, storedView, type BatchView } from './batch-view.js';
-import type { BatchManagerOptions, BatchSubmission } from './batches.js';
-import type { ServiceLimits } from './config.js';
+import type { BatchLimits as Limits, BatchManagerOptions, BatchSubmission } from './batches.js';
 import { ProblemError } from './problem.js';
 
-type Limits = Pick<
-  ServiceLimits,
-  | 'maxBatchAreas'
-  | 'maxBatchesRunning'
-  | 'maxBatchesQueued'
-  | 'maxBatchesRunningPerPlanner'
-  | 'maxBatchesQueuedPerPlanner'
-  | 'batchesKeptPerPlanner'
-  | 'batchResultBytesPerPlanner'
-  | 'batchTtlSeconds'
->;
 
 /** The store's batch rows as the service uses them. */
 export type JobBatchStore = TaskStore & Pick<PostgresBatches, 'createJobBatch' | 'startQueued' | 'batchCounts' | 'batchPage' | 'batchUsage' | 'deleteBatch' | 'endedBatchesBefore'>;
@@ -87,13 +77,13 @@ export class JobBatches implements BatchService {
   /** Tasks running here, with what stops each. */
   private readonly running = new Map<string, { batch: string; controller: AbortController; done: Promise<unknown> }>();
   /** Readers waiting for a batch's next page or its end. */
-  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly waiters = new BatchWaiters();
   /** Batches being submitted here, by planner (checked against its quotas before they are stored). */
   private readonly submitting = new Map<string, number>();
   private queuedSeen = 0;
   private readonly ticker: ReturnType<typeof setInterval>;
   private lastSweep = 0;
-  private sweeping: Promise<void> | null = null;
+  private readonly sweeper: EndedBatchSweeper;
   private dispatching: Promise<void> | null = null;
   private closed = false;
 
@@ -127,6 +117,7 @@ export class JobBatches implements BatchService {
     }
     this.sizes = { taskAreas: options.taskAreas ?? DEFAULT_TASK_AREAS, pageAreas: options.pageAreas ?? DEFAULT_PAGE_AREAS };
     this.now = options.now ?? Date.now;
+    this.sweeper = new EndedBatchSweeper({ store, ttlSeconds: limits.batchTtlSeconds, now: this.now, closed: () => this.closed, removed: (id) => this.waiters.wake(id), onError: (error) => this.report(error, 'sweep') });
     this.ownsBoss = typeof queue === 'string';
     this.boss = typeof queue === 'string' ? createJobQueue(queue, this.settings, this.opts.concurrency + 3) : queue;
     this.boss.on('error', (error) => this.report(error, 'queue'));
@@ -136,7 +127,7 @@ export class JobBatches implements BatchService {
       resultBytesPerPlanner: limits.batchResultBytesPerPlanner,
       enqueue: (q, tasks) => enqueueTasks(this.boss, q, tasks, this.settings),
       now: this.now,
-      onPage: (batch) => this.wake(batch),
+      onPage: (batch) => this.waiters.wake(batch),
       onEnd: (batch, status) => this.ended(batch, status)
     };
     this.ready = this.start();
@@ -244,7 +235,7 @@ export class JobBatches implements BatchService {
       return { view: after ?? view, removed: false };
     }
     await this.store.deleteBatch(id, audit?.(view, true));
-    this.wake(id);
+    this.waiters.wake(id);
     return { view, removed: true };
   }
 
@@ -252,28 +243,9 @@ export class JobBatches implements BatchService {
     return { running: new Set([...this.running.values()].map((t) => t.batch)).size, queued: this.queuedSeen };
   }
 
+  /** Removes ended batches past their time, with their results. */
   sweep(): Promise<void> {
-    if (this.sweeping !== null) return this.sweeping;
-    if (this.closed) return Promise.resolve();
-    const before = new Date(this.now() - this.limits.batchTtlSeconds * 1000).toISOString();
-    const sweeping = (async () => {
-      try {
-        for (let ids = await this.store.endedBatchesBefore(before, 100); ids.length > 0 && !this.closed; ids = await this.store.endedBatchesBefore(before, 100)) {
-          for (const id of ids) {
-            if (this.closed) break;
-            await this.store.deleteBatch(id);
-            this.wake(id);
-          }
-        }
-      } catch (error) {
-        // The store failing fails this sweep only: the next one tries again.
-        if (!this.closed) this.report(error, 'sweep');
-      }
-    })();
-    this.sweeping = sweeping.finally(() => {
-      this.sweeping = null;
-    });
-    return this.sweeping;
+    return this.sweeper.sweep();
   }
 
   /**
@@ -306,9 +278,9 @@ export class JobBatches implements BatchService {
       clearTimeout(timer);
     }
     await Promise.allSettled([...this.running.values()].map((t) => t.done));
-    await this.sweeping?.catch(() => undefined);
+    await this.sweeper.settled();
     await this.dispatching?.catch(() => undefined);
-    for (const id of [...this.waiters.keys()]) this.wake(id);
+    this.waiters.wakeAll();
   }
 
   private async start(): Promise<void> {
@@ -397,7 +369,7 @@ export class JobBatches implements BatchService {
   /** A batch ended (here): readers hear it, a place to run is free. */
   private ended(batch: string, status: 'done' | 'failed' | 'cancelled'): void {
     this.options.onFinish?.(status);
-    this.wake(batch);
+    this.waiters.wake(batch);
     if (!this.closed) void this.dispatch();
   }
 
@@ -411,30 +383,16 @@ export class JobBatches implements BatchService {
       const done = (): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', done);
-        this.unwait(id, done);
+        this.waiters.remove(id, done);
         resolve();
       };
       const timer = setTimeout(done, this.opts.resultsPollMs);
       signal?.addEventListener('abort', done, { once: true });
-      let set = this.waiters.get(id);
-      if (set === undefined) this.waiters.set(id, (set = new Set()));
-      set.add(done);
+      this.waiters.add(id, done);
     });
   }
 
-  private unwait(id: string, resolve: () => void): void {
-    const set = this.waiters.get(id);
-    if (set === undefined) return;
-    set.delete(resolve);
-    if (set.size === 0) this.waiters.delete(id);
-  }
 
-  private wake(id: string): void {
-    const set = this.waiters.get(id);
-    if (set === undefined) return;
-    this.waiters.delete(id);
-    for (const resolve of set) resolve();
-  }
 
   private report(error: unknown, id: string): void {
     this.options.onError?.(error, id);

@@ -24,6 +24,8 @@ import { batchProblem, storedView, withTotal, type BatchView } from './batch-vie
 import type { ServiceLimits } from './config.js';
 import { ProblemError } from './problem.js';
 import type { BatchService } from './batch-service.js';
+import { BatchWaiters } from './batch-waiters.js';
+import { EndedBatchSweeper } from './batch-sweep.js';
 
 export type { BatchStatus, BatchView };
 export { batchProblem };
@@ -31,7 +33,8 @@ export { batchProblem };
 /** How a batch is checked, as stored with it. */
 export type BatchSubmission = Omit<BatchOptions, 'signal' | 'onProgress'>;
 
-type Limits = Pick<
+/** The limits batches run within (config.ts). */
+export type BatchLimits = Pick<
   ServiceLimits,
   | 'maxBatchAreas'
   | 'maxBatchesRunning'
@@ -42,6 +45,7 @@ type Limits = Pick<
   | 'batchResultBytesPerPlanner'
   | 'batchTtlSeconds'
 >;
+type Limits = BatchLimits;
 
 export interface BatchManagerOptions {
   /** Told of each batch that ends, with its status (metrics). */
@@ -82,7 +86,7 @@ export class BatchManager implements BatchService {
   private readonly active = new Map<string, Active>();
   private readonly queue = new FairQueue();
   /** Readers waiting for a batch's next page or its end. */
-  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly waiters = new BatchWaiters();
   private readonly runs = new Set<Promise<void>>();
   /** Batches being submitted, by planner (checked against its quotas before they are stored). */
   private readonly submitting = new Map<string, number>();
@@ -92,7 +96,7 @@ export class BatchManager implements BatchService {
   private readonly starting = new Map<string, number>();
   private readonly now: () => number;
   private readonly sweeper: ReturnType<typeof setInterval>;
-  private sweeping: Promise<void> | null = null;
+  private readonly ended: EndedBatchSweeper;
   private closed = false;
 
   constructor(
@@ -102,6 +106,7 @@ export class BatchManager implements BatchService {
     private readonly opts: BatchManagerOptions = {}
   ) {
     this.now = opts.now ?? Date.now;
+    this.ended = new EndedBatchSweeper({ store, ttlSeconds: limits.batchTtlSeconds, now: this.now, closed: () => this.closed, removed: (id) => this.waiters.wake(id), onError: (error) => opts.onError?.(error, 'sweep') });
     this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
     this.sweeper.unref();
   }
@@ -217,11 +222,11 @@ export class BatchManager implements BatchService {
           resolve();
         };
         const stop = (): void => {
-          this.unwait(id, woken);
+          this.waiters.remove(id, woken);
           resolve();
         };
         signal?.addEventListener('abort', stop, { once: true });
-        this.waitFor(id, woken);
+        this.waiters.add(id, woken);
       });
       if (gone(signal)) return;
     }
@@ -250,13 +255,13 @@ export class BatchManager implements BatchService {
       if (this.queue.remove(r.requester, id)) {
         await this.store.endBatch(id, { status: 'cancelled', finishedAt: this.iso(), error: CANCELLED, progress: null }, audit?.(view, false));
         this.opts.onFinish?.('cancelled');
-        this.wake(id);
+        this.waiters.wake(id);
       }
       return { view: (await this.get(id, null)) ?? view, removed: false };
     }
     if (r.status === 'running') return { view, removed: false };
     await this.store.deleteBatch(id, audit?.(view, true));
-    this.wake(id);
+    this.waiters.wake(id);
     return { view, removed: true };
   }
 
@@ -266,28 +271,7 @@ export class BatchManager implements BatchService {
 
   /** Removes ended batches past their time, with their results. */
   sweep(): Promise<void> {
-    if (this.sweeping !== null) return this.sweeping;
-    if (this.closed) return Promise.resolve();
-    const before = new Date(this.now() - this.limits.batchTtlSeconds * 1000).toISOString();
-    const sweeping = (async () => {
-      try {
-        // The store failing (closing, or its disk) fails this sweep only: the next one tries again.
-        for (let ids = await this.store.endedBatchesBefore(before, 100); ids.length > 0 && !this.closed; ids = await this.store.endedBatchesBefore(before, 100)) {
-          for (const id of ids) {
-            // A stop does not wait for the rest of a long sweep.
-            if (this.closed) break;
-            await this.store.deleteBatch(id);
-            this.wake(id);
-          }
-        }
-      } catch (error) {
-        if (!this.closed) this.opts.onError?.(error, 'sweep');
-      }
-    })();
-    this.sweeping = sweeping.finally(() => {
-      this.sweeping = null;
-    });
-    return this.sweeping;
+    return this.ended.sweep();
   }
 
   /**
@@ -308,8 +292,8 @@ export class BatchManager implements BatchService {
         this.opts.onError?.(error, id);
       }
     }
-    await this.sweeping?.catch(() => undefined);
-    for (const id of [...this.waiters.keys()]) this.wake(id);
+    await this.ended.settled();
+    this.waiters.wakeAll();
   }
 
   private pump(): void {
@@ -351,7 +335,7 @@ export class BatchManager implements BatchService {
           this.storedBytes.set(record.requester, (await this.store.batchUsage(record.requester)).resultBytes);
         },
         () => this.checkBytes(record.requester),
-        () => this.wake(id)
+        () => this.waiters.wake(id)
       );
       a.writer = writer;
       const summaries = this.engine.checkBatch(input, {
@@ -382,7 +366,7 @@ export class BatchManager implements BatchService {
       }
     } finally {
       this.active.delete(id);
-      this.wake(id);
+      this.waiters.wake(id);
     }
   }
 
@@ -431,25 +415,8 @@ export class BatchManager implements BatchService {
     return eta;
   }
 
-  private waitFor(id: string, resolve: () => void): void {
-    let set = this.waiters.get(id);
-    if (set === undefined) this.waiters.set(id, (set = new Set()));
-    set.add(resolve);
-  }
 
-  private unwait(id: string, resolve: () => void): void {
-    const set = this.waiters.get(id);
-    if (set === undefined) return;
-    set.delete(resolve);
-    if (set.size === 0) this.waiters.delete(id);
-  }
 
-  private wake(id: string): void {
-    const set = this.waiters.get(id);
-    if (set === undefined) return;
-    this.waiters.delete(id);
-    for (const resolve of set) resolve();
-  }
 
   private activeView(a: Active): BatchView {
     const r = a.record;
