@@ -49,9 +49,7 @@ export class PgDigRequests {
       while (this.queue.length > 0) {
         const group = this.queue.splice(0, MAX_GROUP);
         try {
-          await this.db.transaction(async (client) => {
-            for (const p of group) await insert(client, p);
-          });
+          await this.db.transaction((client) => insertGroup(client, group));
           this.commits++;
           this.records += group.length;
           for (const p of group) p.resolve();
@@ -127,6 +125,24 @@ export class PgDigRequests {
       if ((error as { code?: unknown }).code !== '23503') throw error;
     }
   }
+}
+
+/** A group's requests and their audit entries, in two statements whatever the group's size (two round trips, not two per request). */
+async function insertGroup(q: Sql, group: readonly Pending[]): Promise<void> {
+  const text = (body: string | Uint8Array): string => (typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  await q.query('INSERT INTO dig_requests (id, requester, body, created_at) SELECT * FROM unnest($1::text[], $2::text[], $3::json[], $4::timestamptz[])', [
+    group.map((p) => p.id),
+    group.map((p) => p.requester),
+    group.map((p) => text(p.body)),
+    group.map((p) => p.at)
+  ]);
+  await q.query('INSERT INTO audit_log (at, actor, action, owner, detail) SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::json[])', [
+    group.map((p) => p.at),
+    group.map((p) => p.event.actor),
+    group.map((p) => p.event.action),
+    group.map((p) => p.event.owner),
+    group.map((p) => JSON.stringify(p.event.detail))
+  ]);
 }
 
 async function insert(q: Sql, p: Pending): Promise<void> {
