@@ -202,6 +202,7 @@ describe('two replicas on one PostgreSQL database', () => {
       const view = await call(a, 'GET', '/v1/owners/rep-el/network/features?bbox=10.36,55.38,10.40,55.41', TOKEN);
       expect(view.status).toBe(200);
       expect(Number(view.json.total)).toBeGreaterThan(0);
+      expect((await fetch(`${a.url}/healthz`)).status).toBe(200);
       expect(a.child.exitCode).toBeNull();
     } finally {
       await cluster.resume();
