@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine, PostgresStore } from '../src/library.js';
+import { Engine, PostgresStore, buildNetwork } from '../src/library.js';
 import type { StoreChange } from '../src/store/store.js';
 import type { Feature } from '../src/types.js';
 import { startPgCluster, type PgCluster } from './helpers/pg-cluster.js';
@@ -91,6 +91,18 @@ describe('engines on one PostgreSQL database', () => {
     await eventually('the removal at A', () => versionAt(a.engine, 'dk-el') === undefined);
   }, 60_000);
 
+  it('both store a version when two of them change the same owner at once: the second numbers again', async () => {
+    // The store refuses a number taken (by the unique key, or seen before the snapshot is sent).
+    const first = buildNetwork(network(1), { owner: 'dk-race', ...PLANAR });
+    await expect(a.store.commitVersion('dk-race', 1, first.buffers, first.featureCount)).resolves.toMatchObject({ version: 1 });
+    await expect(b.store.commitVersion('dk-race', 1, first.buffers, first.featureCount)).rejects.toMatchObject({ code: 'VERSION_TAKEN' });
+    await eventually('version 1 at both', () => versionAt(a.engine, 'dk-race') === 1 && versionAt(b.engine, 'dk-race') === 1);
+    await Promise.all([a.engine.putNetwork('dk-race', network(2), PLANAR), b.engine.putNetwork('dk-race', network(4), PLANAR)]);
+    expect((await a.store.history('dk-race')).map((v) => v.version)).toEqual([3, 2, 1]);
+    await eventually('both at version 3', () => versionAt(a.engine, 'dk-race') === 3 && versionAt(b.engine, 'dk-race') === 3);
+    expect(a.engine.snapshot?.networks.get('dk-race')?.features).toBe(b.engine.snapshot?.networks.get('dk-race')?.features);
+  }, 60_000);
+
   it('miss no change committed while the listening connection was cut', async () => {
     await a.engine.putNetwork('dk-gas', network(2), PLANAR);
     await eventually('version 1 at B', () => versionAt(b.engine, 'dk-gas') === 1);
@@ -114,9 +126,8 @@ describe('engines on one PostgreSQL database', () => {
     await eventually('version 2 at B', () => versionAt(b.engine, 'dk-gas') === 2);
     expect(b.engine.snapshot?.networks.get('dk-gas')?.features).toBe(7);
     expect(await b.store.listenerPid()).not.toBe(pid);
-    // Through the resync: B never heard of version 2 itself.
-    const since = b.followed.slice(heard);
-    expect(since.some((c) => c.kind === 'resync')).toBe(true);
-    expect(since.some((c) => c.kind === 'version' && c.owner === 'dk-gas' && c.version === 2)).toBe(false);
+    // Through the resync (told once all of it is followed): B never heard of version 2 itself.
+    await eventually('the resync followed at B', () => b.followed.slice(heard).some((c) => c.kind === 'resync'));
+    expect(b.followed.slice(heard).some((c) => c.kind === 'version' && c.owner === 'dk-gas' && c.version === 2)).toBe(false);
   }, 60_000);
 });

@@ -52,14 +52,19 @@ export class PgVersions {
       // Refused before the snapshot is sent, and again under the owner's lock below.
       await checkSpelling(client, owner);
       const exists = await client.query('SELECT 1 FROM network_versions WHERE owner = $1 AND version = $2', [owner, version]);
-      if (exists.rows.length > 0) throw new Error(`${owner} version ${version} is stored already.`);
+      if (exists.rows.length > 0) throw taken(owner, version);
       const stored = await writeSnapshot(client, buffers);
       await claimOwner(client, owner, createdAt);
-      await client.query(
-        `INSERT INTO network_versions (${RECORD_COLUMNS}, columns_oid, columns_bytes, chunks_oid, chunks_bytes, tree_oid, tree_bytes)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [owner, version, features, bytes, createdAt, stored.columns.oid, stored.columns.bytes, stored.chunks.oid, stored.chunks.bytes, stored.tree.oid, stored.tree.bytes]
-      );
+      await client
+        .query(
+          `INSERT INTO network_versions (${RECORD_COLUMNS}, columns_oid, columns_bytes, chunks_oid, chunks_bytes, tree_oid, tree_bytes)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+          [owner, version, features, bytes, createdAt, stored.columns.oid, stored.columns.bytes, stored.chunks.oid, stored.chunks.bytes, stored.tree.oid, stored.tree.bytes]
+        )
+        .catch((error: unknown) => {
+          // Another replica stored the same number meanwhile (the unique key decides).
+          throw (error as { code?: unknown }).code === '23505' ? taken(owner, version) : error;
+        });
       // History: the newest `keep` versions stay.
       const old = await client.query(
         `DELETE FROM network_versions WHERE owner = $1 AND version NOT IN (SELECT version FROM network_versions WHERE owner = $1 ORDER BY version DESC LIMIT $2)
@@ -85,4 +90,9 @@ export class PgVersions {
 
 function versionOf(r: Record<string, unknown>): NetworkVersionRecord {
   return { owner: String(r.owner), version: Number(r.version), features: Number(r.features), bytes: Number(r.bytes), createdAt: (r.created_at as Date).toISOString() };
+}
+
+/** The version number is stored already (by another replica, when it was not seen before): the caller numbers again. */
+function taken(owner: string, version: number): LerError {
+  return new LerError('VERSION_TAKEN', { pointer: '/version' }, `${owner} version ${version} is stored already.`);
 }
