@@ -119,6 +119,8 @@ export class Engine {
   private readonly interest = new InterestRegistry();
   /** Owners' profiles as stored (names and contacts in packages), kept current across replicas. */
   private readonly profiles = new Map<string, OwnerProfile>();
+  /** When each owner's live version was stored (its record's createdAt), where known. */
+  private readonly storedAt = new Map<string, string>();
   /** Following the other replicas' changes (a store shared by several processes). */
   private sync: ReplicaSync | null = null;
   private readonly syncOptions: ReplicaSyncOptions;
@@ -184,7 +186,10 @@ export class Engine {
     this.sync = new ReplicaSync(this, store, this.syncOptions);
     await this.inTurn(async () => {
       const next = new Map<string, OwnerNetwork>();
-      for (const v of await store.currentVersions()) next.set(v.owner, await this.loadVersion(store, v.owner, v.version));
+      for (const v of await store.currentVersions()) {
+        next.set(v.owner, await this.loadVersion(store, v.owner, v.version));
+        this.storedAt.set(v.owner, v.createdAt);
+      }
       if (next.size > 0) this.swap(next);
       for (const owner of await store.interestAreaOwners()) await this.reloadInterestAreas(owner);
       for (const profile of await store.ownerProfiles()) this.profiles.set(profile.owner, profile);
@@ -212,22 +217,28 @@ export class Engine {
     const store = this.store;
     if (store === null || this.closed) return Promise.resolve();
     return this.inTurn(async () => {
+      const removals = this.removals.get(owner) ?? 0;
       const newest = (await store.history(owner))[0];
       const live = this.networks.get(owner);
       if (this.closed) return;
       if (newest === undefined) {
         if (live === undefined) return;
         this.interest.delete(owner);
+        this.storedAt.delete(owner);
         const next = new Map(this.networks);
         next.delete(owner);
         this.swap(next);
         return;
       }
-      if (live !== undefined && live.version >= newest.version) return;
+      // The store's newest is what this replica answers from: newer or not (an owner removed and
+      // uploaded again numbers from 1), told apart by when it was stored.
+      if (live !== undefined && live.version === newest.version && (this.storedAt.get(owner) ?? newest.createdAt) === newest.createdAt) return;
       const loaded = await this.loadVersion(store, owner, newest.version);
-      if (this.closed || (this.networks.get(owner)?.version ?? 0) >= loaded.version) return;
+      // Removed here meanwhile (removals run outside the turn): it stays removed.
+      if (this.closed || (this.removals.get(owner) ?? 0) !== removals || this.networks.get(owner) !== live) return;
       const next = new Map(this.networks);
       next.set(owner, loaded);
+      this.storedAt.set(owner, newest.createdAt);
       this.swap(next);
     });
   }
@@ -236,12 +247,18 @@ export class Engine {
   async followAll(): Promise<void> {
     const store = this.store;
     if (store === null || this.closed) return;
+    // One owner failing does not stop the others; the first failure is thrown at the end (the
+    // caller tries the whole again).
+    let failed: { error: unknown } | null = null;
+    const attempt = (work: Promise<void>): Promise<void> => work.catch((error: unknown) => void (failed ??= { error }));
     const stored = await store.currentVersions();
     const owners = new Set([...stored.map((v) => v.owner), ...this.networks.keys()]);
-    for (const owner of owners) await this.followOwner(owner);
-    for (const owner of new Set([...(await store.interestAreaOwners()), ...this.interest.owners])) await this.reloadInterestAreas(owner);
+    for (const owner of owners) await attempt(this.followOwner(owner));
+    for (const owner of new Set([...(await store.interestAreaOwners()), ...this.interest.owners])) await attempt(this.reloadInterestAreas(owner));
+    const profiles = await store.ownerProfiles();
     this.profiles.clear();
-    for (const profile of await store.ownerProfiles()) this.profiles.set(profile.owner, profile);
+    for (const profile of profiles) this.profiles.set(profile.owner, profile);
+    if (failed !== null) throw (failed as { error: unknown }).error;
   }
 
   /** An owner's interest areas read again from the store (changed by another replica). */
@@ -643,7 +660,8 @@ export class Engine {
       const version = Math.max(this.liveVersion(owner, networks), stored) + 1;
       this.storing.set(owner, version);
       try {
-        await store.commitVersion(owner, version, index.buffers, index.featureCount, auditEntry(audit, action, owner, { version, features: index.featureCount }));
+        const record = await store.commitVersion(owner, version, index.buffers, index.featureCount, auditEntry(audit, action, owner, { version, features: index.featureCount }));
+        this.storedAt.set(owner, record.createdAt);
         return version;
       } catch (error) {
         if (error instanceof LerError && error.code === 'VERSION_TAKEN' && attempt < 5) continue;

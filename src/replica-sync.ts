@@ -5,12 +5,17 @@
  * compared with the store. The store tells of changes only once they are committed (PostgreSQL:
  * NOTIFY in the same transaction), so what is read is what was committed.
  *
- * Changes are followed one at a time per kind of thing, in the engine's turn with its own changes;
- * a failure (the database went away meanwhile) is told to `onError` and made good by the resync
- * that follows the reconnection.
+ * Changes are followed one at a time, versions in the engine's turn with its own changes. A change
+ * that could not be followed (the database went away meanwhile, or the pool was busy) is told to
+ * `onError` and followed again after a pause (1 s, doubling to 30 s) until it is, or the replica
+ * closes: a replica does not stay stale until the owner's next change.
  */
 import type { Engine } from './engine.js';
 import type { Store, StoreChange } from './store/store.js';
+
+/** Pauses before a change that could not be followed is followed again. */
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 30_000;
 
 export interface ReplicaSyncOptions {
   /** Told of a change that could not be followed. */
@@ -23,6 +28,7 @@ export class ReplicaSync {
   private readonly stop: () => void;
   private pending: Promise<void> = Promise.resolve();
   private closed = false;
+  private readonly retries = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(
     private readonly engine: Engine,
@@ -37,7 +43,7 @@ export class ReplicaSync {
     return this.pending;
   }
 
-  private follow(change: StoreChange): void {
+  private follow(change: StoreChange, attempt = 0): void {
     if (this.closed) return;
     const started = performance.now();
     this.pending = this.pending.then(async () => {
@@ -46,7 +52,14 @@ export class ReplicaSync {
         await this.apply(change);
         this.opts.onFollowed?.(change, performance.now() - started);
       } catch (error) {
-        if (!this.closed) this.opts.onError?.(error, change);
+        if (this.closed) return;
+        this.opts.onError?.(error, change);
+        const timer = setTimeout(() => {
+          this.retries.delete(timer);
+          this.follow(change, attempt + 1);
+        }, Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** attempt));
+        timer.unref();
+        this.retries.add(timer);
       }
     });
   }
@@ -69,6 +82,8 @@ export class ReplicaSync {
 
   close(): void {
     this.closed = true;
+    for (const timer of this.retries) clearTimeout(timer);
+    this.retries.clear();
     this.stop();
   }
 }

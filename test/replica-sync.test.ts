@@ -58,6 +58,27 @@ async function eventually(what: string, check: () => boolean | Promise<boolean>,
 
 const versionAt = (engine: Engine, owner: string): number | undefined => engine.snapshot?.networks.get(owner)?.version;
 
+/**
+ * Runs `change` while the replica's listening connection is cut and cannot come back (the database
+ * takes no new connections; the other replica's pool keeps the ones it has): its notices reach
+ * nobody there. Then connections are taken again.
+ */
+async function whileDeaf(r: Replica, change: () => Promise<unknown>): Promise<void> {
+  const pid = await r.store.listenerPid();
+  expect(pid).not.toBeNull();
+  // From another database: the one being closed to new connections cannot be altered from inside.
+  const admin = new pg.Client({ connectionString: cluster.url.replace(/\/ler$/, '/postgres') });
+  await admin.connect();
+  try {
+    await admin.query('ALTER DATABASE ler ALLOW_CONNECTIONS false');
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    await change();
+  } finally {
+    await admin.query('ALTER DATABASE ler ALLOW_CONNECTIONS true');
+    await admin.end();
+  }
+}
+
 describe('engines on one PostgreSQL database', () => {
   let a: Replica;
   let b: Replica;
@@ -107,21 +128,8 @@ describe('engines on one PostgreSQL database', () => {
     await a.engine.putNetwork('dk-gas', network(2), PLANAR);
     await eventually('version 1 at B', () => versionAt(b.engine, 'dk-gas') === 1);
     const pid = await b.store.listenerPid();
-    expect(pid).not.toBeNull();
-    // From another database: the one being closed to new connections cannot be altered from inside.
-    const admin = new pg.Client({ connectionString: cluster.url.replace(/\/ler$/, '/postgres') });
-    await admin.connect();
     const heard = b.followed.length;
-    try {
-      // B's listening connection is cut and may not come back (the database takes no new
-      // connections; A's pool keeps the ones it has) while A commits: its notice reaches nobody at B.
-      await admin.query('ALTER DATABASE ler ALLOW_CONNECTIONS false');
-      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
-      await a.engine.putNetwork('dk-gas', network(7), PLANAR);
-    } finally {
-      await admin.query('ALTER DATABASE ler ALLOW_CONNECTIONS true');
-      await admin.end();
-    }
+    await whileDeaf(b, () => a.engine.putNetwork('dk-gas', network(7), PLANAR));
     // B listens again, then compares every owner with the store.
     await eventually('version 2 at B', () => versionAt(b.engine, 'dk-gas') === 2);
     expect(b.engine.snapshot?.networks.get('dk-gas')?.features).toBe(7);
@@ -129,5 +137,17 @@ describe('engines on one PostgreSQL database', () => {
     // Through the resync (told once all of it is followed): B never heard of version 2 itself.
     await eventually('the resync followed at B', () => b.followed.slice(heard).some((c) => c.kind === 'resync'));
     expect(b.followed.slice(heard).some((c) => c.kind === 'version' && c.owner === 'dk-gas' && c.version === 2)).toBe(false);
+  }, 60_000);
+
+  it('follow an owner removed and uploaded again while not listening, though its versions start again from 1', async () => {
+    await a.engine.putNetwork('dk-again', network(5), PLANAR);
+    await a.engine.putNetwork('dk-again', network(6), PLANAR);
+    await eventually('version 2 at B', () => versionAt(b.engine, 'dk-again') === 2);
+    await whileDeaf(b, async () => {
+      await a.engine.removeNetwork('dk-again');
+      await a.engine.putNetwork('dk-again', network(2), PLANAR);
+    });
+    expect(versionAt(a.engine, 'dk-again')).toBe(1);
+    await eventually('the new version 1 at B', () => versionAt(b.engine, 'dk-again') === 1 && b.engine.snapshot?.networks.get('dk-again')?.features === 2);
   }, 60_000);
 });

@@ -18,7 +18,7 @@ export function isUnavailable(error: unknown): boolean {
     if (UNAVAILABLE_NODE_CODES.has(code) || UNAVAILABLE_STATES.has(code) || code.startsWith('08')) return true;
   }
   const message = (error as { message?: unknown }).message;
-  return typeof message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error|Client was closed|not queryable/i.test(message);
+  return typeof message === 'string' && /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Client was closed|not queryable/i.test(message);
 }
 
 /** The error a caller sees: STORE_UNAVAILABLE for an outage, the error itself otherwise. */
@@ -57,7 +57,10 @@ export class PgDatabase {
       connectionString: opts.connectionString,
       max: opts.max ?? 10,
       connectionTimeoutMillis: opts.connectionTimeoutMillis ?? 5000,
-      idleTimeoutMillis: 30_000
+      idleTimeoutMillis: 30_000,
+      // A peer gone without a reset is found by the kernel's probes rather than never.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000
     });
     // An idle connection the server closed: the pool removes it; unhandled, it would crash us.
     this.pool.on('error', (error) => opts.onError?.(error));

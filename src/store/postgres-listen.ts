@@ -52,6 +52,13 @@ export interface ChangeListenerOptions {
   /** First and longest wait before reconnecting; default 100 ms and 5 s. */
   minDelayMs?: number;
   maxDelayMs?: number;
+  /**
+   * How often the connection is asked to answer (`SELECT 1`), and how long it may take to connect
+   * or answer, ms; default 5 s and 5 s. A connection that does not answer in time is taken as lost
+   * (a host gone without a reset would otherwise look alive for minutes, its notices lost).
+   */
+  heartbeatMs?: number;
+  timeoutMs?: number;
 }
 
 export class ChangeListener {
@@ -75,13 +82,16 @@ export class ChangeListener {
 
   private async connect(): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.opts.connectionString, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+    const timeoutMs = this.opts.timeoutMs ?? 5000;
+    const client = new pg.Client({ connectionString: this.opts.connectionString, keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
     this.client = client;
     let lost = false;
+    let heartbeat: NodeJS.Timeout | null = null;
     const onLost = (error?: Error): void => {
       if (lost) return;
       lost = true;
       this.listening = false;
+      if (heartbeat !== null) clearInterval(heartbeat);
       if (error !== undefined) this.opts.onError?.(error);
       client.removeAllListeners('notification');
       client.end().catch(() => {});
@@ -109,6 +119,10 @@ export class ChangeListener {
     }
     this.listening = true;
     this.delay = this.opts.minDelayMs ?? 100;
+    heartbeat = setInterval(() => {
+      client.query('SELECT 1').catch((error: unknown) => onLost(error as Error));
+    }, this.opts.heartbeatMs ?? 5000);
+    heartbeat.unref();
     this.opts.onChange({ kind: 'resync' });
   }
 
