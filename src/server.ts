@@ -17,6 +17,10 @@ import { openStore } from './store/open.js';
 const DEMO_CONTRACTOR = 'demo contractor';
 
 async function main(): Promise<void> {
+  // A promise a library leaves unwatched (the job queue completing a task while the database is
+  // away) must not end the service: it is logged, and what it was doing is done again (the task
+  // expires and runs again).
+  process.on('unhandledRejection', (reason) => console.error(`ler-engine: unhandled rejection: ${reason instanceof Error ? reason.stack ?? reason.message : String(reason)}`));
   let config: ServiceConfig;
   try {
     config = loadConfig(process.env);

@@ -459,4 +459,24 @@ describe('batches as jobs on pg-boss', () => {
       await expect(readAll(a, submitted.id)).rejects.toMatchObject({ code: 'BATCH_FAILED' });
     });
   });
+
+  it('fail a running batch whose jobs the queue lost, rather than leave it running for ever', async () => {
+    await withReplicas(async (start) => {
+      const engine = replicaEngine();
+      let release = (): void => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      watch(engine, () => held);
+      const a = await start(engine, { taskAreas: 20, pageAreas: 10 });
+      try {
+        const submitted = await a.submit('planner-lost', areas(60, 'l'), OPTIONS, false);
+        await waitFor('the batch running', async () => (await a.get(submitted.id, null))?.status === 'running');
+        // Nothing of the queue would ever end it now (as when a dead letter itself failed).
+        await db.query("DELETE FROM pgboss.job WHERE data->>'batch' = $1", [submitted.id]);
+        await waitFor('the batch failed', async () => (await a.get(submitted.id, null))?.status === 'failed');
+        expect((await a.get(submitted.id, null))?.error).toMatchObject({ code: 'BATCH_FAILED' });
+      } finally {
+        release();
+      }
+    });
+  });
 });

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServiceProcess, type ServiceProcess } from '../bench/service-process.js';
+import { LISTENER_NAME } from '../src/store/postgres-listen.js';
 import { startPgCluster, type PgCluster } from './helpers/pg-cluster.js';
 import { cable, rect } from './helpers/http-app.js';
 
@@ -192,6 +193,13 @@ describe('two replicas on one PostgreSQL database', () => {
   it('outlives the database going away: writes answer 503 meanwhile, and it answers again once it is back', async () => {
     const contractor = String((await call(a, 'POST', '/v1/keys', TOKEN, { role: 'contractor' })).json.token);
     expect((await call(a, 'POST', '/v1/dig-requests', contractor, dig(586000, 6140000))).status).toBe(201);
+    // A batch under way when the database goes: its tasks fail meanwhile, and it is finished after.
+    const planner = String((await call(a, 'POST', '/v1/keys', TOKEN, { role: 'planner' })).json.token);
+    const n = 30_000;
+    const submitted = await call(a, 'POST', '/v1/batches', planner, { areas: areas(n), crs: UTM, infoZone: 2 });
+    expect(submitted.status).toBe(202);
+    const batch = String(submitted.json.id);
+    await until('the batch under way', async () => Number(((await call(a, 'GET', `/v1/batches/${batch}`, planner)).json.progress as { done?: number } | null)?.done ?? 0) > 0 || undefined);
     await cluster.pause();
     try {
       // A write needs the database: 503 with a code that says so, and the process stays up.
@@ -203,10 +211,15 @@ describe('two replicas on one PostgreSQL database', () => {
       expect(view.status).toBe(200);
       expect(Number(view.json.total)).toBeGreaterThan(0);
       expect((await fetch(`${a.url}/healthz`)).status).toBe(200);
+      // Long enough for running tasks to fail on the store and the queue to fail to record it.
+      await new Promise((r) => setTimeout(r, 3000));
       expect(a.child.exitCode).toBeNull();
+      expect(b.child.exitCode).toBeNull();
     } finally {
       await cluster.resume();
     }
+    await until('the batch done', async () => ((await call(a, 'GET', `/v1/batches/${batch}`, planner)).json.status === 'done' ? true : undefined), 240_000);
+    expect((await digestResults(a, batch, planner, n)).once).toBe(true);
     await until('A writes again', async () => ((await call(a, 'POST', '/v1/dig-requests', contractor, dig(586000, 6140000))).status === 201 ? true : undefined));
     // And a replica restarted after the outage answers too, with everything that was stored.
     await stop(b);
@@ -214,14 +227,14 @@ describe('two replicas on one PostgreSQL database', () => {
     const answer = await call(b, 'POST', '/v1/dig-requests', contractor, dig(586000, 6140000));
     expect(answer.status).toBe(201);
     expect((answer.json.owners as { owner: string }[]).map((o) => o.owner)).toContain('rep-el');
-    // Nothing of the outage left a connection behind that never came back.
+    // Both listen again (each replica's listening connection, back after the outage).
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      const { rows } = await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'");
-      expect(Number(rows[0].n)).toBeGreaterThanOrEqual(2);
+      const listening = async (): Promise<number> => Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1', [LISTENER_NAME])).rows[0].n);
+      await until('both replicas listening', async () => ((await listening()) === 2 ? true : undefined));
     } finally {
       await client.end();
     }
-  }, 240_000);
+  }, 480_000);
 });

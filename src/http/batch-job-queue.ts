@@ -5,7 +5,7 @@
  * pg-boss delivers a job at least once: a job whose worker vanished (its replica was killed, or cut
  * off from the database) stays `active` until `expireInSeconds` after it started; then the
  * maintenance of any live replica (every `maintenanceIntervalSeconds`; one replica's run per
- * interval counts for all) fails it, it goes back to the queue after `retryDelaySeconds`, and an
+ * interval counts for all) fails it, it goes back to the queue after 1 to 2 × `retryDelaySeconds`, and an
  * idle worker fetches it within `pollingIntervalSeconds`. So a task that a dead replica held is run
  * again at most `takeoverSeconds()` after that replica started it (plus the time a busy worker
  * takes to finish the task it is on). A live worker that overruns `expireInSeconds` gets the same
@@ -18,6 +18,8 @@ import type { TaskRef } from '../store/postgres-batches.js';
 
 export const TASK_QUEUE = 'ler-batch-tasks';
 export const FAILED_TASK_QUEUE = 'ler-batch-tasks-failed';
+/** pg-boss's table of jobs (its schema is `pgboss`). */
+export const JOB_TABLE = 'pgboss.job';
 
 export interface JobQueueSettings {
   /** Seconds a task may run before it is run again elsewhere; default 30 (a task takes well under a second or two). */
@@ -28,7 +30,7 @@ export interface JobQueueSettings {
   pollingIntervalSeconds: number;
   /** Runs of a task after its first before its batch fails; default 4. */
   retryLimit: number;
-  /** Seconds before a failed task is run again; default 1. */
+  /** Seconds before a failed task is run again the first time (1 to 2 s), doubling with each run after; default 1. */
   retryDelaySeconds: number;
 }
 
@@ -47,7 +49,7 @@ export const DEFAULT_QUEUE_SETTINGS: JobQueueSettings = {
  * idle worker's poll.
  */
 export function takeoverSeconds(s: JobQueueSettings): number {
-  return s.expireInSeconds + 2 * s.maintenanceIntervalSeconds + s.retryDelaySeconds + s.pollingIntervalSeconds;
+  return s.expireInSeconds + 2 * s.maintenanceIntervalSeconds + 2 * s.retryDelaySeconds + s.pollingIntervalSeconds;
 }
 
 /** A pg-boss instance for the batches' tasks on a database (a connection string, or a pg-boss `db`), not yet started. */
@@ -85,7 +87,7 @@ export async function prepareQueues(boss: PgBoss, settings: JobQueueSettings): P
 }
 
 async function makeQueues(boss: PgBoss, settings: JobQueueSettings): Promise<void> {
-  const options = { expireInSeconds: settings.expireInSeconds, retryLimit: settings.retryLimit, retryDelay: settings.retryDelaySeconds, retryBackoff: false };
+  const options = { expireInSeconds: settings.expireInSeconds, retryLimit: settings.retryLimit, retryDelay: settings.retryDelaySeconds, retryBackoff: true };
   await boss.createQueue(FAILED_TASK_QUEUE, { name: FAILED_TASK_QUEUE, ...options, retryLimit: settings.retryLimit });
   await boss.createQueue(TASK_QUEUE, { name: TASK_QUEUE, ...options, deadLetter: FAILED_TASK_QUEUE });
   // A queue made by an earlier start keeps its settings unless they are set again.

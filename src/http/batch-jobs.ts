@@ -22,7 +22,7 @@ import { LerError } from '../errors.js';
 import type { Engine } from '../engine.js';
 import type { PostgresBatches, TaskRef } from '../store/postgres-batches.js';
 import type { AuditInput, BatchError } from '../store/store.js';
-import { createJobQueue, DEFAULT_QUEUE_SETTINGS, enqueueTasks, FAILED_TASK_QUEUE, prepareQueues, takeoverSeconds, TASK_QUEUE, type JobQueueSettings } from './batch-job-queue.js';
+import { createJobQueue, DEFAULT_QUEUE_SETTINGS, enqueueTasks, FAILED_TASK_QUEUE, JOB_TABLE, prepareQueues, takeoverSeconds, TASK_QUEUE, type JobQueueSettings } from './batch-job-queue.js';
 import { checkBatchQuotas } from './batch-quotas.js';
 import type { BatchService } from './batch-service.js';
 import { BatchWaiters } from './batch-waiters.js';
@@ -35,7 +35,7 @@ import { ProblemError } from './problem.js';
 
 
 /** The store's batch rows as the service uses them. */
-export type JobBatchStore = TaskStore & Pick<PostgresBatches, 'createJobBatch' | 'startQueued' | 'batchCounts' | 'batchPage' | 'batchUsage' | 'deleteBatch' | 'endedBatchesBefore'>;
+export type JobBatchStore = TaskStore & Pick<PostgresBatches, 'createJobBatch' | 'startQueued' | 'batchCounts' | 'batchPage' | 'batchUsage' | 'deleteBatch' | 'endedBatchesBefore' | 'orphanedBatches'>;
 
 export interface JobBatchesOptions extends BatchManagerOptions, Partial<JobQueueSettings> {
   /** Most areas (or stretches) of one task; default 2048 (a tenth with conflicts), rounded up to whole pages. */
@@ -83,6 +83,8 @@ export class JobBatches implements BatchService {
   private queuedSeen = 0;
   private readonly ticker: ReturnType<typeof setInterval>;
   private lastSweep = 0;
+  /** Batches found orphaned on the last tick (reaped when found so again). */
+  private suspects = new Set<string>();
   private readonly sweeper: EndedBatchSweeper;
   private dispatching: Promise<void> | null = null;
   private closed = false;
@@ -326,6 +328,8 @@ export class JobBatches implements BatchService {
   private async failTask(t: TaskRef): Promise<void> {
     const b = await this.store.jobBatch(t.batch);
     if (b === null || (b.status !== 'running' && b.status !== 'queued')) return;
+    // Its last run timed out on the queue but went on, and finished: nothing failed.
+    if ((await this.store.task(t.batch, t.task))?.done === true) return;
     const error: BatchError = { code: 'BATCH_FAILED', message: `Its task of areas ${t.first} to ${t.first + t.count - 1} failed ${this.settings.retryLimit + 1} times: it is not run again.` };
     await this.store.endBatch(t.batch, { status: 'failed', finishedAt: this.iso(), error, progress: jobProgress(b, this.now()) as unknown as Record<string, unknown> | null });
     const after = await this.store.jobBatch(t.batch);
@@ -360,10 +364,30 @@ export class JobBatches implements BatchService {
     if (this.closed) return;
     await this.ready.catch(() => undefined);
     await this.dispatch();
+    await this.reap().catch((error: unknown) => this.report(error, 'reap'));
     if (this.now() - this.lastSweep >= SWEEP_MS) {
       this.lastSweep = this.now();
       await this.sweep();
     }
+  }
+
+  /**
+   * Fails running batches that nothing would ever end: tasks not done and none of their jobs left
+   * on the queue. Seen so on two ticks in a row (a job is never missing for that long in the
+   * ordinary course: a task's next job is queued in the transaction that marks it done).
+   */
+  private async reap(): Promise<void> {
+    const orphans = new Set(await this.store.orphanedBatches(JOB_TABLE, [TASK_QUEUE, FAILED_TASK_QUEUE]));
+    for (const id of orphans) {
+      if (!this.suspects.has(id) || this.closed) continue;
+      const b = await this.store.jobBatch(id);
+      if (b === null || b.status !== 'running') continue;
+      const error: BatchError = { code: 'BATCH_FAILED', message: 'Its tasks were lost by the job queue (they failed every run, and their failure could not be handled): it is not run again.' };
+      await this.store.endBatch(id, { status: 'failed', finishedAt: this.iso(), error, progress: jobProgress(b, this.now()) as unknown as Record<string, unknown> | null });
+      const after = await this.store.jobBatch(id);
+      if (after?.status === 'failed' && after.error?.message === error.message) this.ended(id, 'failed');
+    }
+    this.suspects = orphans;
   }
 
   /** A batch ended (here): readers hear it, a place to run is free. */

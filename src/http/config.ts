@@ -228,7 +228,7 @@ export function environmentVariables(): EnvVariable[] {
     { name: 'LER_TRUST_PROXY', description: 'the reverse proxies whose X-Forwarded-For gives the client\'s address (for the rate limits of requests without a key): a number of hops, or their addresses and CIDR ranges, comma-separated; unset: the connection\'s address', default: '(unset)' },
     { name: 'LER_SHUTDOWN_TIMEOUT_MS', description: 'how long a shutdown waits for requests in flight', default: String(d.shutdownTimeoutMs) },
     { name: 'LER_BATCH_TASK_AREAS', description: 'with PostgreSQL: areas per task of a batch; the replicas share a batch task by task', default: String(d.batchTaskAreas) },
-    { name: 'LER_BATCH_TASK_EXPIRE_S', description: 'with PostgreSQL: seconds a batch task may run before another replica runs it again (a task of a replica that died is taken over within this + 12 s)', default: String(d.batchTaskExpireSeconds) },
+    { name: 'LER_BATCH_TASK_EXPIRE_S', description: 'with PostgreSQL: seconds a batch task may run before another replica runs it again (a task of a replica that died is taken over within this + 13 s)', default: String(d.batchTaskExpireSeconds) },
     { name: 'LER_RETENTION_DAYS', description: 'days dig requests, their packages and their maps are kept; older ones are pruned at start and daily (and by `ler prune`)', default: String(d.retentionDays), limit: true },
     { name: 'LER_MAP_TILES', description: 'base map of the map page: an XYZ tile URL template with {z}, {x}, {y} (e.g. a national orthophoto service); unset: a plain background', default: '(unset)' },
     { name: 'LER_MAP_ATTRIBUTION', description: 'attribution shown on the map for the tiles', default: '(unset)' },

@@ -280,6 +280,22 @@ export class PostgresBatches implements BatchStore {
     return { running: Number(r.rows[0]?.running ?? 0), queued: Number(r.rows[0]?.queued ?? 0) };
   }
 
+  /**
+   * Running batches with tasks not done and no job of theirs left on the queue (`jobs`: the queue's
+   * job table, `queues`: its queue names): nothing would ever end them (a dead-letter job that itself
+   * failed, a replica that died inside the failing of a task).
+   */
+  async orphanedBatches(jobs: string, queues: readonly string[]): Promise<string[]> {
+    const r = await this.db.query<{ id: string }>(
+      `SELECT b.id FROM batches b
+       WHERE b.status = 'running'
+         AND EXISTS (SELECT 1 FROM batch_tasks t WHERE t.batch = b.id AND NOT t.done)
+         AND NOT EXISTS (SELECT 1 FROM ${jobs} j WHERE j.name = ANY($1) AND j.data->>'batch' = b.id AND j.state < 'completed')`,
+      [queues]
+    );
+    return r.rows.map((row) => row.id);
+  }
+
   /** A task with its input and whether it is done; null when there is no such task. */
   async task(batch: string, task: number): Promise<(BatchTask & { done: boolean }) | null> {
     const r = await this.db.query('SELECT task, first, count, input, done FROM batch_tasks WHERE batch = $1 AND task = $2', [batch, task]);

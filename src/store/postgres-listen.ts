@@ -61,6 +61,9 @@ export interface ChangeListenerOptions {
   timeoutMs?: number;
 }
 
+/** The listening connections' application_name (pg_stat_activity tells them apart by it). */
+export const LISTENER_NAME = 'ler-engine changes';
+
 export class ChangeListener {
   private client: pg.Client | null = null;
   private closed = false;
@@ -83,7 +86,7 @@ export class ChangeListener {
   private async connect(): Promise<void> {
     if (this.closed) return;
     const timeoutMs = this.opts.timeoutMs ?? 5000;
-    const client = new pg.Client({ connectionString: this.opts.connectionString, keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+    const client = new pg.Client({ connectionString: this.opts.connectionString, keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, application_name: LISTENER_NAME });
     this.client = client;
     let lost = false;
     let heartbeat: NodeJS.Timeout | null = null;
