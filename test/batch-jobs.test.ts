@@ -414,6 +414,34 @@ describe('batches as jobs on pg-boss', () => {
     });
   });
 
+  it('read a cancelled batch\'s results past a task that did not finish, then its problem', async () => {
+    await withReplicas(async (start) => {
+      const engineA = replicaEngine();
+      const engineB = replicaEngine();
+      const input = areas(100, 'gap');
+      const expected = (await reference(engineA, input, false)).split('\n');
+      // The first task never finishes; the second does.
+      const gate = async (first: number, signal: AbortSignal | undefined): Promise<void> => {
+        if (first === 0) await until(signal);
+      };
+      watch(engineA, gate);
+      watch(engineB, gate);
+      const a = await start(engineA, { taskAreas: 50, pageAreas: 25 });
+      await start(engineB, { taskAreas: 50, pageAreas: 25 });
+      const submitted = await a.submit('planner-gap', input, OPTIONS, false);
+      await waitFor('the second task done', async () => (await store.jobBatch(submitted.id))?.tasksDone === 1);
+      await a.remove(submitted.id, 'planner-gap');
+      const chunks: string[] = [];
+      await expect(
+        (async () => {
+          for await (const chunk of a.results(submitted.id, 'planner-gap')) chunks.push(Buffer.from(chunk).toString('utf8'));
+        })()
+      ).rejects.toMatchObject({ code: 'BATCH_CANCELLED' });
+      // Areas 50 to 99, each as the whole batch has it.
+      expect(chunks.join('')).toBe(expected.slice(50, 100).join('\n') + '\n');
+    });
+  });
+
   it('count quotas and turns from the shared tables: a planner\'s second batch waits for its first, whichever replica it was sent to', async () => {
     await withReplicas(async (start, errors) => {
       const engineA = replicaEngine();

@@ -35,7 +35,7 @@ import { ProblemError } from './problem.js';
 
 
 /** The store's batch rows as the service uses them. */
-export type JobBatchStore = TaskStore & Pick<PostgresBatches, 'createJobBatch' | 'startQueued' | 'batchCounts' | 'batchPage' | 'batchUsage' | 'deleteBatch' | 'endedBatchesBefore' | 'orphanedBatches'>;
+export type JobBatchStore = TaskStore & Pick<PostgresBatches, 'createJobBatch' | 'startQueued' | 'batchCounts' | 'batchPage' | 'batchUsage' | 'deleteBatch' | 'endedBatchesBefore' | 'orphanedBatches' | 'nextPageSeq'>;
 
 export interface JobBatchesOptions extends BatchManagerOptions, Partial<JobQueueSettings> {
   /** Most areas (or stretches) of one task; default 2048 (a tenth with conflicts), rounded up to whole pages. */
@@ -217,6 +217,13 @@ export class JobBatches implements BatchService {
           continue;
         }
         if (record.status === 'done') return;
+        // Tasks ran side by side, and some did not finish: the results after the gap are read too
+        // (each line says its area's index), then the batch's problem.
+        const next = await this.store.nextPageSeq(id, seq);
+        if (next !== null) {
+          seq = next;
+          continue;
+        }
         throw batchProblem(record);
       }
       if (this.closed) throw new ProblemError('ENGINE_CLOSED', { detail: 'The service is stopping; the batch goes on at the other replicas, or here when it is back.' });

@@ -296,6 +296,13 @@ export class PostgresBatches implements BatchStore {
     return r.rows.map((row) => row.id);
   }
 
+  /** The first page stored at or after `seq` (tasks of a batch that did not finish leave gaps); null when none is. */
+  async nextPageSeq(batch: string, seq: number): Promise<number | null> {
+    const r = await this.db.query<{ seq: number | null }>('SELECT min(seq) AS seq FROM batch_pages WHERE batch = $1 AND seq >= $2', [batch, seq]);
+    const next = r.rows[0]?.seq;
+    return next === null || next === undefined ? null : Number(next);
+  }
+
   /** A task with its input and whether it is done; null when there is no such task. */
   async task(batch: string, task: number): Promise<(BatchTask & { done: boolean }) | null> {
     const r = await this.db.query('SELECT task, first, count, input, done FROM batch_tasks WHERE batch = $1 AND task = $2', [batch, task]);
