@@ -442,6 +442,24 @@ describe('batches as jobs on pg-boss', () => {
     });
   });
 
+  it('admit one batch of a planner at its last place, though two replicas are asked at the same moment', async () => {
+    await withReplicas(async (start) => {
+      const l = limits({ batchesKeptPerPlanner: 1 });
+      const a = await start(replicaEngine(), {}, l);
+      const b = await start(replicaEngine(), {}, l);
+      const results = await Promise.allSettled([a.submit('planner-race', areas(3000, 'ra'), OPTIONS, false), b.submit('planner-race', areas(3000, 'rb'), OPTIONS, false)]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const refused = results.find((r) => r.status === 'rejected');
+      expect(refused?.status === 'rejected' ? refused.reason : null).toMatchObject({ code: 'QUOTA_BATCHES_KEPT' });
+      expect((await db.query('SELECT count(*) AS n FROM batches WHERE requester = $1', ['planner-race'])).rows[0].n).toBe('1');
+      // Ended, so that it takes no place to run from the tests after this one.
+      const admitted = results.find((r) => r.status === 'fulfilled');
+      const id = admitted?.status === 'fulfilled' ? admitted.value.id : '';
+      await a.remove(id, null);
+      await waitFor('the admitted batch ended', async () => ['cancelled', 'done'].includes(String((await a.get(id, null))?.status)));
+    });
+  });
+
   it('count quotas and turns from the shared tables: a planner\'s second batch waits for its first, whichever replica it was sent to', async () => {
     await withReplicas(async (start, errors) => {
       const engineA = replicaEngine();

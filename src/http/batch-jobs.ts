@@ -21,6 +21,7 @@ import type PgBoss from 'pg-boss';
 import { LerError } from '../errors.js';
 import type { Engine } from '../engine.js';
 import type { PostgresBatches, TaskRef } from '../store/postgres-batches.js';
+import type { Sql } from '../store/postgres-db.js';
 import type { AuditInput, BatchError } from '../store/store.js';
 import { createJobQueue, DEFAULT_QUEUE_SETTINGS, enqueueTasks, FAILED_TASK_QUEUE, JOB_TABLE, prepareQueues, takeoverSeconds, TASK_QUEUE, type JobQueueSettings } from './batch-job-queue.js';
 import { checkBatchQuotas } from './batch-quotas.js';
@@ -152,23 +153,11 @@ export class JobBatches implements BatchService {
     if (total > this.limits.maxBatchAreas) {
       throw new LerError('BATCH_TOO_LARGE', { pointer: route ? '/stretchLength' : '/areas/features' }, `${total} areas; at most ${this.limits.maxBatchAreas} (LER_MAX_BATCH_AREAS).`);
     }
-    // The shared tables say what runs and waits; batches being stored here count as well.
+    // The shared tables say what runs and waits; batches being stored here count as well. Checked
+    // again where the batch is stored, under a lock all replicas' submissions take.
     const submitting = this.submitting.get(requester) ?? 0;
     const inFlight = [...this.submitting.values()].reduce((s, n) => s + n, 0);
-    const usage = await this.store.batchUsage(requester);
-    const all = await this.store.batchCounts();
-    const globalFree = Math.max(0, this.limits.maxBatchesRunning - all.running);
-    const free = Math.min(globalFree, Math.max(0, this.limits.maxBatchesRunningPerPlanner - usage.running));
-    const wouldWait = usage.queued > 0 || submitting >= free;
-    checkBatchQuotas(
-      { ...usage, queued: usage.queued + Math.max(0, submitting - free), submitting: Math.min(submitting, free), pendingBytes: 0, wouldWait, runningEtaSeconds: null },
-      this.limits,
-      this.now()
-    );
-    const waiting = all.queued + Math.max(0, inFlight - globalFree);
-    if (wouldWait && waiting >= this.limits.maxBatchesQueued) {
-      throw new ProblemError('BATCH_QUEUE_FULL', { detail: `${all.running} running, ${waiting} waiting.`, headers: { 'retry-after': '30' } });
-    }
+    await this.admit(requester, submitting, inFlight);
     this.submitting.set(requester, submitting + 1);
     const id = randomUUID();
     try {
@@ -177,7 +166,8 @@ export class JobBatches implements BatchService {
       await this.store.createJobBatch(
         { id, requester, createdAt: this.iso(), options: { ...options, route }, areas: route ? null : total, input: split.routeInput, totalAreas: total, ...sizes },
         split.tasks,
-        audit?.(id)
+        audit?.(id),
+        (q) => this.admit(requester, 0, 0, q)
       );
     } finally {
       const n = (this.submitting.get(requester) ?? 1) - 1;
@@ -230,6 +220,28 @@ export class JobBatches implements BatchService {
       if (gone(signal)) return;
       await this.pause(id, signal);
       if (gone(signal)) return;
+    }
+  }
+
+  /**
+   * Throws the planner's quota a new batch would pass (429), or BATCH_QUEUE_FULL (503): counting
+   * the batches stored (read through `q`, the storing transaction, when given) and those being
+   * stored here.
+   */
+  private async admit(requester: string, submitting: number, inFlight: number, q?: Sql): Promise<void> {
+    const usage = await this.store.batchUsage(requester, q);
+    const all = await this.store.batchCounts(q);
+    const globalFree = Math.max(0, this.limits.maxBatchesRunning - all.running);
+    const free = Math.min(globalFree, Math.max(0, this.limits.maxBatchesRunningPerPlanner - usage.running));
+    const wouldWait = usage.queued > 0 || submitting >= free;
+    checkBatchQuotas(
+      { ...usage, queued: usage.queued + Math.max(0, submitting - free), submitting: Math.min(submitting, free), pendingBytes: 0, wouldWait, runningEtaSeconds: null },
+      this.limits,
+      this.now()
+    );
+    const waiting = all.queued + Math.max(0, inFlight - globalFree);
+    if (wouldWait && waiting >= this.limits.maxBatchesQueued) {
+      throw new ProblemError('BATCH_QUEUE_FULL', { detail: `${all.running} running, ${waiting} waiting.`, headers: { 'retry-after': '30' } });
     }
   }
 

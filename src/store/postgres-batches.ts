@@ -13,7 +13,7 @@
  * whatever order they come.
  */
 import type pg from 'pg';
-import type { PgDatabase, Queryable } from './postgres-db.js';
+import type { PgDatabase, Queryable, Sql } from './postgres-db.js';
 import type { AuditInput, BatchError, BatchPage, BatchRecord, BatchStatus, BatchStore, BatchUsage, NewBatch } from './store.js';
 
 /** The batch tables; run as the PostgreSQL store's migration 2. */
@@ -225,8 +225,9 @@ export class PostgresBatches implements BatchStore {
     });
   }
 
-  async batchUsage(requester: string): Promise<BatchUsage> {
-    const r = await this.db.query('SELECT status, count(*) AS n, sum(result_bytes) AS bytes, min(finished_at) AS oldest FROM batches WHERE requester = $1 GROUP BY status', [requester]);
+  /** `q`: in the caller's transaction (default: the pool). */
+  async batchUsage(requester: string, q: Sql = this.db): Promise<BatchUsage> {
+    const r = await q.query('SELECT status, count(*) AS n, sum(result_bytes) AS bytes, min(finished_at) AS oldest FROM batches WHERE requester = $1 GROUP BY status', [requester]);
     const usage: BatchUsage = { queued: 0, running: 0, ended: 0, resultBytes: 0, oldestEndedAt: null };
     for (const row of r.rows) {
       const n = Number(row.n);
@@ -250,8 +251,17 @@ export class PostgresBatches implements BatchStore {
   // What a batch split into tasks needs besides.
 
   /** Stores a queued batch with its tasks (and its audit entry) in one transaction. */
-  async createJobBatch(b: NewJobBatch, tasks: readonly BatchTask[], event?: AuditInput): Promise<void> {
+  /**
+   * Stores a batch split into tasks, with its audit entry, in one transaction. `admit` runs first
+   * in it, under a lock every replica's submissions take, and throws to refuse the batch: quotas
+   * checked there count every batch stored before, whichever replica stored it.
+   */
+  async createJobBatch(b: NewJobBatch, tasks: readonly BatchTask[], event?: AuditInput, admit?: (q: Sql) => Promise<void>): Promise<void> {
     await this.db.transaction(async (c) => {
+      if (admit !== undefined) {
+        await c.query("SELECT pg_advisory_xact_lock(hashtext('ler-engine batch admission'))");
+        await admit(c);
+      }
       await insertBatch(c, b, { totalAreas: b.totalAreas, tasks: tasks.length, taskAreas: b.taskAreas, pageAreas: b.pageAreas });
       if (b.input !== null) await c.query('INSERT INTO batch_inputs (batch, input) VALUES ($1, $2)', [b.id, b.input]);
       for (let i = 0; i < tasks.length; i += TASK_ROWS) {
@@ -275,8 +285,8 @@ export class PostgresBatches implements BatchStore {
   }
 
   /** Batches running and waiting, all planners together. */
-  async batchCounts(): Promise<{ running: number; queued: number }> {
-    const r = await this.db.query("SELECT count(*) FILTER (WHERE status = 'running') AS running, count(*) FILTER (WHERE status = 'queued') AS queued FROM batches WHERE status IN ('running', 'queued')");
+  async batchCounts(q: Sql = this.db): Promise<{ running: number; queued: number }> {
+    const r = await q.query("SELECT count(*) FILTER (WHERE status = 'running') AS running, count(*) FILTER (WHERE status = 'queued') AS queued FROM batches WHERE status IN ('running', 'queued')");
     return { running: Number(r.rows[0]?.running ?? 0), queued: Number(r.rows[0]?.queued ?? 0) };
   }
 
