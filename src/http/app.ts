@@ -18,8 +18,8 @@ import { Engine, type EngineOptions } from '../engine.js';
 import type { ServiceStore } from '../store/store.js';
 import { KeyRing, authorise } from './auth.js';
 import { BatchManager, type BatchManagerOptions, type BatchStatus } from './batches.js';
-import { JobBatches } from './batch-jobs.js';
-import { PostgresStore } from '../store/postgres.js';
+import type { JobBatches } from './batch-jobs.js';
+import type { PostgresStore } from '../store/postgres.js';
 import type { BatchService } from './batch-service.js';
 import { resolveConfig, type ServiceConfig, type ServiceLimits } from './config.js';
 import { PROBLEM_SCHEMA, type ServiceContext } from './context.js';
@@ -97,7 +97,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     onFinish: (status: BatchStatus) => metrics.batches.inc({ status }),
     onError: (err: unknown, id: string) => app.log.error({ err, batch: id }, 'batch failed')
   };
-  batches = store instanceof PostgresStore ? await jobBatches(engine, store, config, batchEvents) : await BatchManager.open(engine, store, config.limits, batchEvents);
+  batches = store.kind === 'postgres' ? await jobBatches(engine, store as unknown as PostgresStore, config, batchEvents) : await BatchManager.open(engine, store, config.limits, batchEvents);
   const keys = new KeyRing(store, config.adminToken);
   const ctx: ServiceContext = {
     engine,
@@ -229,14 +229,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await batches.close();
   });
   app.addHook('onClose', async () => {
-    keys.close();
     if (ownsEngine) await engine.close();
   });
   return app;
 }
 
-/** Batches as tasks on the database's job queue, shared by every replica. */
+/** Batches as tasks on the database's job queue, shared by every replica (loaded only then: the embedded store needs none of it). */
 async function jobBatches(engine: Engine, store: PostgresStore, config: ServiceConfig, events: BatchManagerOptions): Promise<JobBatches> {
+  const { JobBatches } = await import('./batch-jobs.js');
   const jobs = new JobBatches(engine, store.jobs, config.limits, store.url, { ...events, taskAreas: config.batchTaskAreas, expireInSeconds: config.batchTaskExpireSeconds });
   try {
     await jobs.ready;

@@ -42,30 +42,19 @@ export function tokenMatches(token: string | null, hash: Buffer | null): boolean
   return token !== null && hash !== null && timingSafeEqual(Buffer.from(hashToken(token), 'hex'), hash);
 }
 
-/** Keys looked up, kept this long at most: a change another replica's notice did not reach us about is seen by then. */
-const KEY_CACHE_MS = 5000;
-/** Keys (and unknown hashes) kept at most: random tokens cannot grow the cache without bound. */
-const KEY_CACHE_SIZE = 10_000;
-
 /**
  * Finds the principal of a request's Authorization header; throws 401 when there is none or it is
- * not a key. Lookups are kept a few seconds and forgotten at once when the key changes here or,
- * told by the store, at another replica.
+ * not a key. The store keeps its lookups (and forgets one when the key changes, here or, told by
+ * the database, at another replica).
  */
 export class KeyRing {
   private readonly adminHash: Buffer | null;
-  private readonly cache = new Map<string, { key: ApiKeyRecord | null; at: number }>();
-  private readonly unsubscribe: () => void;
 
   constructor(
-    private readonly store: Pick<ServiceStore, 'findApiKey' | 'subscribe'>,
+    private readonly store: Pick<ServiceStore, 'findApiKey'>,
     adminToken: string | null
   ) {
     this.adminHash = adminToken === null ? null : Buffer.from(hashToken(adminToken), 'hex');
-    this.unsubscribe = store.subscribe((change) => {
-      if (change.kind === 'key') this.forget(change.hash);
-      else if (change.kind === 'resync') this.cache.clear();
-    });
   }
 
   async authenticate(header: string | string[] | undefined): Promise<Principal> {
@@ -73,29 +62,9 @@ export class KeyRing {
     const token = bearerToken(header);
     if (token === null) throw unauthorized('The Authorization header must be "Bearer <token>".', `${CHALLENGE}, error="invalid_request"`);
     if (tokenMatches(token, this.adminHash)) return { id: 'admin', role: 'admin', owner: null, name: 'admin token' };
-    const key = await this.find(hashToken(token));
+    const key = await this.store.findApiKey(hashToken(token));
     if (key === null) throw unauthorized('The token is not a key of this service (or it was revoked).', `${CHALLENGE}, error="invalid_token"`);
     return principalOf(key);
-  }
-
-  /** A key changed (made or revoked): its next use reads the store. */
-  forget(hash: string): void {
-    this.cache.delete(hash);
-  }
-
-  close(): void {
-    this.unsubscribe();
-  }
-
-  private async find(hash: string): Promise<ApiKeyRecord | null> {
-    const now = Date.now();
-    const hit = this.cache.get(hash);
-    if (hit !== undefined && now - hit.at < KEY_CACHE_MS) return hit.key;
-    const key = await this.store.findApiKey(hash);
-    this.cache.delete(hash);
-    if (this.cache.size >= KEY_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(hash, { key, at: now });
-    return key;
   }
 }
 

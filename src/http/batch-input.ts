@@ -18,14 +18,19 @@ const SLICE = 2000;
 export async function storedInput(input: unknown, route: boolean): Promise<StoredInput> {
   if (route) return { text: JSON.stringify(input), areas: null };
   const features = (input as { features: unknown[] }).features;
+  return { text: await featureLines(features), areas: features.length };
+}
+
+/** Features `first` to `end - 1` as NDJSON, one line each, giving the event loop a turn between slices. */
+export async function featureLines(features: readonly unknown[], first = 0, end = features.length): Promise<string> {
   const parts: string[] = [];
-  for (let i = 0; i < features.length; i += SLICE) {
-    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  for (let i = first; i < end; i += SLICE) {
+    if (i > first) await new Promise<void>((resolve) => setImmediate(resolve));
     let part = '';
-    for (let k = i; k < Math.min(features.length, i + SLICE); k++) part += `${JSON.stringify(features[k] ?? null)}\n`;
+    for (let k = i; k < Math.min(end, i + SLICE); k++) part += `${JSON.stringify(features[k] ?? null)}\n`;
     parts.push(part);
   }
-  return { text: parts.join(''), areas: features.length };
+  return parts.join('');
 }
 
 /** The input again, for the engine: a route's JSON, or the areas as an iterable that parses each as it is read. */

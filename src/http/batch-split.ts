@@ -6,6 +6,7 @@
  * its own areas, never the whole batch's. A route is stored once and every task reads it whole.
  */
 import { checkRoute } from '../batch/options.js';
+import { featureLines } from './batch-input.js';
 import type { BatchTask } from '../store/postgres-batches.js';
 import type { BatchSubmission } from './batches.js';
 
@@ -13,9 +14,6 @@ import type { BatchSubmission } from './batches.js';
 export const DEFAULT_TASK_AREAS = 2048;
 export const DEFAULT_PAGE_AREAS = 256;
 const CONFLICTS_SHARE = 8;
-
-/** Features serialised between two turns of the event loop. */
-const SLICE = 2000;
 
 export interface SplitSizes {
   taskAreas: number;
@@ -53,12 +51,7 @@ export async function splitBatch(input: unknown, route: boolean, total: number, 
   const features = (input as { features: unknown[] }).features;
   for (let first = 0; first < features.length; first += taskAreas) {
     const end = Math.min(features.length, first + taskAreas);
-    let text = '';
-    for (let k = first; k < end; k++) {
-      if (k > first && (k - first) % SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      text += `${JSON.stringify(features[k] ?? null)}\n`;
-    }
-    tasks.push({ task: tasks.length, first, count: end - first, input: text });
+    tasks.push({ task: tasks.length, first, count: end - first, input: await featureLines(features, first, end) });
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return { total: features.length, routeInput: null, tasks };

@@ -59,7 +59,6 @@ export function keyRoutes(ctx: ServiceContext) {
         const id = keyId(hash);
         // The key and its audit entry in one transaction.
         await ctx.store.putApiKey({ hash, role, owner: owner ?? null, name: name ?? null }, { actor: principal(request).id, action: 'key.create', owner: owner ?? null, detail: { id, role, name: name ?? null } });
-        ctx.keys.forget(hash);
         const created = await ctx.store.findApiKey(hash);
         return reply.code(201).send({ id, token, role, owner: owner ?? null, name: name ?? null, createdAt: created?.createdAt ?? new Date().toISOString() });
       }
@@ -81,8 +80,6 @@ export function keyRoutes(ctx: ServiceContext) {
         // Each key removed with its audit entry, in one transaction.
         for (const k of matches) {
           await ctx.store.deleteApiKey(k.hash, { actor: principal(request).id, action: 'key.revoke', owner: k.owner, detail: { id } });
-          // Refused here at once; at the other replicas once the store tells them.
-          ctx.keys.forget(k.hash);
         }
         return reply.code(204).send();
       }
