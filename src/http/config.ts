@@ -5,6 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { isDatabaseUrl } from '../store/open.js';
 
 export interface ServiceLimits {
   /** Largest network upload (PUT), bytes of body as sent. */
@@ -241,7 +242,7 @@ export function environmentVariables(): EnvVariable[] {
 function databaseUrl(env: Env): string | null {
   const url = str(env, 'LER_DATABASE_URL');
   if (url === undefined) return null;
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new Error('LER_DATABASE_URL must be a postgres:// URL.');
+  if (!isDatabaseUrl(url)) throw new Error('LER_DATABASE_URL must be a postgres:// URL.');
   return url;
 }
 
