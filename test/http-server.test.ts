@@ -5,7 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, cable, dataDir, rect, testApp, type TestApp } from './helpers/http-app.js';
@@ -71,6 +72,72 @@ describe('on a socket', () => {
       expect(JSON.parse(liar.body)).toMatchObject({ code: 'INPUT_TOO_LARGE' });
       expect(performance.now() - started).toBeLessThan(2000);
       expect(t.engine.snapshot?.networks.get('dk-el')).toMatchObject({ version: 1, features: 25_000 });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('lingers on a refused body: the client reads its answer and may go on sending until it closes, within a bound', async () => {
+    const t = await testApp(dir.sub('linger'), { config: { limits: { uploadBytes: 1024 * 1024 } } });
+    try {
+      await listening(t);
+      const port = (t.app.server.address() as AddressInfo).port;
+      const open = async (): Promise<{ socket: Socket; answer: Promise<string>; closed: Promise<number> }> => {
+        const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+        await once(socket, 'connect');
+        const opened = performance.now();
+        const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(performance.now() - opened)));
+        socket.on('error', () => {});
+        let text = '';
+        const answer = new Promise<string>((resolve) => {
+          socket.on('data', (chunk: Buffer) => {
+            text += chunk.toString('latin1');
+            const head = text.indexOf('\r\n\r\n');
+            const length = Number(/content-length: (\d+)/i.exec(text)?.[1] ?? NaN);
+            if (head >= 0 && text.length >= head + 4 + length) resolve(text);
+          });
+        });
+        socket.write(`PUT /v1/owners/dk-el/network HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nContent-Type: application/geo+json\r\nContent-Length: ${1024 ** 3}\r\n\r\n{"type":`);
+        return { socket, answer, closed };
+      };
+      const write = (socket: Socket, bytes: number): Promise<void> => new Promise((resolve, reject) => socket.write(Buffer.alloc(bytes, 32), (error) => (error ? reject(error) : resolve())));
+
+      // After the answer the client still sends (it has not read it yet): the server reads and
+      // drops those bytes rather than resetting the connection under them, and closes when the client does.
+      const a = await open();
+      expect(await a.answer).toMatch(/^HTTP\/1\.1 413 [^]*connection: close[^]*"INPUT_TOO_LARGE"/i);
+      await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 8; i++) await write(a.socket, 256 * 1024);
+      await new Promise((r) => setTimeout(r, 100));
+      await write(a.socket, 1024);
+      expect(a.socket.destroyed).toBe(false);
+      a.socket.end();
+      expect(await a.closed).toBeLessThan(1500);
+
+      // A client that never closes its side is cut off after the bound (2 s): its writes then fail.
+      const b = await open();
+      await b.answer;
+      const started = performance.now();
+      const cutAfter = await new Promise<number>((resolve) => {
+        const tick = (): void => {
+          b.socket.write(Buffer.alloc(1024, 32), (error) => (error ? resolve(performance.now() - started) : setTimeout(tick, 100)));
+        };
+        tick();
+      });
+      b.socket.destroy();
+      expect(cutAfter).toBeGreaterThan(1500);
+      expect(cutAfter).toBeLessThan(5000);
+
+      // So is one that goes on sending past 16 MiB.
+      const c = await open();
+      await c.answer;
+      let sent = 0;
+      await expect((async () => {
+        for (; sent < 64 * 1024 * 1024; sent += 1024 * 1024) await write(c.socket, 1024 * 1024);
+      })()).rejects.toThrow();
+      c.socket.destroy();
+      expect(sent).toBeGreaterThanOrEqual(16 * 1024 * 1024);
+      expect(sent).toBeLessThan(40 * 1024 * 1024);
     } finally {
       await t.close();
     }

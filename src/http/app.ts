@@ -39,6 +39,7 @@ import { ownerRoutes } from './routes/owners.js';
 import { uploadRoutes } from './routes/upload.js';
 import { rollbackRoutes } from './routes/rollback.js';
 import { webRoutes } from './routes/web.js';
+import { lingerOnClose } from './lingering-close.js';
 
 export type ConfigOverrides = Partial<Omit<ServiceConfig, 'limits' | 'rateLimit' | 'pressure'>> & {
   limits?: Partial<ServiceLimits>;
@@ -122,7 +123,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const { problem, headers, internal } = toProblem(error, request.url);
     if (internal) request.log.error({ err: error }, 'request failed');
     // A body not read to its end is not read further: the connection closes after the answer.
-    if (!request.raw.complete) reply.header('connection', 'close');
+    if (!request.raw.complete) {
+      reply.header('connection', 'close');
+      lingerOnClose(request.raw.socket);
+    }
     for (const [name, value] of Object.entries(headers)) reply.header(name, value);
     void reply.code(problem.status).type(PROBLEM_TYPE).send(JSON.stringify(problem));
   });
