@@ -10,7 +10,7 @@ const SHARED_TYPES = ['../../src/package/types', '../../src/package/types.js'];
  * store -> index -> geometry). The top-level modules (engine, snapshot, pool, server, library)
  * stand above every folder but http and cli.
  */
-const FOLDERS = ['geometry', 'crs', 'model', 'rules', 'index', 'input', 'query', 'package', 'store', 'ingest', 'batch', 'http', 'cli'];
+const FOLDERS = ['geometry', 'crs', 'model', 'rules', 'index', 'input', 'query', 'package', 'store', 'ingest', 'batch', 'notify', 'http', 'cli'];
 const TOP = ['engine', 'replica-sync', 'snapshot', 'pool', 'server', 'library'];
 const BELOW = {
   geometry: [],
@@ -24,6 +24,8 @@ const BELOW = {
   store: ['index', 'model'],
   ingest: ['crs', 'geometry', 'index', 'input', 'model', 'rules'],
   batch: ['crs', 'geometry', 'index', 'input', 'model', 'query', 'pool'],
+  // Webhooks: signing, address checks, sending, the outbox's dispatcher.
+  notify: ['index', 'model', 'store'],
   http: FOLDERS.filter((f) => f !== 'cli' && f !== 'http').concat(TOP),
   cli: FOLDERS.filter((f) => f !== 'http' && f !== 'cli').concat(TOP)
 };

@@ -32,8 +32,13 @@ import { checkRemovedShare, checkReplacement, deletedCount, type RemovalGuard } 
 import { assemblePackage, auditDetail } from './package/assemble.js';
 import { InterestRegistry, type InterestArea } from './package/interest.js';
 import { DEFAULT_PRECAUTIONS, workTypesOf, type PrecautionMatrix } from './package/precautions.js';
-import { checkDigTerms, DEFAULT_DIG_LIMITS, type DigLimits } from './package/terms.js';
+import { checkDigTerms, DEFAULT_DIG_LIMITS, maxAreaOf, type DigLimits } from './package/terms.js';
 import type { DigRequestInput, Package } from './package/types.js';
+import { answerDeadline, DEFAULT_DEADLINE_RULES, type DeadlineRules } from './package/deadline.js';
+import { checkAnswer, checkMarking, reviseWithAnswer, reviseWithMarking } from './package/answer.js';
+import { awaitsAnswer, eventBody, ownerNotices } from './package/notice.js';
+import { packageConflict } from './package/assemble.js';
+import type { InboxUpdate, OutboxEvent } from './store/store.js';
 import type { BuildOptions, Conflict, CrsName, Extent, FeatureCollection, MultiPolygon, QueryOptions } from './types.js';
 import { Snapshot, type OwnerPart } from './snapshot.js';
 import { ReplicaSync, type ReplicaSyncOptions } from './replica-sync.js';
@@ -67,6 +72,15 @@ export interface EngineOptions {
   extent?: Extent | null;
   /** The clock of packages (tests). */
   now?: () => Date;
+  /** When owners' answers are due (LER's rule, Danish time and holidays); default DEFAULT_DEADLINE_RULES. */
+  deadlines?: DeadlineRules;
+}
+
+/** Who answers a dig request, and in what CRS its lines come. */
+export interface AnswerOptions {
+  actor: string;
+  crs?: string;
+  propertyLimits?: Partial<PropertyLimits>;
 }
 
 /** Who made a change, and what the audit log is to say of it besides the version. */
@@ -130,6 +144,7 @@ export class Engine {
   private readonly digLimits: DigLimits;
   private readonly extent: Extent | null | undefined;
   private readonly now: () => Date;
+  private readonly deadlines: DeadlineRules;
   private readonly workerFile: string | URL | undefined;
   private closed = false;
   /** Uploads being read: compaction waits for them. */
@@ -158,6 +173,7 @@ export class Engine {
     this.digLimits = { ...DEFAULT_DIG_LIMITS, ...opts.digLimits };
     this.extent = opts.extent;
     this.now = opts.now ?? ((): Date => new Date());
+    this.deadlines = opts.deadlines ?? DEFAULT_DEADLINE_RULES;
     this.pool = workers > 0 ? new QueryPool({ threads: workers, workerFile: opts.workerFile }) : null;
   }
 
@@ -522,20 +538,23 @@ export class Engine {
    * and, with a store, recorded with its audit entry in one transaction before it is answered.
    * Throws a LerError with a pointer into the request when the request is invalid.
    */
-  async digRequest(input: DigRequestInput, opts: { requester?: string; extent?: Extent | null } = {}): Promise<DigAnswer> {
+  async digRequest(input: DigRequestInput, opts: { requester?: string; extent?: Extent | null; renewalOf?: string } = {}): Promise<DigAnswer> {
     const snapshot = this.openSnapshot();
     const now = this.now();
     const request: DigRequestInput = input !== null && typeof input === 'object' ? input : {};
     const terms = checkDigTerms(request, this.digLimits, this.precautions, now);
     const extent = opts.extent !== undefined ? opts.extent : this.extent;
-    const area = this.readDigArea(request.geometry, request.crs, extent);
+    const area = this.readDigArea(request.geometry, request.crs, extent, maxAreaOf(terms.type, this.digLimits));
     const conflicts = snapshot === null ? [] : snapshot.query(area.prepared, { infoZone: terms.infoZone, crs: area.crs });
     const networkVersions: Record<string, number> = {};
     if (snapshot !== null) for (const n of snapshot.networks.values()) networkVersions[n.owner] = n.version;
+    const createdAt = now.toISOString();
     const pkg = assemblePackage({
       id: randomUUID(),
-      createdAt: now.toISOString(),
+      createdAt,
       terms,
+      answerDeadline: answerDeadline(now, this.deadlines).toISOString(),
+      renewalOf: opts.renewalOf ?? null,
       digArea: request.geometry,
       crs: area.crs,
       areaM2: area.areaM2,
@@ -550,8 +569,101 @@ export class Engine {
     // Written and encoded once: the same bytes are stored and sent.
     const json = Buffer.from(JSON.stringify(pkg));
     const requester = opts.requester ?? 'anonymous';
-    await this.store?.recordDigRequest(pkg.id, requester, json, { actor: requester, action: 'dig-request.create', owner: null, detail: auditDetail(pkg, area.bbox) });
+    if (this.store !== null) {
+      const inbox = ownerNotices(pkg, lonLatOf(request.geometry, area.crs));
+      const priority = pkg.type === 'emergency' ? 1 : 0;
+      const events: OutboxEvent[] = inbox.map((entry) => {
+        const id = randomUUID();
+        return { id, type: 'dig-request.created', createdAt, priority, owner: entry.owner, requester: null, body: eventBody(id, 'dig-request.created', createdAt, { ...entry, answered: !awaitsAnswer(entry.status), overdue: false, overdueAt: undefined }) };
+      });
+      await this.store.recordDigRequest(pkg.id, requester, json, { actor: requester, action: 'dig-request.create', owner: null, detail: auditDetail(pkg, area.bbox) }, { inbox, events });
+    }
     return { pkg, json };
+  }
+
+  /** The newest revision of a stored package (or revision `revision`); DIG_REQUEST_UNKNOWN / REVISION_UNKNOWN. */
+  async storedPackage(id: string, revision?: number): Promise<{ pkg: Package; requester: string }> {
+    const store = this.requireStore();
+    const row = revision === undefined ? await store.digRequest(id) : await store.digRequestRevision(id, revision);
+    if (row === null) {
+      if (revision !== undefined && (await store.digRequest(id)) !== null) throw new LerError('REVISION_UNKNOWN', { pointer: '/revision' }, `Dig request ${id} has no revision ${revision}.`);
+      throw new LerError('DIG_REQUEST_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(id)}.`);
+    }
+    return { pkg: withRevision(row.body as Package, row.revision, row.createdAt), requester: row.requester };
+  }
+
+  /**
+   * An owner's answer to a dig request its package names: checked (a status of LER's six with what
+   * it needs; lines read by the rules of uploads and clipped by the package's rule), stored as the
+   * package's next revision with the owner's inbox entry, its audit entry and the requester's
+   * `dig-request.answered` event. A package past its validity is not answered (DIG_REQUEST_EXPIRED).
+   */
+  async answerDigRequest(id: string, owner: string, body: unknown, opts: AnswerOptions): Promise<DigAnswer> {
+    const now = this.now();
+    const answer = checkAnswer(body, now);
+    return this.revise(id, owner, async (pkg) => {
+      let conflicts = null;
+      if (answer.lines !== null) {
+        const crs = opts.crs ?? declaredCrs(answer.lines);
+        const index = buildNetwork(answer.lines, { owner, ...(crs !== undefined ? { crs } : {}), ...(this.extent !== undefined ? { extent: this.extent } : {}), ...(opts.propertyLimits !== undefined ? { propertyLimits: opts.propertyLimits } : {}) });
+        const area = this.readDigArea(pkg.digArea, pkg.crs, pkg.extent !== undefined ? pkg.extent : this.extent, Number.POSITIVE_INFINITY);
+        const contact = answer.contact ?? pkg.owners.find((o) => o.owner === owner)?.contact ?? null;
+        conflicts = index.query(area.prepared, { infoZone: pkg.infoZone, crs: area.crs }).map((c) => packageConflict(c, this.precautions, pkg.workType, contact));
+      }
+      const next = reviseWithAnswer(pkg, owner, answer, conflicts, opts.actor, now.toISOString());
+      const entry = next.owners.find((o) => o.owner === owner) as Package['owners'][number];
+      return { next, update: { owner, status: entry.status, conflicts: entry.conflicts.length, answeredAt: now.toISOString() }, action: 'dig-request.answer', answered: true };
+    }, opts.actor);
+  }
+
+  /** Records an owner's lines shown on site (påvisning) as the package's next revision. */
+  async markDigRequest(id: string, owner: string, body: unknown, opts: { actor: string }): Promise<DigAnswer> {
+    const now = this.now();
+    const marking = checkMarking(body, now);
+    return this.revise(id, owner, async (pkg) => {
+      const next = reviseWithMarking(pkg, owner, marking, now.toISOString());
+      const entry = next.owners.find((o) => o.owner === owner) as Package['owners'][number];
+      return { next, update: { owner, status: entry.status, conflicts: entry.conflicts.length, answeredAt: null }, action: 'dig-request.marking', answered: false };
+    }, opts.actor);
+  }
+
+  /** A new revision made from the newest one, stored only over it (a concurrent answer makes it try again). */
+  private async revise(id: string, owner: string, make: (pkg: Package) => Promise<{ next: Package; update: InboxUpdate; action: string; answered: boolean }>, actor: string): Promise<DigAnswer> {
+    const store = this.requireStore();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const { pkg, requester } = await this.storedPackage(id);
+      if (!pkg.owners.some((o) => o.owner === owner)) throw new LerError('DIG_REQUEST_OWNER_UNKNOWN', { pointer: '/owner' }, `${owner} is not named in dig request ${id}.`);
+      const now = this.now();
+      if (Date.parse(pkg.validUntil) < now.getTime()) throw new LerError('DIG_REQUEST_EXPIRED', { pointer: '/id' }, `Dig request ${id} was valid until ${pkg.validUntil}.`);
+      const { next, update, action, answered } = await make(pkg);
+      const json = JSON.stringify(next);
+      const events: OutboxEvent[] = [];
+      if (answered) {
+        const eventId = randomUUID();
+        const at = now.toISOString();
+        events.push({ id: eventId, type: 'dig-request.answered', createdAt: at, priority: pkg.type === 'emergency' ? 1 : 0, owner, requester, body: eventBody(eventId, 'dig-request.answered', at, { id, owner, status: update.status, revision: next.revision, conflicts: update.conflicts }) });
+      }
+      const detail = { id, revision: next.revision, status: update.status, conflicts: update.conflicts };
+      if (await store.reviseDigRequest(id, next.revision, json, update, { actor, action, owner, detail }, events)) return { pkg: next, json: Buffer.from(json) };
+    }
+    throw new LerError('REVISION_CONFLICT', { pointer: '/id' }, `Dig request ${id} kept changing.`);
+  }
+
+  /**
+   * The same area asked again on today's networks, as a new request linked to the old one (LER
+   * allows it within the dig period): while the old package is valid.
+   */
+  async renewDigRequest(id: string, opts: { requester: string }): Promise<DigAnswer> {
+    const { pkg } = await this.storedPackage(id);
+    if (Date.parse(pkg.validUntil) < this.now().getTime()) throw new LerError('DIG_REQUEST_EXPIRED', { pointer: '/id' }, `Dig request ${id} was valid until ${pkg.validUntil}.`);
+    const input: DigRequestInput = { type: pkg.type, reason: pkg.reason ?? undefined, geometry: pkg.digArea, crs: pkg.crs, infoZone: pkg.infoZone, workType: pkg.workType, purpose: pkg.purpose ?? undefined, period: pkg.period };
+    return this.digRequest(input, { requester: opts.requester, renewalOf: id, ...(pkg.extent !== undefined ? { extent: pkg.extent } : {}) });
+  }
+
+  private requireStore(): Store {
+    this.checkOpen();
+    if (this.store === null) throw new LerError('OPTION_INVALID', {}, 'Dig requests are kept only by an engine with a store.');
+    return this.store;
   }
 
   /**
@@ -560,7 +672,8 @@ export class Engine {
    */
   async rebuildPackage(id: string): Promise<Package> {
     this.checkOpen();
-    const stored = (await this.store?.digRequest(id)) ?? null;
+    // The registry's own answer: the first revision, before any owner's.
+    const stored = (await this.store?.digRequestRevision(id, 1)) ?? null;
     if (stored === null) throw new LerError('DIG_REQUEST_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(id)}.`);
     const pkg = stored.body as Package;
     const indexes: NetworkIndex[] = [];
@@ -575,7 +688,7 @@ export class Engine {
       }
       indexes.push((await this.loadVersion(this.store as Store, owner, version)).index);
     }
-    const area = this.readDigArea(pkg.digArea, pkg.crs, pkg.extent !== undefined ? pkg.extent : this.extent);
+    const area = this.readDigArea(pkg.digArea, pkg.crs, pkg.extent !== undefined ? pkg.extent : this.extent, Number.POSITIVE_INFINITY);
     let conflicts: Conflict[] = [];
     if (indexes.length > 0) {
       const index = indexes.length === 1 ? indexes[0] : NetworkIndex.merge(indexes, this.chunkSize !== undefined ? { chunkSize: this.chunkSize } : {});
@@ -584,7 +697,9 @@ export class Engine {
     return assemblePackage({
       id: pkg.id,
       createdAt: pkg.createdAt,
-      terms: { infoZone: pkg.infoZone, workType: pkg.workType, purpose: pkg.purpose, period: pkg.period, validUntil: pkg.validUntil },
+      terms: { type: pkg.type ?? 'dig', reason: pkg.reason ?? null, infoZone: pkg.infoZone, workType: pkg.workType, purpose: pkg.purpose, period: pkg.period, validUntil: pkg.validUntil },
+      answerDeadline: pkg.answerDeadline,
+      renewalOf: pkg.renewalOf ?? null,
       digArea: pkg.digArea,
       crs: pkg.crs,
       areaM2: pkg.areaM2,
@@ -599,7 +714,7 @@ export class Engine {
   }
 
   /** A dig request's area, read once with every check and this engine's limits. */
-  private readDigArea(geometry: unknown, crs: unknown, extent: Extent | null | undefined): ReadArea {
+  private readDigArea(geometry: unknown, crs: unknown, extent: Extent | null | undefined, maxAreaM2 = this.digLimits.maxDigAreaM2): ReadArea {
     let name: CrsName;
     try {
       name = normaliseCrs(crs);
@@ -607,7 +722,7 @@ export class Engine {
       throw new LerError('CRS_UNSUPPORTED', { pointer: '/crs' }, `Got ${JSON.stringify(crs)}.`);
     }
     const limits = this.digLimits;
-    return this.reader.read(geometry, { crs: name, extent, kind: 'dig', pointer: '/geometry', limits: { maxVertices: limits.maxDigVertices, maxAreaM2: limits.maxDigAreaM2 } });
+    return this.reader.read(geometry, { crs: name, extent, kind: 'dig', pointer: '/geometry', limits: { maxVertices: limits.maxDigVertices, maxAreaM2 } });
   }
 
   /** Removes an owner's network; returns the new snapshot (null when no network is left). */
@@ -845,4 +960,17 @@ export class Engine {
 function auditEntry(audit: ChangeAudit | undefined, action: string, owner: string, detail: Record<string, unknown>): AuditInput {
   const more = typeof audit?.detail === 'function' ? audit.detail() : (audit?.detail ?? {});
   return { actor: audit?.actor ?? owner, action: audit?.action ?? action, owner, detail: { ...more, ...detail } };
+}
+
+/** A package as stored, with the revision and time its row says (packages stored before revisions were counted have none). */
+function withRevision(pkg: Package, revision: number, at: string): Package {
+  return pkg.revision === revision ? pkg : { ...pkg, revision, revisedAt: pkg.revisedAt ?? at };
+}
+
+/** A dig area in lon/lat (EPSG:4326), for maps: as given, or unprojected from planar metres. */
+function lonLatOf(geometry: unknown, crs: CrsName): unknown {
+  if (!isInternal(crs)) return geometry;
+  const g = geometry as { type: string; coordinates: unknown };
+  const map = (c: unknown): unknown => (Array.isArray(c) && typeof c[0] === 'number' ? unprojectToLonLat(c[0], c[1] as number).map((v) => Math.round(v * 1e7) / 1e7) : (c as unknown[]).map(map));
+  return { type: g.type, coordinates: map(g.coordinates) };
 }

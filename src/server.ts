@@ -8,7 +8,7 @@
  */
 import { buildApp } from './http/app.js';
 import { newToken, hashToken } from './http/auth.js';
-import { loadConfig, type ServiceConfig } from './http/config.js';
+import { deadlineRules, loadConfig, type ServiceConfig } from './http/config.js';
 import { DEMO_DIG_AREA, loadDemo } from './http/demo.js';
 import { loadPrecautions } from './package/precautions.js';
 import { Engine } from './engine.js';
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const precautions = config.precautionsFile === null ? undefined : loadPrecautions(config.precautionsFile);
   const { store, where } = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, history: config.history, onError: (error) => console.error(`ler-engine: store: ${error.message}`) });
   const sync = { onError: (error: unknown, change: { kind: string }) => console.error(`ler-engine: following a ${change.kind} change of another replica failed: ${(error as Error).message}`) };
-  const engine = await Engine.open({ store, sync, digLimits: config.limits, ...(precautions !== undefined ? { precautions } : {}), ...(config.workers !== undefined ? { workers: config.workers } : {}) });
+  const engine = await Engine.open({ store, sync, digLimits: config.limits, deadlines: deadlineRules(config), ...(precautions !== undefined ? { precautions } : {}), ...(config.workers !== undefined ? { workers: config.workers } : {}) });
 
   const notes: string[] = [];
   let demo = false;

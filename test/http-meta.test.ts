@@ -33,6 +33,8 @@ describe('the service\'s own routes', () => {
         'GET /v1/owners/{owner}/network', 'PUT /v1/owners/{owner}/network', 'PATCH /v1/owners/{owner}/network', 'POST /v1/owners/{owner}/network/rollback',
         'GET /v1/owners/{owner}/interest-areas', 'PUT /v1/owners/{owner}/interest-areas', 'GET /v1/owners/{owner}/profile', 'PUT /v1/owners/{owner}/profile',
         'POST /v1/dig-requests', 'GET /v1/dig-requests/{id}', 'GET /v1/dig-requests/{id}/package.geojson', 'GET /v1/dig-requests/{id}/map.svg', 'GET /v1/dig-requests/{id}/map.png',
+        'POST /v1/dig-requests/{id}/owners/{owner}/answer', 'POST /v1/dig-requests/{id}/owners/{owner}/marking', 'POST /v1/dig-requests/{id}/renew', 'GET /v1/owners/{owner}/dig-requests',
+        'POST /v1/webhooks', 'GET /v1/webhooks', 'DELETE /v1/webhooks/{id}', 'GET /v1/webhooks/{id}/deliveries',
         'POST /v1/batches', 'GET /v1/batches/{id}', 'DELETE /v1/batches/{id}', 'GET /v1/batches/{id}/results',
         'GET /v1/map/config', 'GET /v1/map/reference.geojson', 'GET /v1/me', 'GET /v1/owners/{owner}/network/features'
       ].sort()

@@ -370,6 +370,13 @@ function synthetic(opts: Synthetic): Package {
   }
   return {
     id: '6f1c2a9e-0d4b-4c1e-9a57-2f3b8c1d0e42',
+    type: 'dig',
+    reason: null,
+    revision: 1,
+    revisedAt: '2026-05-04T07:08:09.000Z',
+    renewalOf: null,
+    answerDeadline: '2026-05-04T09:08:09.000Z',
+    notice: null,
     createdAt: '2026-05-04T07:08:09.000Z',
     validUntil: '2026-06-03T07:08:09.000Z',
     digArea: opts.digArea ?? rect(X0, Y0, X0 + 80, Y0 + 60),

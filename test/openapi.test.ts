@@ -12,7 +12,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { BatchView } from '../src/http/batches.js';
 import type { AreaSummary } from '../src/batch/summary.js';
 import type { ReportSummary } from '../src/rules/report.js';
-import type { Package } from '../src/package/types.js';
+import { STATUS, type Package } from '../src/package/types.js';
 import type { Principal } from '../src/http/auth.js';
 import type { OwnerProfile } from '../src/model/owner.js';
 import type { AuditEvent } from '../src/store/store.js';
@@ -205,6 +205,25 @@ describe('the OpenAPI document', () => {
     for (const suffix of ['', '/package.geojson', '/map.svg', '/map.png']) await call('contractor', { method: 'GET', url: `/v1/dig-requests/${pkg.id}${suffix}` });
     await call('contractor', { method: 'GET', url: '/v1/dig-requests/00000000-0000-0000-0000-000000000000' });
     await call('planner', { method: 'GET', url: `/v1/dig-requests/${pkg.id}` });
+    // The owners' side: the inbox, an answer (with lines), a marking, a renewal, older revisions, webhooks.
+    await call('owner', { method: 'GET', url: '/v1/owners/own-a/dig-requests?limit=5&status=answered&overdue=false' });
+    await call('owner', { method: 'GET', url: '/v1/owners/own-a/dig-requests?after=nonsense' });
+    await call('owner', { method: 'POST', url: `/v1/dig-requests/${pkg.id}/owners/own-a/answer?crs=${UTM}`, payload: { status: STATUS.delivered, lines: fc([cable('ans-1', [585000, 6139000], [585100, 6139000])]), note: 'Checked' } });
+    await call('owner', { method: 'POST', url: `/v1/dig-requests/${pkg.id}/owners/own-a/answer`, payload: { status: STATUS.notDelivered } });
+    await call('owner', { method: 'POST', url: `/v1/dig-requests/${pkg.id}/owners/own-a/marking`, payload: { by: 'A. Jensen', note: 'Painted' } });
+    await call('owner', { method: 'POST', url: `/v1/dig-requests/${pkg.id}/owners/own-b/marking`, payload: { by: 'A. Jensen' } });
+    await call('contractor', { method: 'GET', url: `/v1/dig-requests/${pkg.id}?revision=1` });
+    await call('contractor', { method: 'GET', url: `/v1/dig-requests/${pkg.id}?revision=99` });
+    await call('contractor', { method: 'POST', url: `/v1/dig-requests/${pkg.id}/renew` });
+    await call('contractor', { method: 'POST', url: '/v1/dig-requests/00000000-0000-0000-0000-000000000000/renew' });
+    const hook = (await call('owner', { method: 'POST', url: '/v1/webhooks', payload: { url: 'https://example.org/hook', events: ['dig-request.created'] } })).json() as { id: string };
+    await call('owner', { method: 'POST', url: '/v1/webhooks', payload: { url: 'http://127.0.0.1/hook', events: ['dig-request.created'] } });
+    await call('contractor', { method: 'POST', url: '/v1/webhooks', payload: { url: 'https://example.org/hook', events: ['dig-request.created'] } });
+    await call('owner', { method: 'GET', url: '/v1/webhooks' });
+    await call('owner', { method: 'GET', url: `/v1/webhooks/${hook.id}/deliveries?limit=10` });
+    await call('contractor', { method: 'GET', url: `/v1/webhooks/${hook.id}/deliveries` });
+    await call('owner', { method: 'DELETE', url: `/v1/webhooks/${hook.id}` });
+    await call('owner', { method: 'DELETE', url: `/v1/webhooks/${hook.id}` });
     // Batches: areas with conflicts listed, a route, a cancelled one; their results.
     const batch = (await call('planner', { method: 'POST', url: '/v1/batches', payload: { areas: fc([area, { ...area, id: 'outside', geometry: rect(5, 5, 6, 6) }]), crs: UTM, infoZone: 5, conflicts: true } })).json() as { id: string };
     const route = (await call('planner', { method: 'POST', url: '/v1/batches', payload: { route: { type: 'LineString', coordinates: [[584990, 6138950], [585050, 6139050]] }, corridorWidth: 10, crs: UTM } })).json() as { id: string };

@@ -21,7 +21,7 @@ import { BatchManager, type BatchManagerOptions, type BatchStatus } from './batc
 import type { JobBatches } from './batch-jobs.js';
 import type { PostgresStore } from '../store/postgres.js';
 import type { BatchService } from './batch-service.js';
-import { resolveConfig, type ServiceConfig, type ServiceLimits } from './config.js';
+import { deadlineRules, resolveConfig, type ServiceConfig, type ServiceLimits } from './config.js';
 import { PROBLEM_SCHEMA, type ServiceContext } from './context.js';
 import { handleClientError } from './client-error.js';
 import { identifyFirst, rateLimitKey } from './identity.js';
@@ -39,6 +39,10 @@ import { ownerRoutes } from './routes/owners.js';
 import { uploadRoutes } from './routes/upload.js';
 import { rollbackRoutes } from './routes/rollback.js';
 import { webRoutes } from './routes/web.js';
+import { inboxRoutes } from './routes/inbox.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { WebhookDispatcher } from '../notify/dispatcher.js';
+import { OverdueSweeper } from '../notify/overdue.js';
 import { lingerOnClose } from './lingering-close.js';
 
 export type ConfigOverrides = Partial<Omit<ServiceConfig, 'limits' | 'rateLimit' | 'pressure'>> & {
@@ -69,7 +73,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const config = resolveConfig(opts.config);
   const { store } = opts;
   const ownsEngine = opts.engine === undefined;
-  const engine = opts.engine ?? (await Engine.open({ digLimits: config.limits, ...opts.engineOptions, store }));
+  const engine = opts.engine ?? (await Engine.open({ digLimits: config.limits, deadlines: deadlineRules(config), ...opts.engineOptions, store }));
 
   const app = Fastify({
     logger: opts.logger ?? false,
@@ -216,9 +220,24 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(uploadRoutes(ctx));
   await app.register(rollbackRoutes(ctx));
   await app.register(digRequestRoutes(ctx));
+  await app.register(inboxRoutes(ctx));
+  await app.register(webhookRoutes(ctx));
   await app.register(batchRoutes(ctx));
   await app.register(mapRoutes(ctx));
   await app.register(webRoutes(ctx));
+
+  // Webhook deliveries from the outbox, and the missed deadlines that add to it.
+  const dispatcher = new WebhookDispatcher(store, { settings: config.webhooks, onError: (error) => app.log.warn({ err: error }, 'webhook dispatch failed') });
+  const sweeper = new OverdueSweeper(store, { everyMs: config.webhooks.overdueSweepMs, onError: (error) => app.log.warn({ err: error }, 'overdue sweep failed'), onNoticed: () => dispatcher.nudge() });
+  ctx.notify = dispatcher;
+  app.addHook('onReady', async () => {
+    dispatcher.start();
+    sweeper.start();
+  });
+  app.addHook('preClose', async () => {
+    await sweeper.stop();
+    await dispatcher.stop();
+  });
 
   // Dig requests past their retention: pruned once the app is ready, then daily.
   const retention = new RetentionRunner(store, { days: config.retentionDays, log: app.log });

@@ -6,6 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isDatabaseUrl } from '../store/open.js';
+import { DEFAULT_DEADLINE_RULES, parseHolidays, type DeadlineRules } from '../package/deadline.js';
 
 export interface ServiceLimits {
   /** Largest network upload (PUT), bytes of body as sent. */
@@ -26,6 +27,10 @@ export interface ServiceLimits {
   batchBytes: number;
   /** Largest dig area, square metres (planar, EPSG:25832). */
   maxDigAreaM2: number;
+  /** Largest area of a planning request (orientation), square metres. */
+  maxPlanningAreaM2: number;
+  /** Largest area of an emergency request, square metres. */
+  maxEmergencyAreaM2: number;
   /** Most vertices of a dig area, over all its rings. */
   maxDigVertices: number;
   /** Widest information zone, metres (at most 100). */
@@ -56,6 +61,26 @@ export interface ServiceLimits {
   batchResultBytesPerPlanner: number;
   /** How long an ended batch is kept on disk with its results, seconds. */
   batchTtlSeconds: number;
+  /** Webhooks one key may have. */
+  webhooksPerKey: number;
+}
+
+/** How webhooks are delivered. */
+export interface WebhookSettings {
+  /** Allow http and private, loopback and link-local addresses (tests, closed networks). */
+  allowPrivate: boolean;
+  /** One attempt's whole time (connect, send, answer), ms. */
+  timeoutMs: number;
+  /** Attempts in flight at once, all endpoints together. */
+  concurrency: number;
+  /** The first retry's delay, ms; each next one doubles it (with jitter), up to an hour. */
+  retryBaseMs: number;
+  /** How long a delivery is retried, and an endpoint that fails every attempt is kept enabled, seconds. */
+  giveUpSeconds: number;
+  /** How often the outbox is polled for due deliveries, ms. */
+  pollMs: number;
+  /** How often missed answer deadlines are looked for, ms. */
+  overdueSweepMs: number;
 }
 
 export interface ServiceConfig {
@@ -102,6 +127,9 @@ export interface ServiceConfig {
   mapReference: string | null;
   /** Directory of the built map page; null: dist/web in the package. */
   webDir: string | null;
+  webhooks: WebhookSettings;
+  /** Extra days off (YYYY-MM-DD) on which answers are not due, besides the Danish public holidays. */
+  holidays: string[];
 }
 
 export const DEFAULT_LIMITS: ServiceLimits = {
@@ -115,6 +143,9 @@ export const DEFAULT_LIMITS: ServiceLimits = {
   batchBytes: 64 * 1024 * 1024,
   // KLIC's dig request: at most 500 x 500 m.
   maxDigAreaM2: 250_000,
+  // KLIC's orientation request: at most 2,500 x 2,500 m.
+  maxPlanningAreaM2: 6_250_000,
+  maxEmergencyAreaM2: 250_000,
   maxDigVertices: 1000,
   maxInfoZone: 100,
   maxPeriodDays: 183,
@@ -134,7 +165,8 @@ export const DEFAULT_LIMITS: ServiceLimits = {
   // Two a day for the week they are kept; 2 GiB holds nine 100,000-area batches with every conflict.
   batchesKeptPerPlanner: 100,
   batchResultBytesPerPlanner: 2 * 1024 * 1024 * 1024,
-  batchTtlSeconds: 7 * 24 * 3600
+  batchTtlSeconds: 7 * 24 * 3600,
+  webhooksPerKey: 10
 };
 
 export const DEFAULT_CONFIG: ServiceConfig = {
@@ -161,7 +193,9 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   trustProxy: false,
   mapAttribution: null,
   mapReference: null,
-  webDir: null
+  webDir: null,
+  webhooks: { allowPrivate: false, timeoutMs: 10_000, concurrency: 8, retryBaseMs: 10_000, giveUpSeconds: 86_400, pollMs: 500, overdueSweepMs: 30_000 },
+  holidays: []
 };
 
 type Env = Record<string, string | undefined>;
@@ -184,7 +218,9 @@ const LIMIT_VARIABLES: [keyof ServiceLimits, string, string][] = [
   ['maxPropertyValueBytes', 'LER_MAX_PROPERTY_VALUE_BYTES', 'largest property value, bytes (a string\'s UTF-8, another value\'s JSON); beyond: 422 PROPERTY_VALUE_TOO_LARGE'],
   ['maxRemovalPercent', 'LER_MAX_REMOVAL_PERCENT', 'share of an owner\'s features, percent (0 to 100), one upload or change set may remove; beyond, or an upload with no features: 409, unless the request sends allowRemoval=true'],
   ['batchBytes', 'LER_BATCH_LIMIT_BYTES', 'largest batch body'],
-  ['maxDigAreaM2', 'LER_MAX_DIG_AREA_M2', 'largest dig area, m² (planar)'],
+  ['maxDigAreaM2', 'LER_MAX_DIG_AREA_M2', 'largest dig area of a dig request (type dig), m² (planar); beyond: 422 DIG_AREA_TOO_LARGE'],
+  ['maxPlanningAreaM2', 'LER_MAX_PLANNING_AREA_M2', 'largest area of a planning request (type planning, orientation only), m²'],
+  ['maxEmergencyAreaM2', 'LER_MAX_EMERGENCY_AREA_M2', 'largest area of an emergency request (type emergency), m²'],
   ['maxDigVertices', 'LER_MAX_DIG_VERTICES', 'most vertices of a dig area'],
   ['maxInfoZone', 'LER_MAX_INFO_ZONE_M', 'widest information zone, m (at most 100)'],
   ['maxPeriodDays', 'LER_MAX_PERIOD_DAYS', 'longest dig period, days'],
@@ -201,7 +237,8 @@ const LIMIT_VARIABLES: [keyof ServiceLimits, string, string][] = [
   ['maxBatchesQueuedPerPlanner', 'LER_MAX_BATCHES_QUEUED_PER_PLANNER', 'batches of one planner waiting; beyond: 429 QUOTA_BATCHES_QUEUED'],
   ['batchesKeptPerPlanner', 'LER_BATCHES_KEPT_PER_PLANNER', 'batches one planner keeps (ended, waiting or running); beyond: 429 QUOTA_BATCHES_KEPT (DELETE an ended batch to free its place)'],
   ['batchResultBytesPerPlanner', 'LER_BATCH_RESULT_BYTES_PER_PLANNER', 'bytes of stored batch results per planner; beyond: 429 QUOTA_BATCH_RESULT_BYTES, and a running batch that crosses it fails with that code'],
-  ['batchTtlSeconds', 'LER_BATCH_TTL_S', 'how long an ended batch and its results are kept on disk, seconds']
+  ['batchTtlSeconds', 'LER_BATCH_TTL_S', 'how long an ended batch and its results are kept on disk, seconds'],
+  ['webhooksPerKey', 'LER_WEBHOOKS_PER_KEY', 'webhooks one key may have; beyond: 429 QUOTA_WEBHOOKS']
 ];
 
 /** Every variable the service reads, with its default. */
@@ -234,7 +271,15 @@ export function environmentVariables(): EnvVariable[] {
     { name: 'LER_MAP_TILES', description: 'base map of the map page: an XYZ tile URL template with {z}, {x}, {y} (e.g. a national orthophoto service); unset: a plain background', default: '(unset)' },
     { name: 'LER_MAP_ATTRIBUTION', description: 'attribution shown on the map for the tiles', default: '(unset)' },
     { name: 'LER_MAP_REFERENCE', description: 'GeoJSON file of reference lines (e.g. roads; lon/lat or a crs member) drawn grey under everything', default: 'the demo\'s roads when the demo is loaded' },
-    { name: 'LER_WEB_DIR', description: 'directory of the built map page', default: 'dist/web' }
+    { name: 'LER_WEB_DIR', description: 'directory of the built map page', default: 'dist/web' },
+    { name: 'LER_WEBHOOK_ALLOW_PRIVATE', description: 'allow webhook URLs over http and to private, loopback and link-local addresses (tests, closed networks); unset: https to public addresses only', default: '0' },
+    { name: 'LER_WEBHOOK_TIMEOUT_MS', description: 'one delivery attempt\'s whole time (connect, send, answer), ms', default: String(d.webhooks.timeoutMs), limit: true },
+    { name: 'LER_WEBHOOK_CONCURRENCY', description: 'delivery attempts in flight at once, all endpoints together (one at a time per endpoint)', default: String(d.webhooks.concurrency), limit: true },
+    { name: 'LER_WEBHOOK_RETRY_BASE_MS', description: 'the first retry\'s delay, ms; each next one doubles (with jitter), up to an hour', default: String(d.webhooks.retryBaseMs) },
+    { name: 'LER_WEBHOOK_GIVE_UP_S', description: 'how long a delivery is retried, seconds; an endpoint whose every attempt failed this long is disabled', default: String(d.webhooks.giveUpSeconds), limit: true },
+    { name: 'LER_WEBHOOK_POLL_MS', description: 'how often the outbox is polled for due deliveries, ms', default: String(d.webhooks.pollMs) },
+    { name: 'LER_OVERDUE_SWEEP_MS', description: 'how often missed answer deadlines are looked for (dig-request.overdue), ms', default: String(d.webhooks.overdueSweepMs) },
+    { name: 'LER_HOLIDAYS', description: 'days off besides the Danish public holidays on which answers are not due (e.g. 2026-06-05,2026-12-24), comma- or space-separated', default: '(none)' }
   ];
 }
 
@@ -280,19 +325,45 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     trustProxy: trustProxy(env, 'LER_TRUST_PROXY'),
     mapAttribution: str(env, 'LER_MAP_ATTRIBUTION') ?? null,
     mapReference: file(env, 'LER_MAP_REFERENCE'),
-    webDir: str(env, 'LER_WEB_DIR') ?? null
+    webDir: str(env, 'LER_WEB_DIR') ?? null,
+    webhooks: {
+      allowPrivate: bool(env, 'LER_WEBHOOK_ALLOW_PRIVATE', d.webhooks.allowPrivate),
+      timeoutMs: int(env, 'LER_WEBHOOK_TIMEOUT_MS', d.webhooks.timeoutMs, 100, 600_000),
+      concurrency: int(env, 'LER_WEBHOOK_CONCURRENCY', d.webhooks.concurrency, 1, 1000),
+      retryBaseMs: int(env, 'LER_WEBHOOK_RETRY_BASE_MS', d.webhooks.retryBaseMs, 10, 3_600_000),
+      giveUpSeconds: int(env, 'LER_WEBHOOK_GIVE_UP_S', d.webhooks.giveUpSeconds, 1, 30 * 86_400),
+      pollMs: int(env, 'LER_WEBHOOK_POLL_MS', d.webhooks.pollMs, 10, 60_000),
+      overdueSweepMs: int(env, 'LER_OVERDUE_SWEEP_MS', d.webhooks.overdueSweepMs, 10, 3_600_000)
+    },
+    holidays: holidays(env, 'LER_HOLIDAYS')
   };
 }
 
+/** The answer deadlines' rules: LER's, with the configured days off added to the Danish holidays. */
+export function deadlineRules(config: Pick<ServiceConfig, 'holidays'>): DeadlineRules {
+  return { ...DEFAULT_DEADLINE_RULES, holidays: new Set([...DEFAULT_DEADLINE_RULES.holidays, ...config.holidays]) };
+}
+
+function holidays(env: Env, name: string): string[] {
+  const v = str(env, name);
+  if (v === undefined) return [];
+  try {
+    return parseHolidays(v);
+  } catch (error) {
+    throw new Error(`${name}: ${(error as Error).message}`);
+  }
+}
+
 /** A configuration from defaults and the given overrides (limits merged field by field). */
-export function resolveConfig(overrides: Partial<Omit<ServiceConfig, 'limits' | 'rateLimit' | 'pressure'>> & { limits?: Partial<ServiceLimits>; rateLimit?: Partial<ServiceConfig['rateLimit']>; pressure?: Partial<ServiceConfig['pressure']> } = {}): ServiceConfig {
+export function resolveConfig(overrides: Partial<Omit<ServiceConfig, 'limits' | 'rateLimit' | 'pressure' | 'webhooks'>> & { limits?: Partial<ServiceLimits>; rateLimit?: Partial<ServiceConfig['rateLimit']>; pressure?: Partial<ServiceConfig['pressure']>; webhooks?: Partial<WebhookSettings> } = {}): ServiceConfig {
   const d = DEFAULT_CONFIG;
   return {
     ...d,
     ...overrides,
     limits: { ...d.limits, ...overrides.limits },
     rateLimit: { ...d.rateLimit, ...overrides.rateLimit },
-    pressure: { ...d.pressure, ...overrides.pressure }
+    pressure: { ...d.pressure, ...overrides.pressure },
+    webhooks: { ...d.webhooks, ...overrides.webhooks }
   };
 }
 

@@ -16,6 +16,8 @@ export interface ServiceContext {
   config: ServiceConfig;
   metrics: ServiceMetrics;
   batches: BatchService;
+  /** Told when a change queued webhook deliveries, so they go at once (set once the dispatcher exists). */
+  notify?: { nudge(): void };
 }
 
 declare module 'fastify' {

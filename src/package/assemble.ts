@@ -9,12 +9,16 @@ import type { Conflict } from '../types.js';
 import type { InterestHit } from './interest.js';
 import { precautionsFor, type PrecautionMatrix } from './precautions.js';
 import type { DigTerms } from './terms.js';
-import { STATUS, type Package, type PackageConflict, type PackageOwner } from './types.js';
+import { STATUS, type Package, type PackageConflict, type PackageOwner, type RequestType } from './types.js';
 
 export interface PackageParts {
   id: string;
   createdAt: string;
   terms: DigTerms;
+  /** When the owners' answers are due. */
+  answerDeadline: string;
+  /** The request this one renews. */
+  renewalOf?: string | null;
   /** The dig area as given, in the request's CRS, and what it was checked as. */
   digArea: unknown;
   crs: string;
@@ -36,6 +40,13 @@ const MESSAGES = {
   delivered: 'The owner\'s lines in the dig area and its information zone are delivered here: follow each line\'s precautions.',
   none: 'The owner has lines near here (its interest area), none of them in the dig area or its information zone.',
   manual: (kinds: string[]): string => `The owner has registered an interest area here (${kinds.join(', ')}) but no network: contact it before digging.`
+};
+
+/** What a package of each type may be used for. */
+export const NOTICES: Record<RequestType, string | null> = {
+  dig: null,
+  planning: 'Orientation for planning and design only: this package may not be used for digging. Make a dig request before the work.',
+  emergency: 'Emergency repair (uopsætteligt reparationsarbejde): the owners are told with priority; the emergency must be justified to them afterwards.'
 };
 
 export function assemblePackage(parts: PackageParts): Package {
@@ -77,6 +88,13 @@ export function assemblePackage(parts: PackageParts): Package {
   }
   return {
     id: parts.id,
+    type: terms.type,
+    reason: terms.reason,
+    revision: 1,
+    revisedAt: parts.createdAt,
+    renewalOf: parts.renewalOf ?? null,
+    answerDeadline: parts.answerDeadline,
+    notice: NOTICES[terms.type],
     createdAt: parts.createdAt,
     validUntil: terms.validUntil,
     digArea: parts.digArea,
@@ -93,7 +111,7 @@ export function assemblePackage(parts: PackageParts): Package {
   };
 }
 
-function packageConflict(c: Conflict, matrix: PrecautionMatrix, workType: string, contact: string | null): PackageConflict {
+export function packageConflict(c: Conflict, matrix: PrecautionMatrix, workType: string, contact: string | null): PackageConflict {
   return {
     featureId: c.featureId,
     featureType: c.featureType,
@@ -118,6 +136,7 @@ export function auditDetail(pkg: Package, bbox: readonly number[]): Record<strin
     areaM2: pkg.areaM2,
     infoZone: pkg.infoZone,
     workType: pkg.workType,
+    type: pkg.type,
     snapshotVersion: pkg.snapshotVersion,
     networkVersions: pkg.networkVersions,
     owners: pkg.owners.map((o) => ({ owner: o.owner, status: o.status, conflicts: o.conflicts.length }))

@@ -5,12 +5,16 @@
  */
 import { LerError } from '../errors.js';
 import { workTypesOf, type PrecautionMatrix } from './precautions.js';
-import type { DigPeriod, DigRequestInput } from './types.js';
+import { REQUEST_TYPES, type DigPeriod, type DigRequestInput, type RequestType } from './types.js';
 
 /** What a registry allows a dig request; each has a default (DEFAULT_DIG_LIMITS). */
 export interface DigLimits {
   /** Largest dig area, square metres (planar, EPSG:25832). */
   maxDigAreaM2: number;
+  /** Largest area of a planning request (orientation), square metres. */
+  maxPlanningAreaM2: number;
+  /** Largest area of an emergency request, square metres. */
+  maxEmergencyAreaM2: number;
   /** Most vertices of a dig area, over all its rings. */
   maxDigVertices: number;
   /** Widest information zone, metres (at most 100). */
@@ -26,6 +30,9 @@ export interface DigLimits {
 export const DEFAULT_DIG_LIMITS: DigLimits = {
   // KLIC's dig request: at most 500 x 500 m.
   maxDigAreaM2: 250_000,
+  // KLIC's orientation request: at most 2,500 x 2,500 m.
+  maxPlanningAreaM2: 6_250_000,
+  maxEmergencyAreaM2: 250_000,
   maxDigVertices: 1000,
   maxInfoZone: 100,
   maxPeriodDays: 183,
@@ -35,6 +42,9 @@ export const DEFAULT_DIG_LIMITS: DigLimits = {
 };
 
 export interface DigTerms {
+  type: RequestType;
+  /** Why an emergency cannot wait; null for other types. */
+  reason: string | null;
   infoZone: number;
   workType: string;
   purpose: string | null;
@@ -44,10 +54,28 @@ export interface DigTerms {
 }
 
 const DAY = 86_400_000;
+
+/** Longest reason an emergency gives. */
+export const MAX_REASON = 1000;
+
+/** The largest area a request of this type may ask, square metres. */
+export function maxAreaOf(type: RequestType, limits: DigLimits): number {
+  return type === 'planning' ? limits.maxPlanningAreaM2 : type === 'emergency' ? limits.maxEmergencyAreaM2 : limits.maxDigAreaM2;
+}
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** Checks a request's terms; throws a LerError with a pointer into the request. */
 export function checkDigTerms(input: DigRequestInput, limits: DigLimits, precautions: PrecautionMatrix, now: Date): DigTerms {
+  const type = input.type === undefined || input.type === null ? 'dig' : input.type;
+  if (typeof type !== 'string' || !(REQUEST_TYPES as readonly string[]).includes(type)) {
+    throw new LerError('REQUEST_TYPE_UNKNOWN', { pointer: '/type' }, `Got ${JSON.stringify(type)}; known: ${REQUEST_TYPES.join(', ')}.`);
+  }
+  let reason: string | null = null;
+  if (type === 'emergency') {
+    if (typeof input.reason !== 'string' || input.reason.trim() === '') throw new LerError('REASON_REQUIRED', { pointer: '/reason' }, 'An emergency request says why the work cannot wait (reason).');
+    if (input.reason.length > MAX_REASON) throw new LerError('REASON_REQUIRED', { pointer: '/reason' }, `At most ${MAX_REASON} characters.`);
+    reason = input.reason.trim();
+  }
   const infoZone = input.infoZone === undefined || input.infoZone === null ? 0 : input.infoZone;
   if (typeof infoZone !== 'number' || !Number.isFinite(infoZone) || infoZone < 0 || infoZone > Math.min(100, limits.maxInfoZone)) {
     throw new LerError('INFO_ZONE_OUT_OF_RANGE', { pointer: '/infoZone' }, `Got ${JSON.stringify(infoZone) ?? String(infoZone)}; this registry allows 0 to ${Math.min(100, limits.maxInfoZone)} m.`);
@@ -59,7 +87,7 @@ export function checkDigTerms(input: DigRequestInput, limits: DigLimits, precaut
   }
   const period = checkPeriod(input.period, now, limits.maxPeriodDays, limits.maxPeriodLeadDays);
   const validUntil = period !== null ? new Date(Date.parse(`${period.to}T00:00:00Z`) + DAY - 1).toISOString() : new Date(now.getTime() + limits.packageValidDays * DAY).toISOString();
-  return { infoZone, workType, purpose: typeof input.purpose === 'string' ? input.purpose : null, period, validUntil };
+  return { type: type as RequestType, reason, infoZone, workType, purpose: typeof input.purpose === 'string' ? input.purpose : null, period, validUntil };
 }
 
 function checkPeriod(period: DigRequestInput['period'], now: Date, maxDays: number, maxLeadDays: number): DigPeriod | null {

@@ -9,10 +9,38 @@ import type { Extent, Geometry } from '../types.js';
 export const STATUS = {
   none: 'ingen ledninger i graveområde',
   delivered: 'ledningsoplysninger udleveret',
+  notDelivered: 'ledningsoplysninger udleveres ikke',
+  manual: 'udtaget til manuel behandling',
   marking: 'udtaget til påvisning - ledningsoplysninger udleveret',
-  manual: 'udtaget til manuel behandling'
+  markingNotDelivered: 'udtaget til påvisning - ledningsoplysninger udleveres ikke'
 } as const;
 export type OwnerStatus = (typeof STATUS)[keyof typeof STATUS];
+
+/** The kinds of request: a dig (graveforespørgsel), orientation for planning, emergency repair (uopsætteligt reparationsarbejde). */
+export const REQUEST_TYPES = ['dig', 'planning', 'emergency'] as const;
+export type RequestType = (typeof REQUEST_TYPES)[number];
+
+/** An owner's own answer to a request, as it gave it (besides its status and lines). */
+export interface OwnerAnswer {
+  at: string;
+  /** The key that answered. */
+  by: string;
+  /** Why the lines are not delivered (`ledningsoplysninger udleveres ikke`). */
+  reason: string | null;
+  /** When the owner expects to answer (`udtaget til manuel behandling`). */
+  expectedAt: string | null;
+  /** Until when the answer holds, when the owner says so. */
+  validUntil: string | null;
+  note: string | null;
+}
+
+/** The owner's lines shown on site (påvisning). */
+export interface Marking {
+  at: string;
+  by: string;
+  note: string | null;
+  recordedAt: string;
+}
 
 /** One precaution for a line: a stable code and its text, filled in for the line and its owner. */
 export interface Precaution {
@@ -52,6 +80,10 @@ export interface PackageOwner {
   /** What the contractor is to do about this owner. */
   message: string;
   conflicts: PackageConflict[];
+  /** The owner's own answer; absent while the package is the registry's alone. */
+  answer?: OwnerAnswer;
+  /** The lines shown on site; absent until the owner records it. */
+  marking?: Marking;
 }
 
 export interface DigPeriod {
@@ -61,6 +93,19 @@ export interface DigPeriod {
 
 export interface Package {
   id: string;
+  type: RequestType;
+  /** Why the work cannot wait (an emergency); null otherwise. */
+  reason: string | null;
+  /** 1 as answered at once; each owner's answer or marking makes the next. */
+  revision: number;
+  /** When this revision was made (the request's time for revision 1). */
+  revisedAt: string;
+  /** The request this one renews, when it does. */
+  renewalOf: string | null;
+  /** When the owners' answers are due (LER: 2 hours in working hours, else 09:00 the next working day). */
+  answerDeadline: string;
+  /** What the package may be used for, when limited (a planning request may not be dug by). */
+  notice: string | null;
   createdAt: string;
   validUntil: string;
   /** The dig area as given, in the request's CRS. */
@@ -82,6 +127,8 @@ export interface Package {
 
 /** What a dig request asks: the area and, optionally, the zone, the work and the period. */
 export interface DigRequestInput {
+  type?: unknown;
+  reason?: unknown;
   geometry?: unknown;
   crs?: unknown;
   infoZone?: unknown;

@@ -1,17 +1,22 @@
 /**
- * The rows a dig request leaves behind (its package and its audit entry), written together in one
- * transaction, and a package's map once drawn (kept only while its dig request is). The same
+ * The rows a dig request leaves behind (its package, its audit entry, the owners' inbox entries and
+ * the events it causes), written together in one transaction, and a package's map once drawn (kept only while its dig request is). The same
  * writer runs in the store's writer thread (workers/store-writer.ts) and, when there is none, on
  * the store's own connection. Planners' batches write their rows (input, pages of results, state)
  * the same way (batch-journal.ts).
  */
 import type Database from 'better-sqlite3';
 import { batchJournalWriter, isBatchRecord, type BatchJournalRecord } from './batch-journal.js';
+import type { DeliveryAttempt, DeliveryOutcome, InboxEntry, OutboxEvent } from './conversation.js';
+import { FAN_OUT_SQL, INSERT_INBOX_SQL, attemptWriter, fanOutParams, inboxParams } from './sqlite-conversation.js';
 
 export type JournalRecord =
   | { kind: 'digRequest'; id: string; requester: string; /** JSON, as text or UTF-8 bytes */ body: string | Uint8Array; createdAt: string }
   | { kind: 'audit'; at: string; actor: string; action: string; owner: string | null; detail: string }
   | { kind: 'picture'; id: string; picture: 'svg' | 'png'; body: Uint8Array; etag: string; createdAt: string }
+  | { kind: 'inbox'; entry: InboxEntry }
+  | { kind: 'event'; event: OutboxEvent }
+  | { kind: 'attempt'; seq: number; attempt: DeliveryAttempt; outcome: DeliveryOutcome }
   | BatchJournalRecord;
 
 /** A function that writes records in one transaction; durable when it returns (the database's `synchronous` setting). */
@@ -24,12 +29,18 @@ export function journalWriter(db: Database.Database): (records: readonly Journal
     `INSERT INTO package_pictures (id, kind, body, etag, created_at) SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM dig_requests WHERE id = ?)
      ON CONFLICT (id, kind) DO NOTHING`
   );
+  const inbox = db.prepare(INSERT_INBOX_SQL);
+  const fanOut = db.prepare(FAN_OUT_SQL);
+  const attempt = attemptWriter(db);
   const batch = batchJournalWriter(db);
   return db.transaction((records: readonly JournalRecord[]) => {
     for (const r of records) {
       if (isBatchRecord(r)) batch(r);
       else if (r.kind === 'digRequest') digRequest.run(r.id, r.requester, r.body, r.createdAt);
       else if (r.kind === 'picture') picture.run(r.id, r.picture, r.body, r.etag, r.createdAt, r.id);
+      else if (r.kind === 'inbox') inbox.run(...inboxParams(r.entry));
+      else if (r.kind === 'event') fanOut.run(fanOutParams(r.event));
+      else if (r.kind === 'attempt') attempt(r);
       else audit.run(r.at, r.actor, r.action, r.owner, r.detail);
     }
   });

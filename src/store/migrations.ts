@@ -134,5 +134,72 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (id, kind)
       );
     `
+  },
+  {
+    version: 6,
+    // The conversation: a package's newest revision stays in dig_requests (the hot path writes one
+    // row); a revision an answer replaces moves to dig_request_revisions. Each owner a package names
+    // has an inbox entry. Webhooks, and their deliveries as an outbox with the attempts made.
+    sql: `
+      ALTER TABLE dig_requests ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE dig_requests ADD COLUMN revised_at TEXT;
+      CREATE TABLE dig_request_revisions (
+        id TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (id, revision)
+      );
+      CREATE TABLE inbox (
+        owner TEXT NOT NULL,
+        id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        deadline TEXT NOT NULL,
+        status TEXT NOT NULL,
+        conflicts INTEGER NOT NULL,
+        answered_at TEXT,
+        overdue_at TEXT,
+        revision INTEGER NOT NULL,
+        valid_until TEXT NOT NULL,
+        area TEXT NOT NULL,
+        PRIMARY KEY (owner, id)
+      );
+      CREATE INDEX inbox_by_owner ON inbox (owner, created_at DESC, id DESC);
+      CREATE INDEX inbox_by_request ON inbox (id);
+      CREATE INDEX inbox_due ON inbox (deadline) WHERE answered_at IS NULL AND overdue_at IS NULL;
+      CREATE TABLE webhooks (
+        id TEXT PRIMARY KEY,
+        created_by TEXT NOT NULL,
+        role TEXT NOT NULL,
+        owner TEXT,
+        requester TEXT,
+        url TEXT NOT NULL,
+        events TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        failing_since TEXT,
+        disabled_at TEXT,
+        disabled_reason TEXT
+      );
+      CREATE INDEX webhooks_by_creator ON webhooks (created_by);
+      CREATE TABLE webhook_deliveries (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        webhook TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        lease_until TEXT,
+        delivered_at TEXT,
+        history TEXT NOT NULL DEFAULT '[]'
+      );
+      CREATE INDEX deliveries_pending ON webhook_deliveries (webhook, priority DESC, seq) WHERE status = 'pending';
+      CREATE INDEX deliveries_by_webhook ON webhook_deliveries (webhook, seq DESC);
+    `
   }
 ];

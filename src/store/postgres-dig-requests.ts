@@ -2,12 +2,15 @@
  * Dig requests in PostgreSQL: each package with its audit entry in one transaction, requests that
  * arrive while one is being committed committed together in the next (one commit, one WAL flush
  * for the group); if a group fails for anything but an outage, its requests are written one by one
- * so that one bad request fails alone. Also the retention's pruning and the packages' kept maps.
+ * so that one bad request fails alone. A request's inbox entries and events are written in its
+ * transaction, one statement each for the whole group (postgres-conversation.ts). Also the
+ * retention's pruning and the packages' kept maps.
  */
 import { LerError } from '../errors.js';
 import { writeAudit } from './postgres-audit.js';
+import { fanOut, insertInbox } from './postgres-conversation.js';
 import type { PgDatabase, Sql } from './postgres-db.js';
-import type { AuditInput, PictureKind } from './store.js';
+import type { AuditInput, DigNotice, PictureKind } from './store.js';
 
 /** Requests per group transaction at most. */
 const MAX_GROUP = 64;
@@ -17,6 +20,7 @@ interface Pending {
   requester: string;
   body: string | Uint8Array;
   event: AuditInput;
+  notice: DigNotice | undefined;
   at: string;
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -32,9 +36,9 @@ export class PgDigRequests {
 
   constructor(private readonly db: PgDatabase) {}
 
-  record(id: string, requester: string, body: string | Uint8Array, event: AuditInput): Promise<void> {
+  record(id: string, requester: string, body: string | Uint8Array, event: AuditInput, notice?: DigNotice): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ id, requester, body, event, at: new Date().toISOString(), resolve, reject });
+      this.queue.push({ id, requester, body, event, notice, at: new Date().toISOString(), resolve, reject });
       this.flushing ??= this.flush();
     });
   }
@@ -75,21 +79,14 @@ export class PgDigRequests {
     }
   }
 
-  async get(id: string): Promise<{ requester: string; body: unknown; createdAt: string } | null> {
-    const r = await this.db.query<{ requester: string; body: unknown; created_at: Date }>('SELECT requester, body, created_at FROM dig_requests WHERE id = $1', [id]);
-    if (r.rows.length === 0) return null;
-    const row = r.rows[0];
-    return { requester: row.requester, body: row.body, createdAt: row.created_at.toISOString() };
-  }
-
   async count(requester: string, since: string): Promise<number> {
     const r = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM dig_requests WHERE requester = $1 AND created_at >= $2', [requester, since]);
     return Number(r.rows[0].n);
   }
 
   /**
-   * Removes at most `limit` of the oldest requests made before a time, with their maps and the
-   * audit entry (none when nothing was removed), in one transaction. Rows another replica is
+   * Removes at most `limit` of the oldest requests made before a time, with their maps, revisions,
+   * inbox entries and the audit entry (none when nothing was removed), in one transaction. Rows another replica is
    * pruning at the same moment are skipped, not waited for.
    */
   async prune(before: string, limit: number, event?: AuditInput): Promise<{ requests: number; pictures: number }> {
@@ -98,6 +95,8 @@ export class PgDigRequests {
       const ids = rows.rows.map((r) => r.id);
       if (ids.length === 0) return { requests: 0, pictures: 0 };
       const pictures = (await client.query('DELETE FROM package_pictures WHERE id = ANY($1::text[])', [ids])).rowCount ?? 0;
+      await client.query('DELETE FROM dig_request_revisions WHERE id = ANY($1::text[])', [ids]);
+      await client.query('DELETE FROM inbox WHERE id = ANY($1::text[])', [ids]);
       await client.query('DELETE FROM dig_requests WHERE id = ANY($1::text[])', [ids]);
       if (event !== undefined) await writeAudit(client, { ...event, detail: { ...event.detail, requests: ids.length, pictures } });
       return { requests: ids.length, pictures };
@@ -127,7 +126,10 @@ export class PgDigRequests {
   }
 }
 
-/** A group's requests and their audit entries, in two statements whatever the group's size (two round trips, not two per request). */
+/**
+ * A group's requests and their audit entries, in two statements whatever the group's size (two
+ * round trips, not two per request); then their inbox entries and events, one more each when any.
+ */
 async function insertGroup(q: Sql, group: readonly Pending[]): Promise<void> {
   const text = (body: string | Uint8Array): string => (typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   await q.query('INSERT INTO dig_requests (id, requester, body, created_at) SELECT * FROM unnest($1::text[], $2::text[], $3::json[], $4::timestamptz[])', [
@@ -143,9 +145,16 @@ async function insertGroup(q: Sql, group: readonly Pending[]): Promise<void> {
     group.map((p) => p.event.owner),
     group.map((p) => JSON.stringify(p.event.detail))
   ]);
+  await insertNotices(q, group);
+}
+
+async function insertNotices(q: Sql, group: readonly Pending[]): Promise<void> {
+  await insertInbox(q, group.flatMap((p) => p.notice?.inbox ?? []));
+  await fanOut(q, group.flatMap((p) => p.notice?.events ?? []));
 }
 
 async function insert(q: Sql, p: Pending): Promise<void> {
   await q.query('INSERT INTO dig_requests (id, requester, body, created_at) VALUES ($1, $2, $3, $4)', [p.id, p.requester, p.body, p.at]);
   await writeAudit(q, p.event, p.at);
+  await insertNotices(q, [p]);
 }

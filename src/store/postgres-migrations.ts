@@ -12,6 +12,7 @@
  */
 import type { PgDatabase } from './postgres-db.js';
 import { BATCH_MIGRATION } from './postgres-batches.js';
+import { CONVERSATION_MIGRATION } from './postgres-conversation.js';
 
 export interface PgMigration {
   version: number;
@@ -84,7 +85,9 @@ const CORE = `
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 1, sql: CORE },
   // Planners' batches as jobs (postgres-batches.ts).
-  { version: 2, sql: BATCH_MIGRATION }
+  { version: 2, sql: BATCH_MIGRATION },
+  // The conversation (postgres-conversation.ts).
+  { version: 3, sql: CONVERSATION_MIGRATION }
 ];
 
 /** The advisory lock the migrations run under (one key for every store on the database). */

@@ -14,13 +14,15 @@ import type { SnapshotBuffers } from '../index/network-index.js';
 import { readAuditLog, writeAudit } from './postgres-audit.js';
 import { PostgresBatches } from './postgres-batches.js';
 import { ChangeCache } from './postgres-cache.js';
+import { PgConversation } from './postgres-conversation.js';
 import { PgDatabase } from './postgres-db.js';
 import { PgDigRequests } from './postgres-dig-requests.js';
 import { ChangeListener, notifyChange } from './postgres-listen.js';
 import { migrate } from './postgres-migrations.js';
 import { claimOwner, lockOwnerId, ownerSpelling, putProfile, readProfile, readProfiles } from './postgres-owners.js';
 import { PgVersions } from './postgres-versions.js';
-import type { ApiKeyRecord, AuditEvent, AuditInput, BatchPage, BatchRecord, BatchStatus, BatchStore, BatchUsage, NetworkVersionRecord, NewBatch, OwnerProfile, PictureKind, ServiceStore, StoreChange } from './store.js';
+import type { ApiKeyRecord, AuditEvent, AuditInput, BatchPage, BatchRecord, BatchStatus, BatchStore, BatchUsage, DigNotice, NetworkVersionRecord, NewBatch, OwnerProfile, PictureKind, ServiceStore, StoreChange } from './store.js';
+import type { ClaimedDelivery, DeliveryAttempt, DeliveryOutcome, DeliveryRecord, InboxEntry, InboxPage, InboxQuery, InboxUpdate, OutboxEvent, WebhookRecord } from './conversation.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user@host:port/database` */
@@ -41,6 +43,8 @@ export class PostgresStore implements ServiceStore {
   readonly url: string;
   private readonly versions: PgVersions;
   private readonly digs: PgDigRequests;
+  /** Inbox, revisions, webhooks and their outbox (postgres-conversation.ts). */
+  private readonly talk: PgConversation;
   /** Planners' batches (postgres-batches.ts), with what the job queue needs besides BatchStore. */
   readonly jobs: PostgresBatches;
   private readonly listener: ChangeListener;
@@ -57,6 +61,7 @@ export class PostgresStore implements ServiceStore {
     this.url = opts.url;
     this.versions = new PgVersions(db, keep);
     this.digs = new PgDigRequests(db);
+    this.talk = new PgConversation(db);
     this.jobs = new PostgresBatches(db, writeAudit);
     this.listener = new ChangeListener({
       connectionString: opts.url,
@@ -206,8 +211,8 @@ export class PostgresStore implements ServiceStore {
     return ownerSpelling(this.db, owner);
   }
 
-  recordDigRequest(id: string, requester: string, body: string | Uint8Array, event: AuditInput): Promise<void> {
-    return this.digs.record(id, requester, body, event);
+  recordDigRequest(id: string, requester: string, body: string | Uint8Array, event: AuditInput, notice?: DigNotice): Promise<void> {
+    return this.digs.record(id, requester, body, event, notice);
   }
 
   /** Group transactions committed for dig requests, and the requests in them. */
@@ -215,8 +220,60 @@ export class PostgresStore implements ServiceStore {
     return { commits: this.digs.commits, records: this.digs.records };
   }
 
-  digRequest(id: string): Promise<{ requester: string; body: unknown; createdAt: string } | null> {
-    return this.digs.get(id);
+  digRequest(id: string): Promise<{ requester: string; body: unknown; createdAt: string; revision: number } | null> {
+    return this.talk.digRequest(id);
+  }
+
+  digRequestRevision(id: string, revision: number): Promise<{ requester: string; body: unknown; createdAt: string; revision: number } | null> {
+    return this.talk.digRequestRevision(id, revision);
+  }
+
+  reviseDigRequest(id: string, revision: number, body: string, update: InboxUpdate, event: AuditInput, events: readonly OutboxEvent[]): Promise<boolean> {
+    return this.talk.reviseDigRequest(id, revision, body, update, event, events);
+  }
+
+  inbox(owner: string, query: InboxQuery): Promise<InboxPage> {
+    return this.talk.inbox(owner, query);
+  }
+
+  inboxEntry(id: string, owner: string): Promise<InboxEntry | null> {
+    return this.talk.inboxEntry(id, owner);
+  }
+
+  dueInboxEntries(now: string, limit: number): Promise<InboxEntry[]> {
+    return this.talk.dueInboxEntries(now, limit);
+  }
+
+  noticeOverdue(id: string, owner: string, at: string, event: OutboxEvent): Promise<boolean> {
+    return this.talk.noticeOverdue(id, owner, at, event);
+  }
+
+  createWebhook(webhook: WebhookRecord, event: AuditInput): Promise<void> {
+    return this.talk.createWebhook(webhook, event);
+  }
+
+  webhook(id: string): Promise<WebhookRecord | null> {
+    return this.talk.webhook(id);
+  }
+
+  webhooks(createdBy: string | null): Promise<WebhookRecord[]> {
+    return this.talk.webhooks(createdBy);
+  }
+
+  deleteWebhook(id: string, event: AuditInput): Promise<boolean> {
+    return this.talk.deleteWebhook(id, event);
+  }
+
+  deliveries(webhook: string, limit: number, before?: number): Promise<DeliveryRecord[]> {
+    return this.talk.deliveries(webhook, limit, before);
+  }
+
+  claimDeliveries(now: string, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+    return this.talk.claimDeliveries(now, limit, leaseMs);
+  }
+
+  recordAttempt(seq: number, attempt: DeliveryAttempt, outcome: DeliveryOutcome): Promise<void> {
+    return this.talk.recordAttempt(seq, attempt, outcome);
   }
 
   countDigRequests(requester: string, since: string): Promise<number> {

@@ -16,7 +16,9 @@ import { journalWriter, type JournalRecord } from './journal.js';
 import { MIGRATIONS } from './migrations.js';
 import { snapshotBytes, writeVersionNow, type VersionJob } from './version-writer.js';
 import { SqliteBatches } from './sqlite-batches.js';
-import type { ApiKeyRecord, AuditEvent, AuditInput, NetworkVersionRecord, OwnerProfile, PictureKind, ServiceStore } from './store.js';
+import { SqliteConversation } from './sqlite-conversation.js';
+import type { ApiKeyRecord, AuditEvent, AuditInput, DigNotice, NetworkVersionRecord, OwnerProfile, PictureKind, ServiceStore } from './store.js';
+import type { ClaimedDelivery, DeliveryAttempt, DeliveryOutcome, DeliveryRecord, InboxEntry, InboxPage, InboxQuery, InboxUpdate, OutboxEvent, WebhookRecord } from './conversation.js';
 import type { BatchPage, BatchRecord, BatchStatus, BatchStore, BatchUsage, NewBatch } from './store.js';
 
 export interface SqliteStoreOptions {
@@ -49,6 +51,8 @@ export class SqliteStore implements ServiceStore {
   private readonly journal: (records: readonly JournalRecord[]) => void;
   /** Planners' batches (sqlite-batches.ts). */
   private readonly jobs: SqliteBatches;
+  /** Inbox, revisions, webhooks and their outbox (sqlite-conversation.ts). */
+  private readonly talk: SqliteConversation;
   /** Lookups on every request, kept a few seconds: another process may change the same file. */
   private readonly keys = new Memo<ApiKeyRecord>(CACHE_MS);
   private readonly profiles = new Memo<OwnerProfile | null>(CACHE_MS);
@@ -68,6 +72,7 @@ export class SqliteStore implements ServiceStore {
     this.journal = journalWriter(this.db);
     this.commits = new GroupCommit(this.path, this.journal, opts.writerFile);
     this.jobs = new SqliteBatches(this.db, (records) => this.commits.write(records), (sql) => this.stmt(sql));
+    this.talk = new SqliteConversation(this.db, (records) => this.commits.write(records), (sql) => this.stmt(sql), (event) => this.writeAudit(event));
   }
 
   private stmt(sql: string): Database.Statement {
@@ -198,11 +203,13 @@ export class SqliteStore implements ServiceStore {
     return row ? (JSON.parse(String(row.body)) as unknown) : null;
   }
 
-  recordDigRequest(id: string, requester: string, body: string | Uint8Array, event: Omit<AuditEvent, 'at'>): Promise<void> {
+  recordDigRequest(id: string, requester: string, body: string | Uint8Array, event: Omit<AuditEvent, 'at'>, notice?: DigNotice): Promise<void> {
     const at = new Date().toISOString();
     return this.commits.write([
       { kind: 'digRequest', id, requester, body, createdAt: at },
-      { kind: 'audit', at, actor: event.actor, action: event.action, owner: event.owner, detail: JSON.stringify(event.detail) }
+      { kind: 'audit', at, actor: event.actor, action: event.action, owner: event.owner, detail: JSON.stringify(event.detail) },
+      ...(notice?.inbox ?? []).map((entry) => ({ kind: 'inbox' as const, entry })),
+      ...(notice?.events ?? []).map((e) => ({ kind: 'event' as const, event: e }))
     ]);
   }
 
@@ -211,9 +218,60 @@ export class SqliteStore implements ServiceStore {
     return { commits: this.commits.commits, records: this.commits.records };
   }
 
-  async digRequest(id: string): Promise<{ requester: string; body: unknown; createdAt: string } | null> {
-    const row = this.stmt('SELECT requester, body, created_at FROM dig_requests WHERE id = ?').get(id) as Row | undefined;
-    return row ? { requester: String(row.requester), body: JSON.parse(String(row.body)) as unknown, createdAt: String(row.created_at) } : null;
+  digRequest(id: string): Promise<{ requester: string; body: unknown; createdAt: string; revision: number } | null> {
+    return this.talk.digRequest(id);
+  }
+
+  digRequestRevision(id: string, revision: number): Promise<{ requester: string; body: unknown; createdAt: string; revision: number } | null> {
+    return this.talk.digRequestRevision(id, revision);
+  }
+
+  reviseDigRequest(id: string, revision: number, body: string, update: InboxUpdate, event: AuditInput, events: readonly OutboxEvent[]): Promise<boolean> {
+    return this.talk.reviseDigRequest(id, revision, body, update, event, events);
+  }
+
+  inbox(owner: string, query: InboxQuery): Promise<InboxPage> {
+    return this.talk.inbox(owner, query);
+  }
+
+  inboxEntry(id: string, owner: string): Promise<InboxEntry | null> {
+    return this.talk.inboxEntry(id, owner);
+  }
+
+  dueInboxEntries(now: string, limit: number): Promise<InboxEntry[]> {
+    return this.talk.dueInboxEntries(now, limit);
+  }
+
+  noticeOverdue(id: string, owner: string, at: string, event: OutboxEvent): Promise<boolean> {
+    return this.talk.noticeOverdue(id, owner, at, event);
+  }
+
+  createWebhook(webhook: WebhookRecord, event: AuditInput): Promise<void> {
+    return this.talk.createWebhook(webhook, event);
+  }
+
+  webhook(id: string): Promise<WebhookRecord | null> {
+    return this.talk.webhook(id);
+  }
+
+  webhooks(createdBy: string | null): Promise<WebhookRecord[]> {
+    return this.talk.webhooks(createdBy);
+  }
+
+  deleteWebhook(id: string, event: AuditInput): Promise<boolean> {
+    return this.talk.deleteWebhook(id, event);
+  }
+
+  deliveries(webhook: string, limit: number, before?: number): Promise<DeliveryRecord[]> {
+    return this.talk.deliveries(webhook, limit, before);
+  }
+
+  claimDeliveries(now: string, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+    return this.talk.claimDeliveries(now, limit, leaseMs);
+  }
+
+  recordAttempt(seq: number, attempt: DeliveryAttempt, outcome: DeliveryOutcome): Promise<void> {
+    return this.talk.recordAttempt(seq, attempt, outcome);
   }
 
   async countDigRequests(requester: string, since: string): Promise<number> {
@@ -227,6 +285,8 @@ export class SqliteStore implements ServiceStore {
       let pictures = 0;
       for (const { id } of rows) {
         pictures += this.stmt('DELETE FROM package_pictures WHERE id = ?').run(id).changes;
+        this.stmt('DELETE FROM dig_request_revisions WHERE id = ?').run(id);
+        this.stmt('DELETE FROM inbox WHERE id = ?').run(id);
         this.stmt('DELETE FROM dig_requests WHERE id = ?').run(id);
       }
       if (event !== undefined && rows.length > 0) this.writeAudit({ ...event, detail: { ...event.detail, requests: rows.length, pictures } });

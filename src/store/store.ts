@@ -6,8 +6,10 @@
  */
 import type { SnapshotBuffers } from '../index/network-index.js';
 import type { OwnerProfile } from '../model/owner.js';
+import type { ConversationStore, InboxEntry, OutboxEvent } from './conversation.js';
 
 export type { OwnerProfile };
+export * from './conversation.js';
 
 export interface NetworkVersionRecord {
   owner: string;
@@ -140,6 +142,12 @@ export interface BatchStore {
   endedBatchesBefore(before: string, limit: number): Promise<string[]>;
 }
 
+/** What a new dig request leaves besides its package: the owners' inbox entries and the events to deliver. */
+export interface DigNotice {
+  inbox: readonly InboxEntry[];
+  events: readonly OutboxEvent[];
+}
+
 /**
  * A change another process sharing the store committed (or this one: listeners are idempotent),
  * heard after its transaction committed. `resync`: the store (re)connected and changes may have
@@ -158,7 +166,7 @@ export type StoreChange =
  * PostgreSQL database shared by several replicas. Errors reaching the database (it is down, the
  * connection was lost) reject with STORE_UNAVAILABLE (503), never crash the process.
  */
-export interface Store extends BatchStore {
+export interface Store extends BatchStore, ConversationStore {
   /** `sqlite` (one process) or `postgres` (shared by replicas). */
   readonly kind: 'sqlite' | 'postgres';
   /** Every owner's newest stored version, by owner. */
@@ -189,16 +197,15 @@ export interface Store extends BatchStore {
 
   /**
    * Stores a dig request's package (already JSON: text, or its UTF-8 bytes) and its audit entry in one
-   * transaction; resolves once both are durable. Requests arriving together may share one
-   * transaction and one sync.
+   * transaction, with the inbox entries of the owners it names and the events it causes; resolves
+   * once all are durable. Requests arriving together may share one transaction and one sync.
    */
-  recordDigRequest(id: string, requester: string, body: string | Uint8Array, event: AuditInput): Promise<void>;
-  digRequest(id: string): Promise<{ requester: string; body: unknown; createdAt: string } | null>;
+  recordDigRequest(id: string, requester: string, body: string | Uint8Array, event: AuditInput, notice?: DigNotice): Promise<void>;
   /** How many dig requests a requester made at or after a time (ISO 8601), through an index. */
   countDigRequests(requester: string, since: string): Promise<number>;
   /**
    * Removes at most `limit` of the oldest dig requests made before a time (ISO 8601), with their
-   * packages' maps, in one transaction with the audit entry that says so (its detail gets
+   * packages' maps, revisions and inbox entries, in one transaction with the audit entry that says so (its detail gets
    * `requests` and `pictures`; none is written when nothing was removed); says how many of each it
    * removed (0 requests: none is left).
    */

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { buildNetwork } from '../../src/library.js';
+import { conversationContract } from './conversation-contract.js';
 import type { Feature } from '../../src/types.js';
 import type { AuditInput, BatchPage, BatchRecord, BatchStatus, NewBatch, ServiceStore } from '../../src/store/store.js';
 
@@ -381,7 +382,7 @@ export function storeContract(kind: ServiceStore['kind'], open: OpenStore): void
           await store.recordDigRequest('r2', 'contractor-2', new Uint8Array(Buffer.from(JSON.stringify(two), 'utf8')), event('dig-request.create', { id: 'r2' }));
           const after = new Date().toISOString();
           const r1 = await store.digRequest('r1');
-          expect(r1).toEqual({ requester: 'contractor-1', body: one, createdAt: expect.stringMatching(ISO) });
+          expect(r1).toEqual({ requester: 'contractor-1', body: one, createdAt: expect.stringMatching(ISO), revision: 1 });
           expect(r1 !== null && r1.createdAt >= before && r1.createdAt <= after).toBe(true);
           expect(await store.digRequest('r2')).toMatchObject({ requester: 'contractor-2', body: two });
           expect(await store.digRequest('missing')).toBeNull();
@@ -967,5 +968,6 @@ export function storeContract(kind: ServiceStore['kind'], open: OpenStore): void
         });
       });
     });
+    conversationContract(withStore);
   });
 }

@@ -275,7 +275,7 @@ export interface paths {
         put?: never;
         /**
          * Submit a dig area; the package comes back at once
-         * @description Limits: at most 250000 m² and 1000 vertices; infoZone 0 to 100 m; rings may not cross. At most 2000 dig requests per contractor key per day (UTC): past it, 429 QUOTA_DIG_REQUESTS.
+         * @description Limits: a dig or emergency area at most 250000 and 250000 m², a planning area 6250000 m²; at most 1000 vertices; infoZone 0 to 100 m; rings may not cross. At most 2000 dig requests per contractor key per day (UTC): past it, 429 QUOTA_DIG_REQUESTS.
          */
         post: operations["createDigRequest"];
         delete?: never;
@@ -291,10 +291,64 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The stored package */
+        /** The stored package: its newest revision, or an older one (?revision=N) */
         get: operations["getDigRequest"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dig-requests/{id}/owners/{owner}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An owner answers a dig request that names it: a new revision of the package
+         * @description A status of LER's six, with what it needs: a reason for "ledningsoplysninger udleveres ikke" and "udtaget til påvisning - ledningsoplysninger udleveres ikke", expectedAt for "udtaget til manuel behandling". Lines (a GeoJSON FeatureCollection in the LER 2.0 model; ?crs= as for uploads) go with "ledningsoplysninger udleveret" or "udtaget til påvisning - ledningsoplysninger udleveret": checked by the rules of uploads and cut to what the package may show. The requester hears of it (dig-request.answered). An owner the package does not name gets 404; a package past its validity, 409.
+         */
+        post: operations["answerDigRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dig-requests/{id}/owners/{owner}/marking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An owner records that its lines were shown on site (påvisning): a new revision of the package */
+        post: operations["markDigRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dig-requests/{id}/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The same area asked again on today's networks, as a new request linked to this one (while its package is valid) */
+        post: operations["renewDigRequest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -344,6 +398,78 @@ export interface paths {
         };
         /** The package map as a PNG, A4 landscape at 150 dpi */
         get: operations["getDigRequestMapPng"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/owners/{owner}/dig-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The owner's inbox: the dig requests that name it, newest first, with deadlines */
+        get: operations["getOwnerInbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This key's webhooks (an admin's: all) */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Register a URL for signed events; the secret is shown once
+         * @description Events: dig-request.created (to each owner a new package names, with its inbox entry; emergencies first), dig-request.answered (to the requester, when an owner answers), dig-request.overdue (to the owner, when its deadline passes unanswered). An owner's key takes its owner's created and overdue events, a contractor's key the answers to its own requests, an admin's any (for one owner with `owner`). Each delivery is a POST of {id, type, createdAt, data} signed in the LER-Signature header: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the secret>. URLs are https to public addresses.
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a webhook and its deliveries */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook's deliveries, newest first, with their attempts and the receiver's answers */
+        get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2139,6 +2265,13 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /**
+                     * @description dig (graveforespørgsel, default); planning (orientation for planners, larger areas, not for digging); emergency (uopsætteligt reparationsarbejde: a reason is required; owners are told first)
+                     * @enum {string}
+                     */
+                    type?: "dig" | "planning" | "emergency";
+                    /** @description Why an emergency cannot wait (required for type emergency) */
+                    reason?: string;
                     /** @description A GeoJSON Polygon or MultiPolygon (holes allowed) */
                     geometry: {
                         type: string;
@@ -2168,6 +2301,19 @@ export interface operations {
                 content: {
                     "application/json": {
                         id: string;
+                        /** @enum {string} */
+                        type: "dig" | "planning" | "emergency";
+                        /** @description Why an emergency cannot wait */
+                        reason: string | null;
+                        /** @description 1 as answered at once; each owner's answer or marking makes the next */
+                        revision: number;
+                        revisedAt: string;
+                        /** @description The request this one renews */
+                        renewalOf: string | null;
+                        /** @description When the owners' answers are due (LER: within 2 hours on working days 07-16 Danish time, else 09:00 the next working day) */
+                        answerDeadline: string;
+                        /** @description What the package may be used for, when limited */
+                        notice: string | null;
                         createdAt: string;
                         validUntil: string;
                         /** @description The dig area as given, in the request's CRS */
@@ -2206,7 +2352,7 @@ export interface operations {
                             owner: string;
                             name: string;
                             /** @enum {string} */
-                            status: "ingen ledninger i graveområde" | "ledningsoplysninger udleveret" | "udtaget til påvisning - ledningsoplysninger udleveret" | "udtaget til manuel behandling";
+                            status: "ingen ledninger i graveområde" | "ledningsoplysninger udleveret" | "ledningsoplysninger udleveres ikke" | "udtaget til manuel behandling" | "udtaget til påvisning - ledningsoplysninger udleveret" | "udtaget til påvisning - ledningsoplysninger udleveres ikke";
                             contact: string | null;
                             networkVersion: number | null;
                             message: string;
@@ -2260,6 +2406,23 @@ export interface operations {
                                     [key: string]: unknown;
                                 };
                             }[];
+                            /** @description The owner's own answer */
+                            answer?: {
+                                at: string;
+                                /** @description The key that answered */
+                                by: string;
+                                reason: string | null;
+                                expectedAt: string | null;
+                                validUntil: string | null;
+                                note: string | null;
+                            };
+                            /** @description The lines shown on site (påvisning) */
+                            marking?: {
+                                at: string;
+                                by: string;
+                                note: string | null;
+                                recordedAt: string;
+                            };
                         }[];
                     };
                 };
@@ -2331,7 +2494,10 @@ export interface operations {
     };
     getDigRequest: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A revision (1: the registry's own answer); default the newest */
+                revision?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -2348,6 +2514,19 @@ export interface operations {
                 content: {
                     "application/json": {
                         id: string;
+                        /** @enum {string} */
+                        type: "dig" | "planning" | "emergency";
+                        /** @description Why an emergency cannot wait */
+                        reason: string | null;
+                        /** @description 1 as answered at once; each owner's answer or marking makes the next */
+                        revision: number;
+                        revisedAt: string;
+                        /** @description The request this one renews */
+                        renewalOf: string | null;
+                        /** @description When the owners' answers are due (LER: within 2 hours on working days 07-16 Danish time, else 09:00 the next working day) */
+                        answerDeadline: string;
+                        /** @description What the package may be used for, when limited */
+                        notice: string | null;
                         createdAt: string;
                         validUntil: string;
                         /** @description The dig area as given, in the request's CRS */
@@ -2386,7 +2565,7 @@ export interface operations {
                             owner: string;
                             name: string;
                             /** @enum {string} */
-                            status: "ingen ledninger i graveområde" | "ledningsoplysninger udleveret" | "udtaget til påvisning - ledningsoplysninger udleveret" | "udtaget til manuel behandling";
+                            status: "ingen ledninger i graveområde" | "ledningsoplysninger udleveret" | "ledningsoplysninger udleveres ikke" | "udtaget til manuel behandling" | "udtaget til påvisning - ledningsoplysninger udleveret" | "udtaget til påvisning - ledningsoplysninger udleveres ikke";
                             contact: string | null;
                             networkVersion: number | null;
                             message: string;
@@ -2440,6 +2619,23 @@ export interface operations {
                                     [key: string]: unknown;
                                 };
                             }[];
+                            /** @description The owner's own answer */
+                            answer?: {
+                                at: string;
+                                /** @description The key that answered */
+                                by: string;
+                                reason: string | null;
+                                expectedAt: string | null;
+                                validUntil: string | null;
+                                note: string | null;
+                            };
+                            /** @description The lines shown on site (påvisning) */
+                            marking?: {
+                                at: string;
+                                by: string;
+                                note: string | null;
+                                recordedAt: string;
+                            };
                         }[];
                     };
                 };
@@ -2473,6 +2669,682 @@ export interface operations {
             };
             /** @description Not found (or not this key's to see) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit reached: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    answerDigRequest: {
+        parameters: {
+            query?: {
+                /** @description CRS of the lines: EPSG:4326 (default), EPSG:25832 or EPSG:7416 */
+                crs?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                /** @description Owner (ledningsejer) id */
+                owner: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    status: "ingen ledninger i graveområde" | "ledningsoplysninger udleveret" | "ledningsoplysninger udleveres ikke" | "udtaget til manuel behandling" | "udtaget til påvisning - ledningsoplysninger udleveret" | "udtaget til påvisning - ledningsoplysninger udleveres ikke";
+                    reason?: string;
+                    /** @description When the owner expects to answer (ISO 8601 with zone) */
+                    expectedAt?: string;
+                    /** @description Until when the answer holds (a date or a time) */
+                    validUntil?: string;
+                    contact?: string;
+                    note?: string;
+                    /** @description A GeoJSON FeatureCollection of the owner's lines */
+                    lines?: {
+                        /** @enum {unknown} */
+                        type: "FeatureCollection";
+                        features: unknown[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The package (ledningspakke): every owner concerned, its status and its lines in and near the dig area */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        type: "dig" | "planning" | "emergency";
+                        /** @description Why an emergency cannot wait */
+                        reason: string | null;
+                        /** @description 1 as answered at once; each owner's answer or marking makes the next */
+                        revision: number;
+                        revisedAt: string;
+                        /** @description The request this one renews */
+                        renewalOf: string | null;
+                        /** @description When the owners' answers are due (LER: within 2 hours on working days 07-16 Danish time, else 09:00 the next working day) */
+                        answerDeadline: string;
+                        /** @description What the package may be used for, when limited */
+                        notice: string | null;
+                        createdAt: string;
+                        validUntil: string;
+                        /** @description The dig area as given, in the request's CRS */
+                        digArea: {
+                            /** @enum {string} */
+                            type: "Polygon";
+                            coordinates: number[][][];
+                        } | {
+                            /** @enum {string} */
+                            type: "MultiPolygon";
+                            coordinates: number[][][][];
+                        };
+                        crs: string;
+                        infoZone: number;
+                        areaM2: number;
+                        workType: string;
+                        purpose: string | null;
+                        period: {
+                            from: string;
+                            to: string;
+                        } | null;
+                        /** @description The whole network's snapshot version; null: no network was loaded */
+                        snapshotVersion: number | null;
+                        /** @description Every owner's network version the dig was checked against */
+                        networkVersions: {
+                            [key: string]: number;
+                        };
+                        /** @description The EPSG:25832 extent the dig area was checked against, when not Denmark's (null: none) */
+                        extent?: [
+                            number,
+                            number,
+                            number,
+                            number
+                        ] | null;
+                        owners: {
+                            owner: string;
+                            name: string;
+                            /** @enum {string} */
+                            status: "ingen ledninger i graveområde" | "ledningsoplysninger udleveret" | "ledningsoplysninger udleveres ikke" | "udtaget til manuel behandling" | "udtaget til påvisning - ledningsoplysninger udleveret" | "udtaget til påvisning - ledningsoplysninger udleveres ikke";
+                            contact: string | null;
+                            networkVersion: number | null;
+                            message: string;
+                            conflicts: {
+                                featureId: string | number;
+                                featureType: string;
+                                forsyningsart: string | null;
+                                fareklasse: string | null;
+                                driftsstatus: string | null;
+                                /** @enum {string} */
+                                zone: "digArea" | "infoZone";
+                                /** @description Metres from the dig area (0: touches or crosses it) */
+                                distance: number;
+                                /** @description Half the width plus the positional accuracy, metres */
+                                margin: number;
+                                /** @description Metres of the line inside the dig area */
+                                lengthInside: number;
+                                precautions: {
+                                    code: string;
+                                    text: string;
+                                }[];
+                                /** @description The feature cut to what the package may show, in the request's CRS */
+                                geometry: {
+                                    /** @enum {string} */
+                                    type: "Point";
+                                    /** @description [x, y] or [x, y, z] */
+                                    coordinates: number[];
+                                } | {
+                                    /** @enum {string} */
+                                    type: "MultiPoint";
+                                    coordinates: number[][];
+                                } | {
+                                    /** @enum {string} */
+                                    type: "LineString";
+                                    coordinates: number[][];
+                                } | {
+                                    /** @enum {string} */
+                                    type: "MultiLineString";
+                                    coordinates: number[][][];
+                                } | {
+                                    /** @enum {string} */
+                                    type: "Polygon";
+                                    coordinates: number[][][];
+                                } | {
+                                    /** @enum {string} */
+                                    type: "MultiPolygon";
+                                    coordinates: number[][][][];
+                                } | null;
+                                /** @description The LER attributes as uploaded */
+                                properties: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            /** @description The owner's own answer */
+                            answer?: {
+                                at: string;
+                                /** @description The key that answered */
+                                by: string;
+                                reason: string | null;
+                                expectedAt: string | null;
+                                validUntil: string | null;
+                                note: string | null;
+                            };
+                            /** @description The lines shown on site (påvisning) */
+                            marking?: {
+                                at: string;
+                                by: string;
+                                note: string | null;
+                                recordedAt: string;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role or owner does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not this key's to see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not possible in the current state (e.g. a batch cancelled before any result) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid (see code and pointer) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit reached: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    markDigRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description Owner (ledningsejer) id */
+                owner: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description When the lines were shown (default now) */
+                    at?: string;
+                    /** @description Who showed them */
+                    by: string;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The package (ledningspakke): every owner concerned, its status and its lines in and near the dig area */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        type: "dig" | "planning" | "emergency";
+                        /** @description Why an emergency cannot wait */
+                        reason: string | null;
+                        /** @description 1 as answered at once; each owner's answer or marking makes the next */
+                        revision: number;
+                        revisedAt: string;
+                        /** @description The request this one renews */
+                        renewalOf: string | null;
+                        /** @description When the owners' answers are due (LER: within 2 hours on working days 07-16 Danish time, else 09:00 the next working day) */
+                        answerDeadline: string;
+                        /** @description What the package may be used for, when limited */
+                        notice: string | null;
+                        createdAt: string;
+                        validUntil: string;
+                        /** @description The dig area as given, in the request's CRS */
+                        digArea: {
+                            /** @enum {string} */
+                            type: "Polygon";
+                            coordinates: number[][][];
+                        } | {
+                            /** @enum {string} */
+                            type: "MultiPolygon";
+                            coordinates: number[][][][];
+                        };
+                        crs: string;
+                        infoZone: number;
+                        areaM2: number;
+                        workType: string;
+                        purpose: string | null;
+                        period: {
+                            from: string;
+                            to: string;
+                        } | null;
+                        /** @description The whole network's snapshot version; null: no network was loaded */
+                        snapshotVersion: number | null;
+                        /** @description Every owner's network version the dig was checked against */
+                        networkVersions: {
+                            [key: string]: number;
+                        };
+                        /** @description The EPSG:25832 extent the dig area was checked against, when not Denmark's (null: none) */
+                        extent?: [
+                            number,
+                            number,
+                            number,
+                            number
+                        ] | null;
+                        owners: {
+                            owner: string;
+                            name: string;
+                            /** @enum {string} */
+                            status: "ingen ledninger i graveområde" | "ledningsoplysninger udleveret" | "ledningsoplysninger udleveres ikke" | "udtaget til manuel behandling" | "udtaget til påvisning - ledningsoplysninger udleveret" | "udtaget til påvisning - ledningsoplysninger udleveres ikke";
+                            contact: string | null;
+                            networkVersion: number | null;
+                            message: string;
+                            conflicts: {
+                                featureId: string | number;
+                                featureType: string;
+                                forsyningsart: string | null;
+                                fareklasse: string | null;
+                                driftsstatus: string | null;
+                                /** @enum {string} */
+                                zone: "digArea" | "infoZone";
+                                /** @description Metres from the dig area (0: touches or crosses it) */
+                                distance: number;
+                                /** @description Half the width plus the positional accuracy, metres */
+                                margin: number;
+                                /** @description Metres of the line inside the dig area */
+                                lengthInside: number;
+                                precautions: {
+                                    code: string;
+                                    text: string;
+                                }[];
+                                /** @description The feature cut to what the package may show, in the request's CRS */
+                                geometry: {
+                                    /** @enum {string} */
+                                    type: "Point";
+                                    /** @description [x, y] or [x, y, z] */
+                                    coordinates: number[];
+                                } | {
+                                    /** @enum {string} */
+                                    type: "MultiPoint";
+                                    coordinates: number[][];
+                                } | {
+                                    /** @enum {string} */
+                                    type: "LineString";
+                                    coordinates: number[][];
+                                } | {
+                                    /** @enum {string} */
+                                    type: "MultiLineString";
+                                    coordinates: number[][][];
+                                } | {
+                                    /** @enum {string} */
+                                    type: "Polygon";
+                                    coordinates: number[][][];
+                                } | {
+                                    /** @enum {string} */
+                                    type: "MultiPolygon";
+                                    coordinates: number[][][][];
+                                } | null;
+                                /** @description The LER attributes as uploaded */
+                                properties: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            /** @description The owner's own answer */
+                            answer?: {
+                                at: string;
+                                /** @description The key that answered */
+                                by: string;
+                                reason: string | null;
+                                expectedAt: string | null;
+                                validUntil: string | null;
+                                note: string | null;
+                            };
+                            /** @description The lines shown on site (påvisning) */
+                            marking?: {
+                                at: string;
+                                by: string;
+                                note: string | null;
+                                recordedAt: string;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role or owner does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not this key's to see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not possible in the current state (e.g. a batch cancelled before any result) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid (see code and pointer) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit reached: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    renewDigRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The package (ledningspakke): every owner concerned, its status and its lines in and near the dig area */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        type: "dig" | "planning" | "emergency";
+                        /** @description Why an emergency cannot wait */
+                        reason: string | null;
+                        /** @description 1 as answered at once; each owner's answer or marking makes the next */
+                        revision: number;
+                        revisedAt: string;
+                        /** @description The request this one renews */
+                        renewalOf: string | null;
+                        /** @description When the owners' answers are due (LER: within 2 hours on working days 07-16 Danish time, else 09:00 the next working day) */
+                        answerDeadline: string;
+                        /** @description What the package may be used for, when limited */
+                        notice: string | null;
+                        createdAt: string;
+                        validUntil: string;
+                        /** @description The dig area as given, in the request's CRS */
+                        digArea: {
+                            /** @enum {string} */
+                            type: "Polygon";
+                            coordinates: number[][][];
+                        } | {
+                            /** @enum {string} */
+                            type: "MultiPolygon";
+                            coordinates: number[][][][];
+                        };
+                        crs: string;
+                        infoZone: number;
+                        areaM2: number;
+                        workType: string;
+                        purpose: string | null;
+                        period: {
+                            from: string;
+                            to: string;
+                        } | null;
+                        /** @description The whole network's snapshot version; null: no network was loaded */
+                        snapshotVersion: number | null;
+                        /** @description Every owner's network version the dig was checked against */
+                        networkVersions: {
+                            [key: string]: number;
+                        };
+                        /** @description The EPSG:25832 extent the dig area was checked against, when not Denmark's (null: none) */
+                        extent?: [
+                            number,
+                            number,
+                            number,
+                            number
+                        ] | null;
+                        owners: {
+                            owner: string;
+                            name: string;
+                            /** @enum {string} */
+                            status: "ingen ledninger i graveområde" | "ledningsoplysninger udleveret" | "ledningsoplysninger udleveres ikke" | "udtaget til manuel behandling" | "udtaget til påvisning - ledningsoplysninger udleveret" | "udtaget til påvisning - ledningsoplysninger udleveres ikke";
+                            contact: string | null;
+                            networkVersion: number | null;
+                            message: string;
+                            conflicts: {
+                                featureId: string | number;
+                                featureType: string;
+                                forsyningsart: string | null;
+                                fareklasse: string | null;
+                                driftsstatus: string | null;
+                                /** @enum {string} */
+                                zone: "digArea" | "infoZone";
+                                /** @description Metres from the dig area (0: touches or crosses it) */
+                                distance: number;
+                                /** @description Half the width plus the positional accuracy, metres */
+                                margin: number;
+                                /** @description Metres of the line inside the dig area */
+                                lengthInside: number;
+                                precautions: {
+                                    code: string;
+                                    text: string;
+                                }[];
+                                /** @description The feature cut to what the package may show, in the request's CRS */
+                                geometry: {
+                                    /** @enum {string} */
+                                    type: "Point";
+                                    /** @description [x, y] or [x, y, z] */
+                                    coordinates: number[];
+                                } | {
+                                    /** @enum {string} */
+                                    type: "MultiPoint";
+                                    coordinates: number[][];
+                                } | {
+                                    /** @enum {string} */
+                                    type: "LineString";
+                                    coordinates: number[][];
+                                } | {
+                                    /** @enum {string} */
+                                    type: "MultiLineString";
+                                    coordinates: number[][][];
+                                } | {
+                                    /** @enum {string} */
+                                    type: "Polygon";
+                                    coordinates: number[][][];
+                                } | {
+                                    /** @enum {string} */
+                                    type: "MultiPolygon";
+                                    coordinates: number[][][][];
+                                } | null;
+                                /** @description The LER attributes as uploaded */
+                                properties: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            /** @description The owner's own answer */
+                            answer?: {
+                                at: string;
+                                /** @description The key that answered */
+                                by: string;
+                                reason: string | null;
+                                expectedAt: string | null;
+                                validUntil: string | null;
+                                note: string | null;
+                            };
+                            /** @description The lines shown on site (påvisning) */
+                            marking?: {
+                                at: string;
+                                by: string;
+                                note: string | null;
+                                recordedAt: string;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role or owner does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not this key's to see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not possible in the current state (e.g. a batch cancelled before any result) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid (see code and pointer) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2756,6 +3628,428 @@ export interface operations {
             };
             /** @description Overloaded, shutting down, or nothing to answer from yet: see Retry-After */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOwnerInbox: {
+        parameters: {
+            query?: {
+                /** @description The `next` of the previous page */
+                after?: string;
+                /** @description 1 to 500 (default 50) */
+                limit?: string;
+                type?: "dig" | "planning" | "emergency";
+                status?: "open" | "answered";
+                /** @description Only entries unanswered past their deadline (true), or the others (false) */
+                overdue?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                /** @description Owner (ledningsejer) id */
+                owner: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entries: {
+                            /** @description The dig request */
+                            id: string;
+                            owner: string;
+                            /** @enum {string} */
+                            type: "dig" | "planning" | "emergency";
+                            createdAt: string;
+                            /** @description When the owner's answer is due (LER: 2 hours within working hours 07-16 Danish time, else 09:00 the next working day) */
+                            deadline: string;
+                            /** @description The owner's status in the newest revision */
+                            status: string;
+                            /** @description The owner's lines in the newest revision */
+                            conflicts: number;
+                            /** @description When it was answered (the registry answers at once for an owner whose network it holds) */
+                            answeredAt: string | null;
+                            answered: boolean;
+                            /** @description Unanswered past its deadline */
+                            overdue: boolean;
+                            revision: number;
+                            validUntil: string;
+                            /** @description The dig area, GeoJSON in lon/lat */
+                            area: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        /** @description Cursor of the next page (?after=); null: the last */
+                        next: string | null;
+                    };
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role or owner does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit reached: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        url: string;
+                        events: ("dig-request.created" | "dig-request.answered" | "dig-request.overdue")[];
+                        /** @description The owner whose events it takes (null: an admin's for every owner, or a contractor's own requests) */
+                        owner: string | null;
+                        createdAt: string;
+                        /** @description Since when every attempt has failed */
+                        failingSince: string | null;
+                        /** @description When it was disabled, after failing every attempt for LER_WEBHOOK_GIVE_UP_S */
+                        disabledAt: string | null;
+                        disabledReason: string | null;
+                    }[];
+                };
+            };
+            /** @description No valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role or owner does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit reached: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url: string;
+                    events: [
+                    ] | [
+                        string
+                    ] | [
+                        string,
+                        string
+                    ];
+                    /** @description An admin's webhook: only this owner's events */
+                    owner?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        url: string;
+                        events: ("dig-request.created" | "dig-request.answered" | "dig-request.overdue")[];
+                        /** @description The owner whose events it takes (null: an admin's for every owner, or a contractor's own requests) */
+                        owner: string | null;
+                        createdAt: string;
+                        /** @description Since when every attempt has failed */
+                        failingSince: string | null;
+                        /** @description When it was disabled, after failing every attempt for LER_WEBHOOK_GIVE_UP_S */
+                        disabledAt: string | null;
+                        disabledReason: string | null;
+                        /** @description Signs every delivery; shown only now */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role or owner does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well-formed but invalid (see code and pointer) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit reached: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role or owner does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not this key's to see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit reached: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description 1 to 500 (default 50) */
+                limit?: string;
+                /** @description Deliveries older than this seq (paging) */
+                before?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhook: {
+                            id: string;
+                            url: string;
+                            events: ("dig-request.created" | "dig-request.answered" | "dig-request.overdue")[];
+                            /** @description The owner whose events it takes (null: an admin's for every owner, or a contractor's own requests) */
+                            owner: string | null;
+                            createdAt: string;
+                            /** @description Since when every attempt has failed */
+                            failingSince: string | null;
+                            /** @description When it was disabled, after failing every attempt for LER_WEBHOOK_GIVE_UP_S */
+                            disabledAt: string | null;
+                            disabledReason: string | null;
+                        };
+                        deliveries: {
+                            seq: number;
+                            eventId: string;
+                            type: string;
+                            /** @enum {string} */
+                            status: "pending" | "delivered" | "failed";
+                            attempts: number;
+                            createdAt: string;
+                            nextAttemptAt: string | null;
+                            deliveredAt: string | null;
+                            /** @description The JSON delivered */
+                            body: string;
+                            /** @description The last attempts, oldest first */
+                            history: {
+                                at: string;
+                                status: number | null;
+                                error: string | null;
+                                ms: number;
+                                /** @description The start of the receiver's answer */
+                                response: string;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role or owner does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not this key's to see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit reached: see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -8,12 +8,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LerError } from '../../errors.js';
 import { mayRead, type Principal } from '../auth.js';
-import { BEARER, ID_PARAM, principal, problems, type ServiceContext } from '../context.js';
+import { BEARER, ID_PARAM, OWNER_PARAM, principal, problems, type ServiceContext } from '../context.js';
+import { OWNER_ACCESS, propertyLimits } from './owners.js';
 import { AREA_GEOMETRY_SCHEMA, FEATURE_COLLECTION_SCHEMA, GEOMETRY_SCHEMA } from '../schemas.js';
 import type { DigAnswer } from '../../engine.js';
 import { packageGeoJson } from '../../package/views.js';
 import { WORK_TYPES } from '../../package/precautions.js';
-import { STATUS, type DigRequestInput, type Package } from '../../package/types.js';
+import { REQUEST_TYPES, STATUS, type DigRequestInput, type Package } from '../../package/types.js';
 import type { PictureKind } from '../../store/store.js';
 import { DigQuota } from '../dig-quota.js';
 import { PackagePictures, sendPicture } from '../package-pictures.js';
@@ -43,12 +44,33 @@ const CONFLICT = {
   }
 } as const;
 
+const OWNER_ANSWER = {
+  type: 'object',
+  description: 'The owner\'s own answer',
+  required: ['at', 'by', 'reason', 'expectedAt', 'validUntil', 'note'],
+  properties: { at: { type: 'string' }, by: { type: 'string', description: 'The key that answered' }, reason: { type: ['string', 'null'] }, expectedAt: { type: ['string', 'null'] }, validUntil: { type: ['string', 'null'] }, note: { type: ['string', 'null'] } }
+} as const;
+
+const MARKING = {
+  type: 'object',
+  description: 'The lines shown on site (påvisning)',
+  required: ['at', 'by', 'note', 'recordedAt'],
+  properties: { at: { type: 'string' }, by: { type: 'string' }, note: { type: ['string', 'null'] }, recordedAt: { type: 'string' } }
+} as const;
+
 export const PACKAGE_SCHEMA = {
   type: 'object',
   description: 'The package (ledningspakke): every owner concerned, its status and its lines in and near the dig area',
-  required: ['id', 'createdAt', 'validUntil', 'digArea', 'crs', 'infoZone', 'areaM2', 'workType', 'purpose', 'period', 'snapshotVersion', 'networkVersions', 'owners'],
+  required: ['id', 'type', 'reason', 'revision', 'revisedAt', 'renewalOf', 'answerDeadline', 'notice', 'createdAt', 'validUntil', 'digArea', 'crs', 'infoZone', 'areaM2', 'workType', 'purpose', 'period', 'snapshotVersion', 'networkVersions', 'owners'],
   properties: {
     id: { type: 'string' },
+    type: { type: 'string', enum: [...REQUEST_TYPES] },
+    reason: { type: ['string', 'null'], description: 'Why an emergency cannot wait' },
+    revision: { type: 'integer', description: '1 as answered at once; each owner\'s answer or marking makes the next' },
+    revisedAt: { type: 'string' },
+    renewalOf: { type: ['string', 'null'], description: 'The request this one renews' },
+    answerDeadline: { type: 'string', description: 'When the owners\' answers are due (LER: within 2 hours on working days 07-16 Danish time, else 09:00 the next working day)' },
+    notice: { type: ['string', 'null'], description: 'What the package may be used for, when limited' },
     createdAt: { type: 'string' },
     validUntil: { type: 'string' },
     digArea: { ...AREA_GEOMETRY_SCHEMA, description: 'The dig area as given, in the request\'s CRS' },
@@ -73,7 +95,9 @@ export const PACKAGE_SCHEMA = {
           contact: { type: ['string', 'null'] },
           networkVersion: { type: ['integer', 'null'] },
           message: { type: 'string' },
-          conflicts: { type: 'array', items: CONFLICT }
+          conflicts: { type: 'array', items: CONFLICT },
+          answer: OWNER_ANSWER,
+          marking: MARKING
         }
       }
     }
@@ -85,11 +109,23 @@ export function digRequestRoutes(ctx: ServiceContext) {
 
   const unknown = (id: string): LerError => new LerError('DIG_REQUEST_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(id)}.`);
 
-  /** The stored package, for its requester or an admin; 404 for anyone else. */
-  async function stored(id: string, who: Principal): Promise<Package> {
-    const row = await ctx.store.digRequest(id);
-    if (row === null || !mayRead(who, row.requester)) throw unknown(id);
-    return row.body as Package;
+  /** The stored package (its newest revision, or `revision`), for its requester or an admin; 404 for anyone else. */
+  async function stored(id: string, who: Principal, revision?: number): Promise<Package> {
+    let found: { pkg: Package; requester: string };
+    try {
+      found = await ctx.engine.storedPackage(id, revision);
+    } catch (error) {
+      if (error instanceof LerError && error.code === 'REVISION_UNKNOWN' && (await ctx.store.digRequest(id).then((r) => r === null || !mayRead(who, r.requester)))) throw unknown(id);
+      throw error;
+    }
+    if (!mayRead(who, found.requester)) throw unknown(id);
+    return found.pkg;
+  }
+
+  /** Sends a package's JSON as made (201 for a new request, 200 for a revision). */
+  function sendPackage(reply: FastifyReply, status: number, answer: DigAnswer): FastifyReply {
+    ctx.notify?.nudge();
+    return reply.code(status).header('location', `/v1/dig-requests/${answer.pkg.id}`).type('application/json; charset=utf-8').send(answer.json);
   }
 
   return async function digRequests(app: FastifyInstance): Promise<void> {
@@ -115,13 +151,15 @@ export function digRequestRoutes(ctx: ServiceContext) {
           tags: ['dig requests'],
           summary: 'Submit a dig area; the package comes back at once',
           operationId: 'createDigRequest',
-          description: `Limits: at most ${ctx.config.limits.maxDigAreaM2} m² and ${ctx.config.limits.maxDigVertices} vertices; infoZone 0 to ${ctx.config.limits.maxInfoZone} m; rings may not cross. At most ${ctx.config.limits.digRequestsPerDay} dig requests per contractor key per day (UTC): past it, 429 QUOTA_DIG_REQUESTS.`,
+          description: `Limits: a dig or emergency area at most ${ctx.config.limits.maxDigAreaM2} and ${ctx.config.limits.maxEmergencyAreaM2} m², a planning area ${ctx.config.limits.maxPlanningAreaM2} m²; at most ${ctx.config.limits.maxDigVertices} vertices; infoZone 0 to ${ctx.config.limits.maxInfoZone} m; rings may not cross. At most ${ctx.config.limits.digRequestsPerDay} dig requests per contractor key per day (UTC): past it, 429 QUOTA_DIG_REQUESTS.`,
           security: BEARER,
           body: {
             type: 'object',
             required: ['geometry'],
             additionalProperties: false,
             properties: {
+              type: { type: 'string', enum: [...REQUEST_TYPES], description: 'dig (graveforespørgsel, default); planning (orientation for planners, larger areas, not for digging); emergency (uopsætteligt reparationsarbejde: a reason is required; owners are told first)' },
+              reason: { type: 'string', maxLength: 1000, description: 'Why an emergency cannot wait (required for type emergency)' },
               geometry: GEOMETRY,
               crs: { type: 'string', maxLength: 100, description: 'EPSG:4326 (lon/lat, default), EPSG:25832 or EPSG:7416' },
               infoZone: { type: 'number', description: 'Width of the information zone, metres (default 0)' },
@@ -147,14 +185,117 @@ export function digRequestRoutes(ctx: ServiceContext) {
         }
         ctx.metrics.digRequests.inc({ result: 'ok' });
         // The package's JSON as stored, sent as it is.
-        return reply.code(201).header('location', `/v1/dig-requests/${answer.pkg.id}`).type('application/json; charset=utf-8').send(answer.json);
+        return sendPackage(reply, 201, answer);
       }
     );
 
-    app.get<{ Params: { id: string } }>(
+    app.get<{ Params: { id: string }; Querystring: { revision?: string } }>(
       '/v1/dig-requests/:id',
-      { config: ACCESS, schema: { tags: ['dig requests'], summary: 'The stored package', operationId: 'getDigRequest', security: BEARER, params: ID_PARAM, response: { 200: PACKAGE_SCHEMA, ...problems(400, 401, 403, 404, 429) } } },
-      async (request) => stored(request.params.id, principal(request))
+      {
+        config: ACCESS,
+        schema: {
+          tags: ['dig requests'],
+          summary: 'The stored package: its newest revision, or an older one (?revision=N)',
+          operationId: 'getDigRequest',
+          security: BEARER,
+          params: ID_PARAM,
+          querystring: { type: 'object', additionalProperties: false, properties: { revision: { type: 'string', pattern: '^[1-9][0-9]{0,6}$', description: 'A revision (1: the registry\'s own answer); default the newest' } } },
+          response: { 200: PACKAGE_SCHEMA, ...problems(400, 401, 403, 404, 429) }
+        }
+      },
+      async (request) => stored(request.params.id, principal(request), request.query.revision === undefined ? undefined : Number(request.query.revision))
+    );
+
+    app.post<{ Params: { id: string; owner: string }; Querystring: { crs?: string }; Body: Record<string, unknown> }>(
+      '/v1/dig-requests/:id/owners/:owner/answer',
+      {
+        config: OWNER_ACCESS,
+        // Lines come with it: as large as a change set may be.
+        bodyLimit: ctx.config.limits.changeSetBytes,
+        schema: {
+          tags: ['dig requests', 'owners'],
+          summary: 'An owner answers a dig request that names it: a new revision of the package',
+          operationId: 'answerDigRequest',
+          description: `A status of LER's six, with what it needs: a reason for "${STATUS.notDelivered}" and "${STATUS.markingNotDelivered}", expectedAt for "${STATUS.manual}". Lines (a GeoJSON FeatureCollection in the LER 2.0 model; ?crs= as for uploads) go with "${STATUS.delivered}" or "${STATUS.marking}": checked by the rules of uploads and cut to what the package may show. The requester hears of it (dig-request.answered). An owner the package does not name gets 404; a package past its validity, 409.`,
+          security: BEARER,
+          params: { type: 'object', required: ['id', 'owner'], properties: { id: ID_PARAM.properties.id, owner: OWNER_PARAM.properties.owner } },
+          querystring: { type: 'object', additionalProperties: false, properties: { crs: { type: 'string', maxLength: 100, description: 'CRS of the lines: EPSG:4326 (default), EPSG:25832 or EPSG:7416' } } },
+          body: {
+            type: 'object',
+            required: ['status'],
+            additionalProperties: false,
+            properties: {
+              status: { type: 'string', enum: Object.values(STATUS) },
+              reason: { type: 'string', maxLength: 1000 },
+              expectedAt: { type: 'string', maxLength: 40, description: 'When the owner expects to answer (ISO 8601 with zone)' },
+              validUntil: { type: 'string', maxLength: 40, description: 'Until when the answer holds (a date or a time)' },
+              contact: { type: 'string', maxLength: 500 },
+              note: { type: 'string', maxLength: 1000 },
+              lines: { type: 'object', description: 'A GeoJSON FeatureCollection of the owner\'s lines', required: ['type', 'features'], properties: { type: { const: 'FeatureCollection' }, features: { type: 'array' } } }
+            }
+          },
+          response: { 200: PACKAGE_SCHEMA, ...problems(400, 401, 403, 404, 409, 413, 422, 429) }
+        }
+      },
+      async (request, reply) => {
+        const who = principal(request);
+        const { id, owner } = request.params;
+        const answer = await ctx.engine.answerDigRequest(id, owner, request.body, { actor: who.id, ...(request.query.crs !== undefined ? { crs: request.query.crs } : {}), propertyLimits: propertyLimits(ctx) });
+        return sendPackage(reply, 200, answer);
+      }
+    );
+
+    app.post<{ Params: { id: string; owner: string }; Body: Record<string, unknown> }>(
+      '/v1/dig-requests/:id/owners/:owner/marking',
+      {
+        config: OWNER_ACCESS,
+        schema: {
+          tags: ['dig requests', 'owners'],
+          summary: 'An owner records that its lines were shown on site (påvisning): a new revision of the package',
+          operationId: 'markDigRequest',
+          security: BEARER,
+          params: { type: 'object', required: ['id', 'owner'], properties: { id: ID_PARAM.properties.id, owner: OWNER_PARAM.properties.owner } },
+          body: {
+            type: 'object',
+            required: ['by'],
+            additionalProperties: false,
+            properties: { at: { type: 'string', maxLength: 40, description: 'When the lines were shown (default now)' }, by: { type: 'string', maxLength: 200, description: 'Who showed them' }, note: { type: 'string', maxLength: 1000 } }
+          },
+          response: { 200: PACKAGE_SCHEMA, ...problems(400, 401, 403, 404, 409, 422, 429) }
+        }
+      },
+      async (request, reply) => {
+        const { id, owner } = request.params;
+        return sendPackage(reply, 200, await ctx.engine.markDigRequest(id, owner, request.body, { actor: principal(request).id }));
+      }
+    );
+
+    app.post<{ Params: { id: string } }>(
+      '/v1/dig-requests/:id/renew',
+      {
+        config: ACCESS,
+        schema: {
+          tags: ['dig requests'],
+          summary: 'The same area asked again on today\'s networks, as a new request linked to this one (while its package is valid)',
+          operationId: 'renewDigRequest',
+          security: BEARER,
+          params: ID_PARAM,
+          response: { 201: PACKAGE_SCHEMA, ...problems(400, 401, 403, 404, 409, 422, 429) }
+        }
+      },
+      async (request, reply) => {
+        const who = principal(request);
+        await stored(request.params.id, who);
+        const giveBack = who.role === 'admin' ? null : await quota.take(who.id);
+        try {
+          const answer = await ctx.engine.renewDigRequest(request.params.id, { requester: who.id });
+          ctx.metrics.digRequests.inc({ result: 'ok' });
+          return sendPackage(reply, 201, answer);
+        } catch (error) {
+          giveBack?.();
+          throw error;
+        }
+      }
     );
 
     app.get<{ Params: { id: string } }>(
