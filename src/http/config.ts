@@ -273,10 +273,10 @@ export function environmentVariables(): EnvVariable[] {
     { name: 'LER_MAP_REFERENCE', description: 'GeoJSON file of reference lines (e.g. roads; lon/lat or a crs member) drawn grey under everything', default: 'the demo\'s roads when the demo is loaded' },
     { name: 'LER_WEB_DIR', description: 'directory of the built map page', default: 'dist/web' },
     { name: 'LER_WEBHOOK_ALLOW_PRIVATE', description: 'allow webhook URLs over http and to private, loopback and link-local addresses (tests, closed networks); unset: https to public addresses only', default: '0' },
-    { name: 'LER_WEBHOOK_TIMEOUT_MS', description: 'one delivery attempt\'s whole time (connect, send, answer), ms', default: String(d.webhooks.timeoutMs), limit: true },
-    { name: 'LER_WEBHOOK_CONCURRENCY', description: 'delivery attempts in flight at once, all endpoints together (one at a time per endpoint)', default: String(d.webhooks.concurrency), limit: true },
+    { name: 'LER_WEBHOOK_TIMEOUT_MS', description: 'one delivery attempt\'s whole time (connect, send, answer), ms', default: String(d.webhooks.timeoutMs) },
+    { name: 'LER_WEBHOOK_CONCURRENCY', description: 'delivery attempts in flight at once, all endpoints together (one at a time per endpoint)', default: String(d.webhooks.concurrency) },
     { name: 'LER_WEBHOOK_RETRY_BASE_MS', description: 'the first retry\'s delay, ms; each next one doubles (with jitter), up to an hour', default: String(d.webhooks.retryBaseMs) },
-    { name: 'LER_WEBHOOK_GIVE_UP_S', description: 'how long a delivery is retried, seconds; an endpoint whose every attempt failed this long is disabled', default: String(d.webhooks.giveUpSeconds), limit: true },
+    { name: 'LER_WEBHOOK_GIVE_UP_S', description: 'how long a delivery is retried, seconds; an endpoint whose every attempt failed this long is disabled', default: String(d.webhooks.giveUpSeconds) },
     { name: 'LER_WEBHOOK_POLL_MS', description: 'how often the outbox is polled for due deliveries, ms', default: String(d.webhooks.pollMs) },
     { name: 'LER_OVERDUE_SWEEP_MS', description: 'how often missed answer deadlines are looked for (dig-request.overdue), ms', default: String(d.webhooks.overdueSweepMs) },
     { name: 'LER_HOLIDAYS', description: 'days off besides the Danish public holidays on which answers are not due (e.g. 2026-06-05,2026-12-24), comma- or space-separated', default: '(none)' }

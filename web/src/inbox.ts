@@ -61,6 +61,12 @@ export function danishWallTime(wall: string): string | null {
   return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}${offset < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
+/** Shows a message made of elements (a plain one is showMessage's). */
+function showParts(area: HTMLElement, kind: 'error' | 'ok', ...parts: (Node | string | null)[]): void {
+  showMessage(area, '…', kind);
+  area.replaceChildren(...parts.filter((p) => p !== null));
+}
+
 /** Shows a failure beside a form: a problem's code, its words and where; anything else as a sentence. */
 function showProblem(area: HTMLElement, error: unknown): void {
   const body = error instanceof ApiError ? error.body : null;
@@ -68,10 +74,9 @@ function showProblem(area: HTMLElement, error: unknown): void {
     showMessage(area, (error as Error).message, 'error');
     return;
   }
-  showMessage(area, ' ', 'error');
   const detail = typeof body.detail === 'string' ? body.detail : typeof body.title === 'string' ? body.title : '';
   const pointer = typeof body.pointer === 'string' && body.pointer !== '' ? body.pointer : null;
-  area.replaceChildren(el('code', { class: 'problem-code' }, body.code), ': ', el('span', { class: 'problem-detail' }, detail), pointer !== null ? el('span', {}, ' (at ', el('code', { class: 'problem-pointer' }, pointer), ')') : null);
+  showParts(area, 'error', el('code', { class: 'problem-code' }, body.code), ': ', el('span', { class: 'problem-detail' }, detail), pointer !== null ? el('span', {}, ' (at ', el('code', { class: 'problem-pointer' }, pointer), ')') : null);
 }
 
 /** Open ones first, then answered; newest first within each. */
@@ -283,8 +288,7 @@ export class InboxView {
       }
       const pkg = await this.api.json('POST', '/v1/dig-requests/{id}/owners/{owner}/answer', { path: { id, owner }, query: crs !== undefined ? { crs } : {}, body });
       const mine = pkg.owners.find((o) => o.owner === owner);
-      showMessage(area, ' ', 'ok');
-      area.replaceChildren('Answered “', mine?.status ?? status, '”: the package is now at revision ', el('strong', { class: 'revision', 'data-revision': pkg.revision }, String(pkg.revision)), '.');
+      showParts(area, 'ok', 'Answered “', mine?.status ?? status, '”: the package is now at revision ', el('strong', { class: 'revision', 'data-revision': pkg.revision }, String(pkg.revision)), '.');
       await this.load(true);
     } catch (error) {
       showProblem(area, error);
@@ -304,8 +308,7 @@ export class InboxView {
     send.disabled = true;
     try {
       const pkg = await this.api.json('POST', '/v1/dig-requests/{id}/owners/{owner}/marking', { path: { id, owner }, body: { by, ...(note !== '' ? { note } : {}) } });
-      showMessage(area, ' ', 'ok');
-      area.replaceChildren('Recorded the lines shown on site: the package is now at revision ', el('strong', { class: 'revision', 'data-revision': pkg.revision }, String(pkg.revision)), '.');
+      showParts(area, 'ok', 'Recorded the lines shown on site: the package is now at revision ', el('strong', { class: 'revision', 'data-revision': pkg.revision }, String(pkg.revision)), '.');
       await this.load(true);
     } catch (error) {
       showProblem(area, error);

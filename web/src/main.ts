@@ -1,9 +1,10 @@
 /**
- * The map page: sign-in, the views each role may use (dig request, batch check, network upload)
- * over one map. The token is kept in this tab's sessionStorage only.
+ * The map page: sign-in, the views each role may use (dig request, batch check, network upload,
+ * an owner's inbox) over one map. The token is kept in this tab's sessionStorage only.
  */
 import { Api, ApiError } from './api';
 import { ContractorView } from './contractor';
+import { InboxView } from './inbox';
 import { byId, showMessage } from './dom';
 import { addReference, createMap } from './map';
 import { NetworkLayer } from './network-layer';
@@ -12,13 +13,13 @@ import { PlannerView } from './planner';
 import type { MapConfig, Me, Role } from './types';
 
 const TOKEN_KEY = 'ler-engine.token';
-const VIEWS = ['contractor', 'planner', 'owner'] as const;
+const VIEWS = ['contractor', 'planner', 'owner', 'inbox'] as const;
 type ViewName = (typeof VIEWS)[number];
 
 const ROLE_VIEWS: Record<Role, readonly ViewName[]> = {
   contractor: ['contractor'],
   planner: ['planner'],
-  owner: ['owner'],
+  owner: ['owner', 'inbox'],
   admin: ['contractor', 'planner', 'owner']
 };
 
@@ -42,6 +43,7 @@ async function boot(): Promise<void> {
   new ContractorView(api, map, config.workTypes);
   new PlannerView(api, map);
   const owner = new OwnerView(api, map);
+  const inbox = new InboxView(api, map);
   let me: Me | null = null;
   owner.onOwner = (o) => {
     if (me?.role === 'owner') network.show(o !== null ? [o] : []);
@@ -50,6 +52,7 @@ async function boot(): Promise<void> {
   const show = (view: ViewName | 'welcome'): void => {
     for (const v of [...VIEWS, 'welcome'] as const) byId(`view-${v}`).hidden = v !== view;
     for (const v of VIEWS) byId(`tab-${v}`).setAttribute('aria-selected', String(v === view));
+    inbox.setShown(view === 'inbox');
   };
   for (const v of VIEWS) byId(`tab-${v}`).addEventListener('click', () => show(v));
 
@@ -63,6 +66,7 @@ async function boot(): Promise<void> {
     for (const v of VIEWS) byId(`tab-${v}`).hidden = !views.includes(v);
     show(views[0]);
     showMessage(message, '');
+    if (views.includes('inbox')) inbox.setOwner(who.owner);
     if (views.includes('owner')) await owner.setPrincipal(who);
     if (who.role === 'admin') {
       const owners = await api.json('GET', '/v1/owners').catch(() => []);
