@@ -181,7 +181,7 @@ describe('the conversation between contractor and owners, over HTTP', () => {
     expect(answer.json).toMatchObject({ id: pkg.id, revision: 2 });
 
     // The contractor's package is revision 2, with the near line only; revision 1 is kept.
-    const revised = (await call(s, 'GET', `/v1/dig-requests/${pkg.id}`, contractor)).json as typeof pkg & { owners: { owner: string; status: string; conflicts: { featureId: string; zone: string }[]; answer: Record<string, unknown> }[] };
+    const revised = (await call(s, 'GET', `/v1/dig-requests/${pkg.id}`, contractor)).json as { revision: number; owners: { owner: string; status: string; conflicts: { featureId: string; zone: string }[]; answer: Record<string, unknown> }[] };
     expect(revised.revision).toBe(2);
     const gasOwner = revised.owners.find((o) => o.owner === 'dk-gas');
     expect(gasOwner).toMatchObject({ status: STATUS.delivered, answer: { note: 'Trykreguleret 4 bar', reason: null } });

@@ -21,7 +21,7 @@ interface Pkg {
   revision: number;
   createdAt: string;
   answerDeadline: string;
-  owners: { owner: string; status: string; answer?: { note: string | null }; marking?: { by: string } }[];
+  owners: { owner: string; status: string; answer?: { note: string | null; expectedAt: string | null }; marking?: { by: string } }[];
 }
 
 /** Hours and minutes of a time in Danish time, as the page shows them. */
@@ -103,7 +103,7 @@ describe('the owner\'s inbox on the map page', () => {
     expect(await page.locator('path.inbox-area.selected').count()).toBe(1);
 
     // The manual status needs the time the owner expects to answer: left out, the service says where.
-    await page.getByLabel('Status', { exact: true }).selectOption('udtaget til manuel behandling');
+    await page.getByLabel('Status').selectOption('udtaget til manuel behandling');
     expect(await page.getByLabel('Expected answer time (Danish time)').isVisible()).toBe(true);
     expect(await page.getByLabel('Reason the lines are not delivered').isVisible()).toBe(false);
     await page.getByRole('button', { name: 'Send answer' }).click();
@@ -114,7 +114,7 @@ describe('the owner\'s inbox on the map page', () => {
     expect(await page.textContent('#answer-message .problem-detail')).toMatch(/expectedAt/);
     expect(((await service.t.as(contractor, { method: 'GET', url: `/v1/dig-requests/${dig.id}` })).json() as Pkg).revision).toBe(1);
 
-    await page.getByLabel('Status', { exact: true }).selectOption('ingen ledninger i graveområde');
+    await page.getByLabel('Status').selectOption('ingen ledninger i graveområde');
     expect(await page.getByLabel('Expected answer time (Danish time)').isVisible()).toBe(false);
     await page.getByLabel('Note to the contractor (optional)').fill('Vores ledninger ligger ikke her.');
     await page.getByRole('button', { name: 'Send answer' }).click();
@@ -151,6 +151,23 @@ describe('the owner\'s inbox on the map page', () => {
     expect(pkg.revision).toBe(3);
     expect(pkg.owners.find((o) => o.owner === INTEREST)?.marking).toMatchObject({ by: 'Jens Hansen, Test Vand' });
     await page.waitForSelector(`#inbox-list li[data-id="${dig.id}"]:has-text("revision 3")`);
+    expect(session.errors).toEqual([]);
+  });
+
+  it('takes the expected answer time in Danish time', async () => {
+    setup.check();
+    const { page } = session;
+    const year = new Date().getUTCFullYear() + 1;
+    await page.locator(`#inbox-list li[data-id="${emergency.id}"] button`).click();
+    await page.waitForSelector(`#inbox-selected-id:has-text("${emergency.id}")`);
+    await page.getByLabel('Status').selectOption('udtaget til manuel behandling');
+    // 1 July: summer time, two hours ahead of UTC.
+    await page.getByLabel('Expected answer time (Danish time)').fill(`${year}-07-01T10:30`);
+    await page.getByRole('button', { name: 'Send answer' }).click();
+    await page.waitForSelector('#answer-message.ok');
+    const pkg = (await service.t.as(contractor, { method: 'GET', url: `/v1/dig-requests/${emergency.id}` })).json() as Pkg;
+    expect(pkg.revision).toBe(2);
+    expect(pkg.owners.find((o) => o.owner === INTEREST)?.answer?.expectedAt).toBe(`${year}-07-01T08:30:00.000Z`);
     expect(session.errors).toEqual([]);
   });
 });

@@ -52,7 +52,7 @@ function danishOffset(utcMs: number): number {
 }
 
 /** A wall time in Danish time, as a datetime-local input gives it ("2026-03-10T14:00"), as ISO 8601 with its offset; null when it is not one. */
-export function danishWallTime(wall: string): string | null {
+function danishWallTime(wall: string): string | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(wall);
   if (m === null) return null;
   const asUtc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
