@@ -22,8 +22,8 @@ let service: TestApp;
 let contractor: string;
 
 /** A package without what differs from request to request: its id and times. */
-function comparable(pkg: Package): Omit<Package, 'id' | 'createdAt' | 'validUntil'> {
-  const { id: _id, createdAt: _createdAt, validUntil: _validUntil, ...rest } = pkg;
+function comparable(pkg: Package): Omit<Package, 'id' | 'createdAt' | 'validUntil' | 'revisedAt' | 'answerDeadline'> {
+  const { id: _id, createdAt: _createdAt, validUntil: _validUntil, revisedAt: _revisedAt, answerDeadline: _answerDeadline, ...rest } = pkg;
   return rest;
 }
 
