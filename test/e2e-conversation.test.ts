@@ -202,6 +202,9 @@ describe('the conversation between contractor and owners, over HTTP', () => {
     const deliveries = (await call(s, 'GET', `/v1/webhooks/${String(gasHook.json.id)}/deliveries`, gas)).json as { deliveries: { status: string; attempts: number; history: { status: number }[] }[] };
     expect(deliveries.deliveries).toEqual([expect.objectContaining({ status: 'delivered', attempts: 1, history: [expect.objectContaining({ status: 200 })] })]);
     expect((await call(s, 'GET', `/v1/webhooks/${String(gasHook.json.id)}/deliveries`, el)).json).toMatchObject({ status: 404, code: 'WEBHOOK_UNKNOWN' });
+    const metrics = await (await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    expect(metrics).toMatch(/ler_webhook_attempts_total\{type="dig-request.created",result="delivered"\} [1-9]/);
+    expect(metrics).toMatch(/ler_webhook_attempts_total\{type="dig-request.answered",result="delivered"\} [1-9]/);
   });
 
   it('keeps each request type\'s limits', async () => {

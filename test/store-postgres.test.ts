@@ -348,3 +348,46 @@ describe('PostgresStore and text it cannot keep', () => {
     expect(await store.ownerProfile('dk-nul')).toMatchObject({ name: 'Elnet' });
   });
 });
+
+describe('PostgresStore\'s outbox shared by replicas', () => {
+  it('hands each delivery to one replica at a time, never two in flight for one webhook, and every one is delivered once', async () => {
+    const url = await freshDatabase();
+    const [a, b] = [await openStore(url), await openStore(url)];
+    const audit = event('test');
+    const hooks = Array.from({ length: 6 }, (_, i) => `h${i}`);
+    for (const id of hooks) {
+      await a.createWebhook({ id, createdBy: `k-${id}`, role: 'owner', owner: id, requester: null, url: `http://127.0.0.1:9/${id}`, events: ['dig-request.created'], secret: 's', createdAt: new Date().toISOString(), failingSince: null, disabledAt: null, disabledReason: null }, audit);
+    }
+    // 20 events per webhook, written by both replicas at once.
+    await Promise.all(Array.from({ length: 20 }, (_, n) => (n % 2 === 0 ? a : b).recordDigRequest(`r${n}`, 'c', '{}', audit, {
+      inbox: [],
+      events: hooks.map((owner) => ({ id: `${owner}-${n}`, type: 'dig-request.created' as const, createdAt: new Date().toISOString(), priority: 0, owner, requester: null, body: '{}' }))
+    })));
+    const delivered: string[] = [];
+    const inFlight = new Set<string>();
+    let overlap = 0;
+    const work = async (store: PostgresStore): Promise<void> => {
+      for (;;) {
+        const claimed = await store.claimDeliveries(new Date().toISOString(), 4, 30_000);
+        if (claimed.length === 0) {
+          if (delivered.length === hooks.length * 20) return;
+          await new Promise((r) => setTimeout(r, 5));
+          continue;
+        }
+        await Promise.all(claimed.map(async (d) => {
+          if (inFlight.has(d.webhook)) overlap++;
+          inFlight.add(d.webhook);
+          await new Promise((r) => setTimeout(r, 2));
+          delivered.push(d.eventId);
+          inFlight.delete(d.webhook);
+          await store.recordAttempt(d.seq, { at: new Date().toISOString(), status: 200, error: null, ms: 2, response: '' }, { kind: 'delivered' });
+        }));
+      }
+    };
+    await Promise.all([work(a), work(b)]);
+    expect(overlap).toBe(0);
+    expect(delivered).toHaveLength(hooks.length * 20);
+    expect(new Set(delivered).size).toBe(hooks.length * 20);
+    for (const id of hooks) expect((await a.deliveries(id, 100)).every((d) => d.status === 'delivered' && d.attempts === 1)).toBe(true);
+  });
+});

@@ -227,7 +227,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(webRoutes(ctx));
 
   // Webhook deliveries from the outbox, and the missed deadlines that add to it.
-  const dispatcher = new WebhookDispatcher(store, { settings: config.webhooks, onError: (error) => app.log.warn({ err: error }, 'webhook dispatch failed') });
+  const dispatcher = new WebhookDispatcher(store, {
+    settings: config.webhooks,
+    onError: (error) => app.log.warn({ err: error }, 'webhook dispatch failed'),
+    onAttempt: (delivery, result) => metrics.webhookAttempts.inc({ type: delivery.type, result: result.ok ? 'delivered' : result.status !== null ? 'refused' : 'failed' })
+  });
   const sweeper = new OverdueSweeper(store, { everyMs: config.webhooks.overdueSweepMs, onError: (error) => app.log.warn({ err: error }, 'overdue sweep failed'), onNoticed: () => dispatcher.nudge() });
   ctx.notify = dispatcher;
   app.addHook('onReady', async () => {

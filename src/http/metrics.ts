@@ -14,6 +14,8 @@ export interface ServiceMetrics {
   digRequests: Counter<'result'>;
   uploads: Counter<'kind' | 'result'>;
   batches: Counter<'status'>;
+  /** Webhook delivery attempts, by event type and result (delivered, refused: an answer other than 2xx, failed: none came). */
+  webhookAttempts: Counter<'type' | 'result'>;
 }
 
 export function createMetrics(engine: Engine, batches: () => BatchService | null, opts: { defaultMetrics?: boolean } = {}): ServiceMetrics {
@@ -30,6 +32,7 @@ export function createMetrics(engine: Engine, batches: () => BatchService | null
   const digRequests = new Counter({ name: 'ler_dig_requests_total', help: 'Dig requests answered (ok) or refused (rejected)', labelNames: ['result'] as const, registers: [registry] });
   const uploads = new Counter({ name: 'ler_uploads_total', help: 'Network uploads (replace, patch, interest areas) by result', labelNames: ['kind', 'result'] as const, registers: [registry] });
   const finished = new Counter({ name: 'ler_batches_total', help: 'Batches ended, by status', labelNames: ['status'] as const, registers: [registry] });
+  const webhookAttempts = new Counter({ name: 'ler_webhook_attempts_total', help: 'Webhook delivery attempts by event type and result (delivered; refused: the receiver answered other than 2xx; failed: no answer)', labelNames: ['type', 'result'] as const, registers: [registry] });
   new Gauge({
     name: 'ler_batch_queue_depth',
     help: 'Batches running and waiting',
@@ -77,5 +80,5 @@ export function createMetrics(engine: Engine, batches: () => BatchService | null
       for (const n of engine.snapshot?.networks.values() ?? []) this.set({ owner: n.owner }, n.features);
     }
   });
-  return { registry, requests, latency, digRequests, uploads, batches: finished };
+  return { registry, requests, latency, digRequests, uploads, batches: finished, webhookAttempts };
 }
