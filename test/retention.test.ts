@@ -126,6 +126,7 @@ describe('the service prunes', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
     vi.setSystemTime(new Date('2026-06-01T00:00:00.000Z'));
     const calls: [string, number][] = [];
+    const deliveryCalls: [string, number][] = [];
     let left = 5;
     const audits: unknown[] = [];
     const store = {
@@ -136,6 +137,10 @@ describe('the service prunes', () => {
         // The audit entry goes with each batch that removed something, in its transaction.
         if (n > 0) audits.push(event);
         return { requests: n, pictures: 0 };
+      },
+      async pruneDeliveries(before: string, limit: number) {
+        deliveryCalls.push([before, limit]);
+        return 0;
       }
     };
     const runner = new RetentionRunner(store, { days: 10, batch: 2 });
@@ -144,6 +149,8 @@ describe('the service prunes', () => {
     // Batches of at most 2: 2, 2, 1.
     expect(calls.map(([, limit]) => limit)).toEqual([2, 2, 2]);
     expect(audits).toHaveLength(3);
+    // Webhook deliveries that ended more than 30 days ago go too.
+    expect(deliveryCalls).toEqual([['2026-05-02T00:00:00.000Z', 40]]);
     expect(audits[0]).toMatchObject({ actor: 'retention', action: 'dig-request.prune', detail: { before: '2026-05-22T00:00:00.000Z', retentionDays: 10 } });
     left = 1;
     await vi.advanceTimersByTimeAsync(DAY_MS);

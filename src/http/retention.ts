@@ -1,13 +1,13 @@
 /**
  * The service's retention: dig requests older than the configured number of days, with their
- * packages and maps, are pruned when the service starts and then once a day, on an unref'd timer
+ * packages and maps, are pruned (and webhook deliveries ended more than DELIVERIES_KEPT_DAYS ago) when the service starts and then once a day, on an unref'd timer
  * (it never keeps the process up) that closing the app stops. A run removes in batches, each a
  * short transaction, with the event loop free between them, and leaves an audit entry when it
  * removed anything. The app's `retention` is its runner.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Store } from '../store/store.js';
-import { PRUNE_BATCH, pruneAudit, retentionCutoff, type PruneTotals } from '../store/retention.js';
+import { DELIVERIES_KEPT_DAYS, PRUNE_BATCH, pruneAudit, retentionCutoff, type PruneTotals } from '../store/retention.js';
 
 const DAY_MS = 86_400_000;
 
@@ -37,7 +37,7 @@ export class RetentionRunner {
   private stopped = false;
 
   constructor(
-    private readonly store: Pick<Store, 'pruneDigRequests'>,
+    private readonly store: Pick<Store, 'pruneDigRequests' | 'pruneDeliveries'>,
     private readonly opts: RetentionOptions
   ) {}
 
@@ -90,6 +90,8 @@ export class RetentionRunner {
         // Requests waiting are answered between two batches.
         await new Promise((resolve) => setImmediate(resolve));
       }
+      const deliveriesBefore = retentionCutoff(this.opts.now?.() ?? new Date(), DELIVERIES_KEPT_DAYS);
+      while (!this.stopped && (await this.store.pruneDeliveries(deliveriesBefore, batch * 20)) === batch * 20) await new Promise((resolve) => setImmediate(resolve));
       if (totals.requests > 0) {
         log?.info({ retention: totals }, `Pruned ${totals.requests} dig requests made before ${totals.before} (retention ${days} days).`);
       }

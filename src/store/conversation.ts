@@ -186,4 +186,6 @@ export interface ConversationStore {
   claimDeliveries(now: string, limit: number, leaseMs: number): Promise<ClaimedDelivery[]>;
   /** Records an attempt and its outcome (and the webhook's failing state), releasing the claim. */
   recordAttempt(seq: number, attempt: DeliveryAttempt, outcome: DeliveryOutcome): Promise<void>;
+  /** Removes at most `limit` ended (delivered or failed) deliveries made before a time, oldest first; says how many. */
+  pruneDeliveries(before: string, limit: number): Promise<number>;
 }

@@ -328,6 +328,11 @@ export class PgConversation implements ConversationStore {
     });
   }
 
+  async pruneDeliveries(before: string, limit: number): Promise<number> {
+    const r = await this.db.query("DELETE FROM webhook_deliveries WHERE seq IN (SELECT seq FROM webhook_deliveries WHERE status <> 'pending' AND created_at < $1 ORDER BY seq LIMIT $2)", [before, limit]);
+    return r.rowCount ?? 0;
+  }
+
   async deliveries(webhook: string, limit: number, before?: number): Promise<DeliveryRecord[]> {
     const r = before === undefined
       ? await this.db.query(`SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE webhook = $1 ORDER BY seq DESC LIMIT $2`, [webhook, limit])

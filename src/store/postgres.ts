@@ -276,6 +276,10 @@ export class PostgresStore implements ServiceStore {
     return this.talk.recordAttempt(seq, attempt, outcome);
   }
 
+  pruneDeliveries(before: string, limit: number): Promise<number> {
+    return this.talk.pruneDeliveries(before, limit);
+  }
+
   countDigRequests(requester: string, since: string): Promise<number> {
     return this.digs.count(requester, since);
   }

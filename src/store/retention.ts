@@ -15,6 +15,9 @@ export const DEFAULT_RETENTION_DAYS = 1826;
  */
 export const PRUNE_BATCH = 50;
 
+/** Days a webhook delivery that ended (delivered, or given up) is kept, for its deliveries view. */
+export const DELIVERIES_KEPT_DAYS = 30;
+
 const DAY_MS = 86_400_000;
 
 export interface PruneTotals {

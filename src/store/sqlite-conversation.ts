@@ -299,4 +299,8 @@ export class SqliteConversation implements ConversationStore {
       this.leases.delete(seq);
     }
   }
+
+  async pruneDeliveries(before: string, limit: number): Promise<number> {
+    return this.db.transaction(() => this.stmt("DELETE FROM webhook_deliveries WHERE seq IN (SELECT seq FROM webhook_deliveries WHERE status <> 'pending' AND created_at < ? ORDER BY seq LIMIT ?)").run(before, limit).changes).immediate();
+  }
 }

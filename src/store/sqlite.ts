@@ -274,6 +274,10 @@ export class SqliteStore implements ServiceStore {
     return this.talk.recordAttempt(seq, attempt, outcome);
   }
 
+  pruneDeliveries(before: string, limit: number): Promise<number> {
+    return this.talk.pruneDeliveries(before, limit);
+  }
+
   async countDigRequests(requester: string, since: string): Promise<number> {
     const row = this.stmt('SELECT count(*) AS n FROM dig_requests WHERE requester = ? AND created_at >= ?').get(requester, since) as Row;
     return Number(row.n);

@@ -271,6 +271,15 @@ export function conversationContract(withStore: WithStore): void {
         expect((await again.claimDeliveries(at(2), 10, 150)).map((d) => d.seq)).toEqual([claimed.seq]);
         await again.recordAttempt(claimed.seq, attempt(3, 200), { kind: 'delivered' });
         expect((await again.deliveries('h', 10))[0]).toMatchObject({ status: 'delivered', attempts: 1 });
+        // Ended deliveries made before a time are pruned, at most a limit at a time; pending ones stay.
+        await record(again, 'r2', 'c', 2, ['a'], [event('dig-request.created', { owner: 'a' }, 2), event('dig-request.created', { owner: 'a' }, 3)]);
+        const [next] = await again.claimDeliveries(at(3), 10, 60_000);
+        await again.recordAttempt(next.seq, attempt(3, null, 'timeout'), { kind: 'failed', disable: null });
+        expect(await again.pruneDeliveries(at(0), 10)).toBe(0);
+        expect(await again.pruneDeliveries(at(2), 1)).toBe(1);
+        expect((await again.deliveries('h', 10)).map((d) => d.eventId)).toEqual(['ev-dig-request.created-3', 'ev-dig-request.created-2']);
+        expect(await again.pruneDeliveries(at(10), 10)).toBe(1);
+        expect((await again.deliveries('h', 10)).map((d) => [d.eventId, d.status])).toEqual([['ev-dig-request.created-3', 'pending']]);
       });
     });
   });
