@@ -30,7 +30,7 @@ import { writeUpload } from './upload-stall.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SERVER = join(ROOT, 'src', 'server.ts');
-const ADMIN = `bench-replicas-admin-${'x'.repeat(32)}`;
+export const ADMIN = `bench-replicas-admin-${'x'.repeat(32)}`;
 const OWNER = 'bench-net';
 /** An owner of one line, for the lag without a large network to load. */
 const SMALL_OWNER = 'bench-small';
@@ -150,7 +150,7 @@ export interface ReplicasReport {
 // ---- processes and their CPU time ----------------------------------------------------------
 
 /** CPU ms (user + system) of a process from /proc, with its reaped children's when asked, or NaN when it is gone. */
-function cpuMs(pid: number | 'self', children = false): number {
+export function cpuMs(pid: number | 'self', children = false): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -224,7 +224,7 @@ const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(do
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
 
 /** One request on a kept-alive connection: status, body, milliseconds. */
-function send(url: string, method: string, token: string, body?: string | NodeJS.ReadableStream, type = 'application/json'): Promise<{ status: number; body: string; ms: number }> {
+export function send(url: string, method: string, token: string, body?: string | NodeJS.ReadableStream, type = 'application/json'): Promise<{ status: number; body: string; ms: number }> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const req = request(url, { method, agent, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': type } : {}) } }, (res) => {
@@ -262,7 +262,7 @@ async function versionAt(s: ServiceProcess, owner = OWNER): Promise<number> {
   return Number((JSON.parse(r.body) as { owner: string; version: number | null }[]).find((o) => o.owner === owner)?.version ?? 0);
 }
 
-async function merged(s: ServiceProcess): Promise<void> {
+export async function merged(s: ServiceProcess): Promise<void> {
   const until = Date.now() + 300_000;
   while (Date.now() < until) {
     if (/^ler_snapshot_merged 1$/m.test((await send(`${s.url}/metrics`, 'GET', ADMIN)).body)) return;
@@ -276,7 +276,7 @@ async function merged(s: ServiceProcess): Promise<void> {
 const square = (x: number, y: number, side: number): number[][][] => [[[x, y], [x + side, y], [x + side, y + side], [x, y + side], [x, y]]];
 
 /** n squares of DIG_SIDE m, each centred within a few metres of a vertex of a seeded road (where the lines run). */
-function placesAlongRoads(plan: NetworkPlan, n: number, seed: number, what: string): number[][][][] {
+export function placesAlongRoads(plan: NetworkPlan, n: number, seed: number, what: string): number[][][][] {
   const rng = createRng(deriveSeed(seed, 'replicas', what));
   const [dx, dy] = plan.tiles[0];
   const out: number[][][][] = [];
@@ -331,7 +331,7 @@ async function upload(s: ServiceProcess, file: string): Promise<number> {
   return r.ms / 1000;
 }
 
-function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
+export function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
   });
@@ -609,9 +609,9 @@ export function renderReplicas(r: ReplicasReport, other: ReplicasReport | null =
 }
 
 /** Replaces the section in RESULTS.md (or adds it before the targets, or at the end); the rest is left as it was. */
-export function replaceSection(text: string, section: string[]): string {
+export function replaceSection(text: string, section: string[], heading = REPLICAS_SECTION): string {
   const body = `${section.join('\n').trimEnd()}\n\n`;
-  const at = text.indexOf(`\n${REPLICAS_SECTION}`);
+  const at = text.indexOf(`\n${heading}\n`);
   if (at >= 0) {
     const next = text.indexOf('\n## ', at + 1);
     return text.slice(0, at + 1) + body + (next >= 0 ? text.slice(next + 1) : '');

@@ -23,6 +23,10 @@
  *                       bench/out/stall.md and .json (smoke: 2 and 8 MB, stall-smoke.*), never RESULTS.md.
  *                       --stall-mb 50,200 (sizes), --workers N (the service's LER_WORKERS), --profile
  *                       (the service's CPU profile: its long main-thread tasks listed)
+ *   --only conversation dig requests over HTTP with no webhooks, a webhook per owner, and slow receivers:
+ *                       rates, p99, deliveries, lag and drain (bench/conversation.ts); replaces its section of
+ *                       RESULTS.md (smoke: bench/out/ only). --connections N, --seconds N, --warm-up N,
+ *                       --runs 1 (the baseline alone: any version of the service answers it; bench/out/ only)
  *   --only replicas     SQLite beside PostgreSQL (a throwaway cluster) and two replicas on it, over HTTP:
  *                       dig requests/s and p99, upload time, version lag between replicas, a batch on one
  *                       and two replicas (bench/replicas.ts); replaces the section "Stores and replicas"
@@ -44,6 +48,7 @@ import { readArgs } from './args.js';
 import { renderInterest, renderMarkdown } from './report.js';
 import { measureStall, renderStall } from './upload-stall.js';
 import { measureReplicas, renderReplicas, replaceSection, replicasOptions, REPLICAS_SECTION } from './replicas.js';
+import { CONVERSATION_SECTION, measureConversation, renderConversation } from './conversation.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -94,6 +99,8 @@ if (rendering !== undefined) {
   await runStall(args, opts);
 } else if (args.get('only') === 'replicas') {
   await runReplicas(args, opts);
+} else if (args.get('only') === 'conversation') {
+  await runConversation(args, opts);
 } else if (args.has('only')) {
   runOnly(args.get('only') ?? '', opts);
 } else {
@@ -102,7 +109,7 @@ if (rendering !== undefined) {
 
 /** One phase alone, written to bench/out/ only: a partial run never replaces RESULTS.md. */
 function runOnly(phase: string, options: Partial<BenchOptions>): void {
-  if (phase !== 'interest') throw new Error(`--only runs one phase alone: interest, stall or replicas; got ${phase}.`);
+  if (phase !== 'interest') throw new Error(`--only runs one phase alone: interest, stall, replicas or conversation; got ${phase}.`);
   const smoke = options.smoke === true;
   const interest = measureInterest({
     seed: options.seed ?? FULL_OPTIONS.seed,
@@ -145,6 +152,28 @@ async function runStall(args: Map<string, string>, options: Partial<BenchOptions
   console.log(`wrote bench/out/${name}.md and .json`);
   if (report.windows.some((w) => w.non2xx > 0)) {
     console.error('Some dig requests failed during the uploads.');
+    process.exitCode = 1;
+  }
+}
+
+/** The conversation under load alone (bench/conversation.ts): its section of RESULTS.md replaced (smoke: bench/out/ only). */
+async function runConversation(args: Map<string, string>, options: Partial<BenchOptions>): Promise<void> {
+  const smoke = options.smoke === true;
+  const int = (name: string, fallback: number): number => positiveInt(args, name, fallback);
+  const report = await measureConversation({ seed: options.seed ?? FULL_OPTIONS.seed, smoke, connections: int('connections', 10), seconds: int('seconds', smoke ? 2 : 15), warmUpSeconds: int('warm-up', smoke ? 1 : 3), runs: int('runs', 3), log: (line) => console.log(line) });
+  const markdown = renderConversation(report);
+  const aside = smoke || report.runs.length < 3;
+  const name = smoke ? 'conversation-smoke' : aside ? 'conversation-partial' : 'conversation';
+  mkdirSync(join(HERE, 'out'), { recursive: true });
+  writeFileSync(join(HERE, 'out', `${name}.json`), JSON.stringify(report, null, 2));
+  if (aside) writeFileSync(join(HERE, 'out', `${name}.md`), `${markdown.join('\n')}\n`);
+  else {
+    const file = join(HERE, 'RESULTS.md');
+    writeFileSync(file, replaceSection(existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n', markdown, CONVERSATION_SECTION));
+  }
+  console.log(`\n${markdown.join('\n')}`);
+  if (report.problems.length > 0) {
+    console.error(report.problems.join('\n'));
     process.exitCode = 1;
   }
 }

@@ -3,6 +3,7 @@ import { SHAPES } from '../bench/digs.js';
 import { SMOKE_OPTIONS, runBench } from '../bench/harness.js';
 import { loadRoads, OWNERS, ownerFeatures, planNetwork, SMOKE_ROADS_FILE } from '../bench/network.js';
 import { renderMarkdown } from '../bench/report.js';
+import { measureConversation, renderConversation } from '../bench/conversation.js';
 
 // The benchmark is code that runs: this small pass keeps the generator, the peers, the checks and
 // the report from rotting. PostGIS joins in when LER_BENCH_POSTGIS=1.
@@ -54,4 +55,19 @@ describe('benchmark smoke pass', () => {
     expect(markdown).toContain('## Targets');
     for (const shape of SHAPES) expect(markdown).toMatch(new RegExp(`\\| ${shape} \\| 2 \\|`));
   });
+
+  it('runs the conversation under load: every delivery to a receiver answering at once arrives, signed, once; a slow one gets some', async () => {
+    const report = await measureConversation({ seed: 11, smoke: true, connections: 4, seconds: 1, warmUpSeconds: 1, runs: 3, log: () => {} });
+    expect(report.problems).toEqual([]);
+    expect(report.runs.map((r) => r.name)).toHaveLength(3);
+    for (const r of report.runs) expect(r.requests).toBeGreaterThan(0);
+    for (const r of report.runs.slice(1)) {
+      expect(r.expected).toBeGreaterThan(0);
+      expect(r.received).toBeGreaterThanOrEqual(r.expected as number);
+      expect(r.duplicates).toBe(0);
+      expect(r.badSignatures).toBe(0);
+    }
+    expect(report.runs[2].slowReceived).toBeGreaterThan(0);
+    expect(renderConversation(report).join('\n')).toContain('## The conversation under load');
+  }, 180_000);
 });
