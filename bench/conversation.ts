@@ -160,7 +160,8 @@ export async function measureConversation(o: ConversationOptions): Promise<Conve
     const roads = loadRoads(dataFiles(o.smoke).roads);
     const plan = planNetwork({ seed: o.seed, tiles: 1 }, roads);
     s = await startServiceProcess({
-      args: ['--import', 'tsx', SERVER],
+      // LER_BENCH_PROFILE=<dir>: the service writes a CPU profile there when it stops.
+      args: [...(process.env.LER_BENCH_PROFILE !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LER_BENCH_PROFILE}`] : []), '--import', 'tsx', SERVER],
       env: { LER_DATA_DIR: join(dir, 'data'), LER_ADMIN_TOKEN: ADMIN, LER_DEMO: '0', LER_LOG_LEVEL: 'warn', LER_RATE_LIMIT_MAX: '100000000', LER_MAX_EVENT_LOOP_DELAY_MS: '0', LER_WEBHOOK_ALLOW_PRIVATE: '1', LER_WEBHOOK_POLL_MS: '100', LER_WEBHOOK_RETRY_BASE_MS: '1000' }
     });
     const service = s;

@@ -36,7 +36,7 @@ import { checkDigTerms, DEFAULT_DIG_LIMITS, maxAreaOf, type DigLimits } from './
 import type { DigRequestInput, Package } from './package/types.js';
 import { answerDeadline, DEFAULT_DEADLINE_RULES, type DeadlineRules } from './package/deadline.js';
 import { checkAnswer, checkMarking, reviseWithAnswer, reviseWithMarking } from './package/answer.js';
-import { awaitsAnswer, eventBody, ownerNotices } from './package/notice.js';
+import { createdEventBodies, eventBody, ownerNotices } from './package/notice.js';
 import { packageConflict } from './package/assemble.js';
 import type { InboxUpdate, OutboxEvent } from './store/store.js';
 import type { BuildOptions, Conflict, CrsName, Extent, FeatureCollection, MultiPolygon, QueryOptions } from './types.js';
@@ -572,10 +572,13 @@ export class Engine {
     if (this.store !== null) {
       const inbox = ownerNotices(pkg, lonLatOf(request.geometry, area.crs));
       const priority = pkg.type === 'emergency' ? 1 : 0;
-      const events: OutboxEvent[] = inbox.map((entry) => {
-        const id = randomUUID();
-        return { id, type: 'dig-request.created', createdAt, priority, owner: entry.owner, requester: null, body: eventBody(id, 'dig-request.created', createdAt, { ...entry, answered: !awaitsAnswer(entry.status), overdue: false, overdueAt: undefined }) };
-      });
+      let events: OutboxEvent[] = [];
+      // Made only when a webhook may take them: every dig request passes here.
+      if (this.store.mayDeliver()) {
+        const ids = inbox.map(() => randomUUID());
+        const bodies = createdEventBodies(inbox, ids);
+        events = inbox.map((entry, k) => ({ id: ids[k], type: 'dig-request.created', createdAt, priority, owner: entry.owner, requester: null, body: bodies[k] }));
+      }
       await this.store.recordDigRequest(pkg.id, requester, json, { actor: requester, action: 'dig-request.create', owner: null, detail: auditDetail(pkg, area.bbox) }, { inbox, events });
     }
     return { pkg, json };

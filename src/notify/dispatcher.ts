@@ -33,6 +33,8 @@ export interface DispatcherOptions {
 /** Bytes of a receiver's answer kept with the attempt. */
 const RESPONSE_KEPT = 1024;
 const HOUR = 3_600_000;
+/** How soon a nudge looks for due deliveries, ms. */
+const NUDGE_MS = 20;
 
 /** The delay before attempt `attempts + 1`: the base doubled per attempt, at most an hour, times a jitter of 0.5 to 1. */
 export function retryDelay(attempts: number, baseMs: number, random: () => number = Math.random): number {
@@ -52,6 +54,8 @@ export function failureOutcome(d: ClaimedDelivery, result: SendResult, now: Date
 
 export class WebhookDispatcher {
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** When the pending look is due (ms). */
+  private dueAt = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
   private ticking: Promise<void> | null = null;
@@ -71,14 +75,19 @@ export class WebhookDispatcher {
     this.schedule(0);
   }
 
-  /** Looks for due deliveries now (a new event was queued). */
+  /**
+   * Looks for due deliveries soon (a new event was queued): within NUDGE_MS, so that a burst of dig
+   * requests makes one look, not one each.
+   */
   nudge(): void {
-    if (!this.stopped && this.ticking === null) this.schedule(0);
+    if (this.stopped || this.ticking !== null || (this.timer !== null && this.dueAt <= Date.now() + NUDGE_MS)) return;
+    this.schedule(NUDGE_MS);
   }
 
   private schedule(ms: number): void {
     if (this.stopped) return;
     if (this.timer !== null) clearTimeout(this.timer);
+    this.dueAt = Date.now() + ms;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.ticking = this.tick()

@@ -164,8 +164,42 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
-/** The wall clock in `timeZone` at a UTC instant (milliseconds). */
+/** Offsets are looked up per quarter hour of UTC: zones change their offsets on quarter hours. */
+const BUCKET_MS = 15 * 60_000;
+/** Per zone, per quarter hour: the offset throughout it, or null when it changes within. */
+const offsets = new Map<string, Map<number, number | null>>();
+
+/**
+ * The wall clock in `timeZone` at a UTC instant (milliseconds). Formatting with Intl costs tens of
+ * microseconds, and every dig request asks: the offset of each quarter hour is read once (at its
+ * first and last millisecond) and kept; a quarter hour in which it changes is formatted each time.
+ */
 function wallClock(at: number, timeZone: string): WallClock {
+  let zone = offsets.get(timeZone);
+  if (zone === undefined) {
+    zone = new Map();
+    offsets.set(timeZone, zone);
+  }
+  const bucket = Math.floor(at / BUCKET_MS);
+  let offset = zone.get(bucket);
+  if (offset === undefined) {
+    const start = bucket * BUCKET_MS;
+    const end = start + BUCKET_MS - 1;
+    const first = formattedWallClock(start, timeZone);
+    const last = formattedWallClock(end, timeZone);
+    const a = first.day + first.msOfDay - start;
+    offset = a === last.day + last.msOfDay - end ? a : null;
+    if (zone.size >= 100_000) zone.clear();
+    zone.set(bucket, offset);
+  }
+  if (offset === null) return formattedWallClock(at, timeZone);
+  const local = at + offset;
+  const day = Math.floor(local / DAY_MS) * DAY_MS;
+  return { day, msOfDay: local - day };
+}
+
+/** The wall clock in `timeZone` at a UTC instant (milliseconds), read from Intl. */
+function formattedWallClock(at: number, timeZone: string): WallClock {
   let year = 0, month = 0, dayOfMonth = 0, hour = 0, minute = 0, second = 0;
   for (const part of formatterFor(timeZone).formatToParts(at)) {
     const value = Number(part.value);

@@ -50,6 +50,21 @@ export function inboxView<E extends OwnerNotice>(entry: E, now: Date): Omit<E, '
   return { ...rest, answered: entry.answeredAt !== null, overdue: entry.answeredAt === null && Date.parse(entry.deadline) < now.getTime() };
 }
 
+/**
+ * The bodies of a new package's `dig-request.created` events, one per owner (`ids[k]` for
+ * `entries[k]`): each owner's inbox entry as data. Every dig request makes them, so the area every
+ * entry shares is written as JSON once; ids (UUIDs), types and times (ISO 8601) need no escaping.
+ */
+export function createdEventBodies(entries: readonly OwnerNotice[], ids: readonly string[]): string[] {
+  const area = JSON.stringify(entries[0]?.area ?? null);
+  const str = (v: string | null): string => (v === null ? 'null' : JSON.stringify(v));
+  return entries.map((e, k) => {
+    // Ids, types and ISO times are written as they are; names and statuses escaped.
+    const data = `{"id":"${e.id}","owner":${str(e.owner)},"type":"${e.type}","createdAt":"${e.createdAt}","deadline":"${e.deadline}","status":${str(e.status)},"conflicts":${e.conflicts},"answeredAt":${e.answeredAt === null ? 'null' : `"${e.answeredAt}"`},"revision":${e.revision},"validUntil":"${e.validUntil}","answered":${!awaitsAnswer(e.status)},"overdue":false,"area":${area}}`;
+    return `{"id":"${ids[k]}","type":"dig-request.created","createdAt":"${e.createdAt}","data":${data}}`;
+  });
+}
+
 /** A delivery's body: `{id, type, createdAt, data}`. */
 export function eventBody(id: string, type: string, createdAt: string, data: Record<string, unknown>): string {
   return JSON.stringify({ id, type, createdAt, data });

@@ -151,6 +151,8 @@ export type DeliveryOutcome =
   | { kind: 'failed'; disable: string | null };
 
 export interface ConversationStore {
+  /** Whether an event may have a webhook to go to now; false: a change need not make its events. */
+  mayDeliver(): boolean;
   /** The newest revision of a dig request's package (`revision` from 1). */
   digRequest(id: string): Promise<{ requester: string; body: unknown; createdAt: string; revision: number } | null>;
   /** One revision of a package; null when there is no such request or revision. */

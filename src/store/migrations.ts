@@ -138,11 +138,15 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 6,
     // The conversation: a package's newest revision stays in dig_requests (the hot path writes one
-    // row); a revision an answer replaces moves to dig_request_revisions. Each owner a package names
-    // has an inbox entry. Webhooks, and their deliveries as an outbox with the attempts made.
+    // row), with what every owner's inbox entry shares (validity, the area in lon/lat); a revision an
+    // answer replaces moves to dig_request_revisions. Each owner a package names has an inbox row,
+    // kept small and keyed for the owner's listing. Webhooks, and their deliveries as an outbox with
+    // the attempts made.
     sql: `
       ALTER TABLE dig_requests ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
       ALTER TABLE dig_requests ADD COLUMN revised_at TEXT;
+      ALTER TABLE dig_requests ADD COLUMN valid_until TEXT;
+      ALTER TABLE dig_requests ADD COLUMN area TEXT;
       CREATE TABLE dig_request_revisions (
         id TEXT NOT NULL,
         revision INTEGER NOT NULL,
@@ -152,21 +156,17 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE TABLE inbox (
         owner TEXT NOT NULL,
+        created_at TEXT NOT NULL,
         id TEXT NOT NULL,
         type TEXT NOT NULL,
-        created_at TEXT NOT NULL,
         deadline TEXT NOT NULL,
         status TEXT NOT NULL,
         conflicts INTEGER NOT NULL,
         answered_at TEXT,
         overdue_at TEXT,
-        revision INTEGER NOT NULL,
-        valid_until TEXT NOT NULL,
-        area TEXT NOT NULL,
-        PRIMARY KEY (owner, id)
-      );
-      CREATE INDEX inbox_by_owner ON inbox (owner, created_at DESC, id DESC);
-      CREATE INDEX inbox_by_request ON inbox (id);
+        PRIMARY KEY (owner, created_at, id)
+      ) WITHOUT ROWID;
+      CREATE INDEX inbox_by_request ON inbox (id, owner);
       CREATE INDEX inbox_due ON inbox (deadline) WHERE answered_at IS NULL AND overdue_at IS NULL;
       CREATE TABLE webhooks (
         id TEXT PRIMARY KEY,

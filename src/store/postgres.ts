@@ -276,6 +276,10 @@ export class PostgresStore implements ServiceStore {
     return this.talk.recordAttempt(seq, attempt, outcome);
   }
 
+  mayDeliver(): boolean {
+    return this.talk.mayDeliver();
+  }
+
   pruneDeliveries(before: string, limit: number): Promise<number> {
     return this.talk.pruneDeliveries(before, limit);
   }

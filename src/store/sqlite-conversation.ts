@@ -31,13 +31,6 @@ type Row = Record<string, unknown>;
 /** Attempts kept per delivery, the newest. */
 export const HISTORY_KEPT = 20;
 
-export const INSERT_INBOX_SQL =
-  'INSERT INTO inbox (owner, id, type, created_at, deadline, status, conflicts, answered_at, overdue_at, revision, valid_until, area) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-
-export function inboxParams(e: InboxEntry): unknown[] {
-  return [e.owner, e.id, e.type, e.createdAt, e.deadline, e.status, e.conflicts, e.answeredAt, e.overdueAt, e.revision, e.validUntil, JSON.stringify(e.area)];
-}
-
 /**
  * An event given to every enabled webhook subscribed to its type that takes it: one of its owner's
  * (an owner's, or an admin's narrowed to it), one of its requester's, or one that takes every event.
@@ -48,6 +41,20 @@ export const FAN_OUT_SQL = `
   WHERE w.disabled_at IS NULL AND instr(w.events, '"' || @type || '"') > 0
     AND ((w.owner IS NOT NULL AND w.owner = @owner) OR (w.requester IS NOT NULL AND w.requester = @requester) OR (w.owner IS NULL AND w.requester IS NULL))
   ORDER BY w.created_at, w.id`;
+
+/** What differs between the inbox rows of one request: owner, type, deadline, status, conflicts, answered at. */
+export type NoticeRow = [owner: string, type: string, deadline: string, status: string, conflicts: number, answeredAt: string | null];
+
+/** The rows of a dig request's notice (journal.ts): its owners' inbox rows, and its events given to the webhooks that take them (when any webhook is enabled). */
+export function noticeWriter(db: Database.Database): (r: { id: string; createdAt: string; rows: readonly NoticeRow[]; events: readonly OutboxEvent[] }) => void {
+  const row = db.prepare('INSERT INTO inbox (owner, created_at, id, type, deadline, status, conflicts, answered_at, overdue_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)');
+  const anyWebhook = db.prepare('SELECT EXISTS (SELECT 1 FROM webhooks WHERE disabled_at IS NULL) AS any').pluck();
+  const fanOut = db.prepare(FAN_OUT_SQL);
+  return (r) => {
+    for (const [owner, type, deadline, status, conflicts, answeredAt] of r.rows) row.run(owner, r.createdAt, r.id, type, deadline, status, conflicts, answeredAt);
+    if (r.events.length > 0 && anyWebhook.get() === 1) for (const e of r.events) fanOut.run(fanOutParams(e));
+  };
+}
 
 export function fanOutParams(e: OutboxEvent): Record<string, unknown> {
   return { id: e.id, type: e.type, priority: e.priority, body: e.body, createdAt: e.createdAt, owner: e.owner, requester: e.requester };
@@ -76,6 +83,7 @@ export function attemptWriter(db: Database.Database): (r: { seq: number; attempt
   };
 }
 
+/** An inbox row with what it shares with its request (INBOX_SELECT). */
 export function inboxOf(r: Row): InboxEntry {
   return {
     id: String(r.id),
@@ -89,9 +97,12 @@ export function inboxOf(r: Row): InboxEntry {
     overdueAt: r.overdue_at === null ? null : String(r.overdue_at),
     revision: Number(r.revision),
     validUntil: String(r.valid_until),
-    area: typeof r.area === 'string' ? (JSON.parse(r.area) as unknown) : r.area
+    area: typeof r.area === 'string' ? (JSON.parse(r.area) as unknown) : null
   };
 }
+
+/** Inbox rows (`i`) with their request's revision, validity and area. */
+const INBOX_SELECT = 'SELECT i.owner, i.created_at, i.id, i.type, i.deadline, i.status, i.conflicts, i.answered_at, i.overdue_at, d.revision, d.valid_until, d.area FROM inbox i JOIN dig_requests d ON d.id = i.id';
 
 export function webhookOf(r: Row): WebhookRecord {
   return {
@@ -138,13 +149,22 @@ function revisionOf(r: Row, revision?: number, at?: unknown): { requester: strin
 export class SqliteConversation implements ConversationStore {
   /** Claimed deliveries and when their claims lapse (ms), in this process only. */
   private readonly leases = new Map<number, number>();
+  /** Webhooks in the file (this process is the only one that makes or removes them): none, no events to write or deliveries to look for. */
+  private webhookCount: number;
 
   constructor(
     private readonly db: Database.Database,
     private readonly write: (records: readonly JournalRecord[]) => Promise<void>,
     private readonly stmt: (sql: string) => Database.Statement,
     private readonly writeAudit: (event: AuditInput) => void
-  ) {}
+  ) {
+    this.webhookCount = Number((this.db.prepare('SELECT count(*) AS n FROM webhooks').get() as Row).n);
+  }
+
+  /** Whether any webhook exists: without one, no event has anyone to go to. */
+  mayDeliver(): boolean {
+    return this.webhookCount > 0;
+  }
 
   async digRequest(id: string): Promise<{ requester: string; body: unknown; createdAt: string; revision: number } | null> {
     const row = this.stmt(`SELECT ${REQUEST_COLUMNS} FROM dig_requests WHERE id = ?`).get(id) as Row | undefined;
@@ -167,7 +187,6 @@ export class SqliteConversation implements ConversationStore {
       this.stmt('INSERT INTO dig_request_revisions (id, revision, body, created_at) VALUES (?, ?, ?, ?)').run(id, revision - 1, row.body, row.revised_at ?? row.created_at);
       this.stmt('UPDATE dig_requests SET body = ?, revision = ?, revised_at = ? WHERE id = ?').run(body, revision, at, id);
       this.stmt('UPDATE inbox SET status = ?, conflicts = ?, answered_at = coalesce(?, answered_at) WHERE id = ? AND owner = ?').run(update.status, update.conflicts, update.answeredAt, id, update.owner);
-      this.stmt('UPDATE inbox SET revision = ? WHERE id = ?').run(revision, id);
       this.writeAudit(event);
       for (const e of events) this.stmt(FAN_OUT_SQL).run(fanOutParams(e));
       return true;
@@ -175,40 +194,40 @@ export class SqliteConversation implements ConversationStore {
   }
 
   async inbox(owner: string, q: InboxQuery): Promise<InboxPage> {
-    const where = ['owner = ?'];
+    const where = ['i.owner = ?'];
     const params: unknown[] = [owner];
     if (q.after !== undefined) {
       const c = readInboxCursor(q.after);
       if (c === null) return { entries: [], next: null };
-      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      where.push('(i.created_at < ? OR (i.created_at = ? AND i.id < ?))');
       params.push(c.createdAt, c.createdAt, c.id);
     }
     if (q.type !== undefined) {
-      where.push('type = ?');
+      where.push('i.type = ?');
       params.push(q.type);
     }
-    if (q.status === 'open') where.push('answered_at IS NULL');
-    if (q.status === 'answered') where.push('answered_at IS NOT NULL');
+    if (q.status === 'open') where.push('i.answered_at IS NULL');
+    if (q.status === 'answered') where.push('i.answered_at IS NOT NULL');
     if (q.overdue === true) {
-      where.push('answered_at IS NULL AND deadline < ?');
+      where.push('i.answered_at IS NULL AND i.deadline < ?');
       params.push(q.now);
     }
     if (q.overdue === false) {
-      where.push('(answered_at IS NOT NULL OR deadline >= ?)');
+      where.push('(i.answered_at IS NOT NULL OR i.deadline >= ?)');
       params.push(q.now);
     }
-    const rows = this.db.prepare(`SELECT * FROM inbox WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`).all(...params, q.limit + 1) as Row[];
+    const rows = this.db.prepare(`${INBOX_SELECT} WHERE ${where.join(' AND ')} ORDER BY i.created_at DESC, i.id DESC LIMIT ?`).all(...params, q.limit + 1) as Row[];
     const entries = rows.slice(0, q.limit).map(inboxOf);
     return { entries, next: rows.length > q.limit ? inboxCursor(entries[entries.length - 1]) : null };
   }
 
   async inboxEntry(id: string, owner: string): Promise<InboxEntry | null> {
-    const row = this.stmt('SELECT * FROM inbox WHERE id = ? AND owner = ?').get(id, owner) as Row | undefined;
+    const row = this.stmt(`${INBOX_SELECT} WHERE i.id = ? AND i.owner = ?`).get(id, owner) as Row | undefined;
     return row ? inboxOf(row) : null;
   }
 
   async dueInboxEntries(now: string, limit: number): Promise<InboxEntry[]> {
-    return (this.stmt('SELECT * FROM inbox WHERE answered_at IS NULL AND overdue_at IS NULL AND deadline < ? ORDER BY deadline LIMIT ?').all(now, limit) as Row[]).map(inboxOf);
+    return (this.stmt(`${INBOX_SELECT} WHERE i.answered_at IS NULL AND i.overdue_at IS NULL AND i.deadline < ? ORDER BY i.deadline LIMIT ?`).all(now, limit) as Row[]).map(inboxOf);
   }
 
   async noticeOverdue(id: string, owner: string, at: string, event: OutboxEvent): Promise<boolean> {
@@ -227,6 +246,7 @@ export class SqliteConversation implements ConversationStore {
       ).run(w.id, w.createdBy, w.role, w.owner, w.requester, w.url, JSON.stringify(w.events), w.secret, w.createdAt, w.failingSince, w.disabledAt, w.disabledReason);
       this.writeAudit(event);
     }).immediate();
+    this.webhookCount++;
   }
 
   async webhook(id: string): Promise<WebhookRecord | null> {
@@ -244,6 +264,7 @@ export class SqliteConversation implements ConversationStore {
       if (this.stmt('DELETE FROM webhooks WHERE id = ?').run(id).changes === 0) return false;
       this.stmt('DELETE FROM webhook_deliveries WHERE webhook = ?').run(id);
       this.writeAudit(event);
+      this.webhookCount--;
       return true;
     }).immediate();
   }
@@ -256,6 +277,7 @@ export class SqliteConversation implements ConversationStore {
   }
 
   async claimDeliveries(now: string, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+    if (this.webhookCount === 0) return [];
     const clock = Date.now();
     for (const [seq, until] of this.leases) if (until <= clock) this.leases.delete(seq);
     const busy = new Set<string>();

@@ -16,7 +16,7 @@ import { journalWriter, type JournalRecord } from './journal.js';
 import { MIGRATIONS } from './migrations.js';
 import { snapshotBytes, writeVersionNow, type VersionJob } from './version-writer.js';
 import { SqliteBatches } from './sqlite-batches.js';
-import { SqliteConversation } from './sqlite-conversation.js';
+import { SqliteConversation, type NoticeRow } from './sqlite-conversation.js';
 import type { ApiKeyRecord, AuditEvent, AuditInput, DigNotice, NetworkVersionRecord, OwnerProfile, PictureKind, ServiceStore } from './store.js';
 import type { ClaimedDelivery, DeliveryAttempt, DeliveryOutcome, DeliveryRecord, InboxEntry, InboxPage, InboxQuery, InboxUpdate, OutboxEvent, WebhookRecord } from './conversation.js';
 import type { BatchPage, BatchRecord, BatchStatus, BatchStore, BatchUsage, NewBatch } from './store.js';
@@ -205,11 +205,14 @@ export class SqliteStore implements ServiceStore {
 
   recordDigRequest(id: string, requester: string, body: string | Uint8Array, event: Omit<AuditEvent, 'at'>, notice?: DigNotice): Promise<void> {
     const at = new Date().toISOString();
+    // What every owner's entry shares is kept once, with the request.
+    const shared = notice?.inbox[0];
     return this.commits.write([
-      { kind: 'digRequest', id, requester, body, createdAt: at },
+      { kind: 'digRequest', id, requester, body, createdAt: at, validUntil: shared?.validUntil ?? null, area: shared === undefined ? null : JSON.stringify(shared.area) },
       { kind: 'audit', at, actor: event.actor, action: event.action, owner: event.owner, detail: JSON.stringify(event.detail) },
-      ...(notice?.inbox ?? []).map((entry) => ({ kind: 'inbox' as const, entry })),
-      ...(notice?.events ?? []).map((e) => ({ kind: 'event' as const, event: e }))
+      ...(notice !== undefined && (notice.inbox.length > 0 || notice.events.length > 0)
+        ? [{ kind: 'notice' as const, id, createdAt: shared?.createdAt ?? at, rows: notice.inbox.map((e): NoticeRow => [e.owner, e.type, e.deadline, e.status, e.conflicts, e.answeredAt]), events: this.talk.mayDeliver() ? [...notice.events] : [] }]
+        : [])
     ]);
   }
 
@@ -220,6 +223,10 @@ export class SqliteStore implements ServiceStore {
 
   digRequest(id: string): Promise<{ requester: string; body: unknown; createdAt: string; revision: number } | null> {
     return this.talk.digRequest(id);
+  }
+
+  mayDeliver(): boolean {
+    return this.talk.mayDeliver();
   }
 
   digRequestRevision(id: string, revision: number): Promise<{ requester: string; body: unknown; createdAt: string; revision: number } | null> {
