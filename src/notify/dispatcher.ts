@@ -56,6 +56,8 @@ export class WebhookDispatcher {
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** When the pending look is due (ms). */
   private dueAt = 0;
+  /** A delivery ended during a look: the next look is at once. */
+  private again = false;
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
   private ticking: Promise<void> | null = null;
@@ -94,7 +96,9 @@ export class WebhookDispatcher {
         .catch((error: unknown) => this.opts.onError?.(error))
         .finally(() => {
           this.ticking = null;
-          this.schedule(this.opts.settings.pollMs);
+          // A delivery ended while looking: look again at once, else at the next poll.
+          this.schedule(this.again ? 0 : this.opts.settings.pollMs);
+          this.again = false;
         });
     }, ms);
   }
@@ -110,8 +114,9 @@ export class WebhookDispatcher {
       this.inFlight.add(run);
       void run.finally(() => {
         this.inFlight.delete(run);
-        // A slot came free: the webhook's next delivery may be due now.
-        this.nudge();
+        // A slot came free, and the webhook's next delivery may be due: look at once.
+        if (!this.stopped && this.ticking === null) this.schedule(0);
+        else this.again = true;
       });
     }
   }
