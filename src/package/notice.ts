@@ -3,28 +3,16 @@
  * answered at once where the registry answered from the owner's own network) and the bodies of
  * the events delivered to webhooks. Pure; the store keeps them and fans the events out.
  */
-import { STATUS, type OwnerStatus, type Package, type RequestType } from './types.js';
+import type { InboxEntry } from '../model/inbox.js';
+import { STATUS, type OwnerStatus, type Package } from './types.js';
 
 /** Statuses that wait for the owner's own answer: the registry could not answer for it. */
 export function awaitsAnswer(status: OwnerStatus | string): boolean {
   return status === STATUS.manual;
 }
 
-/** An owner's inbox entry for a new package (the store's InboxEntry). */
-export interface OwnerNotice {
-  id: string;
-  owner: string;
-  type: RequestType;
-  createdAt: string;
-  deadline: string;
-  status: string;
-  conflicts: number;
-  answeredAt: string | null;
-  overdueAt: string | null;
-  revision: number;
-  validUntil: string;
-  area: unknown;
-}
+/** An owner's inbox entry for a new package (the store keeps it). */
+export type OwnerNotice = InboxEntry;
 
 /** The inbox entries of every owner a new package names; `area` is the dig area in lon/lat. */
 export function ownerNotices(pkg: Package, area: unknown): OwnerNotice[] {
