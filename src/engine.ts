@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { declaredCrs, isInternal, normaliseCrs, unprojectToLonLat } from './crs/index.js';
+import { declaredCrs, isInternal, normaliseCrs, unprojectPositions, unprojectToLonLat, type Positions } from './crs/index.js';
 import { LerError } from './errors.js';
 import { NetworkIndex } from './index/network-index.js';
 import { networkOutline } from './index/outline.js';
@@ -604,11 +604,12 @@ export class Engine {
   async answerDigRequest(id: string, owner: string, body: unknown, opts: AnswerOptions): Promise<DigAnswer> {
     const now = this.now();
     const answer = checkAnswer(body, now);
+    // Read once (by the rules of uploads), whatever revision it is then cut against.
+    const crs = answer.lines === null ? undefined : (opts.crs ?? declaredCrs(answer.lines));
+    const index = answer.lines === null ? null : buildNetwork(answer.lines, { owner, ...(crs !== undefined ? { crs } : {}), ...(this.extent !== undefined ? { extent: this.extent } : {}), ...(opts.propertyLimits !== undefined ? { propertyLimits: opts.propertyLimits } : {}) });
     return this.revise(id, owner, async (pkg) => {
       let conflicts = null;
-      if (answer.lines !== null) {
-        const crs = opts.crs ?? declaredCrs(answer.lines);
-        const index = buildNetwork(answer.lines, { owner, ...(crs !== undefined ? { crs } : {}), ...(this.extent !== undefined ? { extent: this.extent } : {}), ...(opts.propertyLimits !== undefined ? { propertyLimits: opts.propertyLimits } : {}) });
+      if (index !== null) {
         const area = this.readDigArea(pkg.digArea, pkg.crs, pkg.extent !== undefined ? pkg.extent : this.extent, Number.POSITIVE_INFINITY);
         const contact = answer.contact ?? pkg.owners.find((o) => o.owner === owner)?.contact ?? null;
         conflicts = index.query(area.prepared, { infoZone: pkg.infoZone, crs: area.crs }).map((c) => packageConflict(c, this.precautions, pkg.workType, contact));
@@ -973,7 +974,6 @@ function withRevision(pkg: Package, revision: number, at: string): Package {
 /** A dig area in lon/lat (EPSG:4326), for maps: as given, or unprojected from planar metres. */
 function lonLatOf(geometry: unknown, crs: CrsName): unknown {
   if (!isInternal(crs)) return geometry;
-  const g = geometry as { type: string; coordinates: unknown };
-  const map = (c: unknown): unknown => (Array.isArray(c) && typeof c[0] === 'number' ? unprojectToLonLat(c[0], c[1] as number).map((v) => Math.round(v * 1e7) / 1e7) : (c as unknown[]).map(map));
-  return { type: g.type, coordinates: map(g.coordinates) };
+  const g = geometry as { type: string; coordinates: Positions };
+  return { type: g.type, coordinates: unprojectPositions(g.coordinates) };
 }

@@ -43,9 +43,16 @@ describe('answers, markings and renewals in the engine', () => {
       await expect(engine.answerDigRequest(pkg.id, 'gas', { status: STATUS.delivered, lines: { type: 'FeatureCollection', features: [cable('bad', [584900, 6139015], [585100, 6139015], { fareklasse: 'harmless' })] } }, { actor: 'k', crs: UTM })).rejects.toMatchObject({ status: 422 });
       expect((await engine.storedPackage(pkg.id)).pkg.revision).toBe(2);
 
+      // Taken to manual handling: the lines delivered stay in the package; "no lines" takes them out.
+      const manual = await engine.answerDigRequest(pkg.id, 'gas', { status: STATUS.manual, expectedAt: new Date(clock + 3_600_000).toISOString() }, { actor: 'owner-key' });
+      expect(manual.pkg.revision).toBe(3);
+      expect(manual.pkg.owners[0].conflicts.map((c) => c.featureId)).toEqual(['g1']);
+      await engine.answerDigRequest(pkg.id, 'gas', { status: STATUS.delivered }, { actor: 'owner-key' });
+
       const marked = await engine.markDigRequest(pkg.id, 'gas', { by: 'A. Jensen', note: 'Malet på asfalten' }, { actor: 'owner-key' });
-      expect(marked.pkg.revision).toBe(3);
+      expect(marked.pkg.revision).toBe(5);
       expect(marked.pkg.owners[0]).toMatchObject({ status: STATUS.delivered, marking: { by: 'A. Jensen', note: 'Malet på asfalten' } });
+      expect(marked.pkg.owners[0].conflicts.map((c) => c.featureId)).toEqual(['g1']);
       expect((await engine.storedPackage(pkg.id, 2)).pkg.owners[0].marking).toBeUndefined();
       await expect(engine.markDigRequest(pkg.id, 'gas', { by: 'A. Jensen', at: new Date(clock + 3_600_000).toISOString() }, { actor: 'k' })).rejects.toMatchObject({ code: 'ANSWER_INVALID', pointer: '/at' });
 

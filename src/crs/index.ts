@@ -78,6 +78,14 @@ export function unprojectToLonLat(x: number, y: number): [number, number] {
   return [round(p[0], 1e9), round(p[1], 1e9)];
 }
 
+/** GeoJSON positions, at any nesting, from EPSG:25832 metres to [lon, lat] (heights dropped). */
+export type Positions = number | Positions[];
+export function unprojectPositions(p: Positions): Positions {
+  if (!Array.isArray(p)) return p;
+  if (typeof p[0] === 'number') return unprojectToLonLat(p[0], p[1] as number);
+  return p.map(unprojectPositions);
+}
+
 function round(v: number, scale: number): number {
   return Math.round(v * scale) / scale;
 }

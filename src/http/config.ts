@@ -15,6 +15,8 @@ export interface ServiceLimits {
   jsonBytes: number;
   /** Largest change set (PATCH). */
   changeSetBytes: number;
+  /** Largest answer of an owner to a dig request (with its lines). */
+  answerBytes: number;
   /** Largest interest-area upload. */
   interestAreaBytes: number;
   /** Bytes of one feature's `properties` as JSON (network features and interest areas). */
@@ -136,6 +138,8 @@ export const DEFAULT_LIMITS: ServiceLimits = {
   uploadBytes: 512 * 1024 * 1024,
   jsonBytes: 1024 * 1024,
   changeSetBytes: 64 * 1024 * 1024,
+  // The lines of one dig area, read on the request's thread: tens of thousands of features at most.
+  answerBytes: 8 * 1024 * 1024,
   interestAreaBytes: 16 * 1024 * 1024,
   maxPropertiesBytes: 16 * 1024,
   maxPropertyValueBytes: 4 * 1024,
@@ -213,6 +217,7 @@ const LIMIT_VARIABLES: [keyof ServiceLimits, string, string][] = [
   ['uploadBytes', 'LER_UPLOAD_LIMIT_BYTES', 'largest network upload (PUT), bytes as sent; beyond: 413'],
   ['jsonBytes', 'LER_JSON_LIMIT_BYTES', 'largest JSON body of a dig request, key or profile'],
   ['changeSetBytes', 'LER_CHANGESET_LIMIT_BYTES', 'largest change set (PATCH)'],
+  ['answerBytes', 'LER_ANSWER_LIMIT_BYTES', 'largest answer of an owner to a dig request, with its lines; beyond: 413'],
   ['interestAreaBytes', 'LER_INTEREST_LIMIT_BYTES', 'largest interest-area upload'],
   ['maxPropertiesBytes', 'LER_MAX_FEATURE_PROPERTIES_BYTES', 'largest `properties` of one feature or interest area, bytes of JSON; beyond: 422 PROPERTIES_TOO_LARGE'],
   ['maxPropertyValueBytes', 'LER_MAX_PROPERTY_VALUE_BYTES', 'largest property value, bytes (a string\'s UTF-8, another value\'s JSON); beyond: 422 PROPERTY_VALUE_TOO_LARGE'],

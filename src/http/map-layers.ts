@@ -4,7 +4,7 @@
  * converted from the engine's EPSG:25832 at this edge.
  */
 import { readFileSync } from 'node:fs';
-import { declaredCrs, isInternal, normaliseCrs, unprojectToLonLat } from '../crs/index.js';
+import { declaredCrs, isInternal, normaliseCrs, unprojectPositions, unprojectToLonLat, type Positions } from '../crs/index.js';
 import type { Engine } from '../engine.js';
 import { LerError } from '../errors.js';
 import { readArea } from '../query/area-reader.js';
@@ -25,14 +25,6 @@ export function referenceFile(ctx: Pick<ServiceContext, 'config' | 'engine'>): s
   return null;
 }
 
-type Positions = number | Positions[];
-
-/** Positions (any nesting) with each [x, y] turned into [lon, lat] (heights dropped). */
-function toLonLat(p: Positions): Positions {
-  if (!Array.isArray(p)) return p;
-  if (typeof p[0] === 'number') return unprojectToLonLat(p[0], p[1] as number);
-  return p.map(toLonLat);
-}
 
 /** Reads a GeoJSON file of reference lines into lon/lat, keeping only a name for each. */
 export function readReference(file: string): ReferenceLayer['collection'] {
@@ -49,7 +41,7 @@ export function readReference(file: string): ReferenceLayer['collection'] {
     if (g === undefined || g === null || typeof g.type !== 'string' || !Array.isArray(g.coordinates)) continue;
     const props = (f as { properties?: Record<string, unknown> }).properties ?? {};
     const name = props.name ?? props.vejnavn ?? props.navn ?? null;
-    features.push({ type: 'Feature', geometry: { type: g.type, coordinates: internal ? toLonLat(g.coordinates) : g.coordinates }, properties: name === null ? {} : { name } });
+    features.push({ type: 'Feature', geometry: { type: g.type, coordinates: internal ? unprojectPositions(g.coordinates) : g.coordinates }, properties: name === null ? {} : { name } });
   }
   return { type: 'FeatureCollection', features };
 }

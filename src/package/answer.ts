@@ -21,6 +21,8 @@ export interface CheckedAnswer {
 
 /** Statuses under which an owner delivers lines. */
 const DELIVERS: readonly OwnerStatus[] = [STATUS.delivered, STATUS.marking];
+/** Statuses that say the owner delivers none: its lines go from the package. */
+const DELIVERS_NONE: readonly OwnerStatus[] = [STATUS.none, STATUS.notDelivered, STATUS.markingNotDelivered];
 /** Statuses that need a reason. */
 const NEEDS_REASON: readonly OwnerStatus[] = [STATUS.notDelivered, STATUS.markingNotDelivered];
 
@@ -95,8 +97,8 @@ function revised(pkg: Package, owner: string, at: string, change: (o: Package['o
 
 /**
  * The package's next revision with an owner's answer: its status, message, contact and answer;
- * its lines those the answer brought (`conflicts`, already clipped), none for a status that
- * delivers none, else as they were.
+ * its lines those the answer brought (`conflicts`, already clipped), none for a status that says it
+ * delivers none, else as they were (`udtaget til manuel behandling` keeps what the registry gave).
  */
 export function reviseWithAnswer(pkg: Package, owner: string, answer: CheckedAnswer, conflicts: PackageConflict[] | null, by: string, at: string): Package {
   return revised(pkg, owner, at, (o) => ({
@@ -104,7 +106,7 @@ export function reviseWithAnswer(pkg: Package, owner: string, answer: CheckedAns
     status: answer.status,
     contact: answer.contact ?? o.contact,
     message: answerMessage(answer),
-    conflicts: conflicts ?? (DELIVERS.includes(answer.status) ? o.conflicts : []),
+    conflicts: conflicts ?? (DELIVERS_NONE.includes(answer.status) ? [] : o.conflicts),
     answer: { at, by, reason: answer.reason, expectedAt: answer.expectedAt, validUntil: answer.validUntil, note: answer.note }
   }));
 }

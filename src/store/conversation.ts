@@ -136,8 +136,8 @@ export interface ConversationStore {
   digRequestRevision(id: string, revision: number): Promise<{ requester: string; body: unknown; createdAt: string; revision: number } | null>;
   /**
    * Stores revision `revision` of a package (its body, JSON text) when the newest is `revision` - 1,
-   * with the owner's inbox update, the audit entry and the events, in one transaction; false (and
-   * nothing written) when the newest revision is another.
+   * with the owner's inbox update, the audit entry and the events, in one transaction, dropping the
+   * maps kept of the revision before; false (and nothing written) when the newest revision is another.
    */
   reviseDigRequest(id: string, revision: number, body: string, update: InboxUpdate, event: { actor: string; action: string; owner: string | null; detail: Record<string, unknown> }, events: readonly OutboxEvent[]): Promise<boolean>;
 

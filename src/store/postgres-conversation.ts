@@ -238,6 +238,8 @@ export class PgConversation implements ConversationStore {
       if (current.rows.length === 0 || Number(current.rows[0].revision) !== revision - 1) return false;
       await client.query('INSERT INTO dig_request_revisions (id, revision, body, created_at) SELECT id, revision, body, coalesce(revised_at, created_at) FROM dig_requests WHERE id = $1', [id]);
       await client.query('UPDATE dig_requests SET body = $2, revision = $3, revised_at = $4 WHERE id = $1', [id, body, revision, at]);
+      // A map drawn of the revision before shows what it no longer says: drawn again when asked.
+      await client.query('DELETE FROM package_pictures WHERE id = $1', [id]);
       await client.query(
         `UPDATE inbox SET revision = $2,
            status = CASE WHEN owner = $3 THEN $4 ELSE status END,

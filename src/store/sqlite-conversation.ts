@@ -186,6 +186,8 @@ export class SqliteConversation implements ConversationStore {
       if (row === undefined || Number(row.revision) !== revision - 1) return false;
       this.stmt('INSERT INTO dig_request_revisions (id, revision, body, created_at) VALUES (?, ?, ?, ?)').run(id, revision - 1, row.body, row.revised_at ?? row.created_at);
       this.stmt('UPDATE dig_requests SET body = ?, revision = ?, revised_at = ? WHERE id = ?').run(body, revision, at, id);
+      // A map drawn of the revision before shows what it no longer says: drawn again when asked.
+      this.stmt('DELETE FROM package_pictures WHERE id = ?').run(id);
       this.stmt('UPDATE inbox SET status = ?, conflicts = ?, answered_at = coalesce(?, answered_at) WHERE id = ? AND owner = ?').run(update.status, update.conflicts, update.answeredAt, id, update.owner);
       this.writeAudit(event);
       for (const e of events) this.stmt(FAN_OUT_SQL).run(fanOutParams(e));

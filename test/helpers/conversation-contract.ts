@@ -163,7 +163,11 @@ export function conversationContract(withStore: WithStore): void {
         expect(await store.inboxEntry('r', 'a')).toMatchObject({ status: 'udtaget til manuel behandling', answeredAt: null, revision: 1 });
         expect(await deliveredTo(store, 'req')).toEqual([]);
 
+        await store.putPackagePicture('r', 'svg', new Uint8Array(Buffer.from('<svg/>')), 'etag-1');
+        expect(await store.packagePicture('r', 'svg')).toMatchObject({ etag: 'etag-1' });
         expect(await store.reviseDigRequest('r', 2, '{"v":2}', update, audit('dig-request.answer', { id: 'r' }), [event('dig-request.answered', { requester: 'c1' }, 2)])).toBe(true);
+        // The map of revision 1 went with it.
+        expect(await store.packagePicture('r', 'svg')).toBeNull();
         expect(await store.reviseDigRequest('r', 2, '{"v":"again"}', update, audit('dig-request.answer'), [])).toBe(false);
         const newest = await store.digRequest('r');
         expect(newest).toMatchObject({ requester: 'c1', body: { v: 2 }, revision: 2 });

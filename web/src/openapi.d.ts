@@ -312,7 +312,7 @@ export interface paths {
         put?: never;
         /**
          * An owner answers a dig request that names it: a new revision of the package
-         * @description A status of LER's six, with what it needs: a reason for "ledningsoplysninger udleveres ikke" and "udtaget til påvisning - ledningsoplysninger udleveres ikke", expectedAt for "udtaget til manuel behandling". Lines (a GeoJSON FeatureCollection in the LER 2.0 model; ?crs= as for uploads) go with "ledningsoplysninger udleveret" or "udtaget til påvisning - ledningsoplysninger udleveret": checked by the rules of uploads and cut to what the package may show. The requester hears of it (dig-request.answered). An owner the package does not name gets 404; a package past its validity, 409.
+         * @description A status of LER's six, with what it needs: a reason for "ledningsoplysninger udleveres ikke" and "udtaget til påvisning - ledningsoplysninger udleveres ikke", expectedAt for "udtaget til manuel behandling". Lines (a GeoJSON FeatureCollection in the LER 2.0 model; ?crs= as for uploads) go with "ledningsoplysninger udleveret" or "udtaget til påvisning - ledningsoplysninger udleveret": checked by the rules of uploads and cut to what the package may show. The requester hears of it (dig-request.answered). An owner the package does not name gets 404; a package past its validity, 409. The answer is the new revision: an owner's key gets its own entry only, an admin the whole package. At most 8388608 bytes (LER_ANSWER_LIMIT_BYTES).
          */
         post: operations["answerDigRequest"];
         delete?: never;
@@ -330,7 +330,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** An owner records that its lines were shown on site (påvisning): a new revision of the package */
+        /**
+         * An owner records that its lines were shown on site (påvisning): a new revision of the package
+         * @description The answer is the new revision: an owner's key gets its own entry only, an admin the whole package.
+         */
         post: operations["markDigRequest"];
         delete?: never;
         options?: never;

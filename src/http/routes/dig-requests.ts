@@ -109,23 +109,29 @@ export function digRequestRoutes(ctx: ServiceContext) {
 
   const unknown = (id: string): LerError => new LerError('DIG_REQUEST_UNKNOWN', { pointer: '/id' }, `Got ${JSON.stringify(id)}.`);
 
-  /** The stored package (its newest revision, or `revision`), for its requester or an admin; 404 for anyone else. */
+  /** The stored package (its newest revision, or `revision`), for its requester or an admin; 404 for anyone else (an unknown revision too). */
   async function stored(id: string, who: Principal, revision?: number): Promise<Package> {
-    let found: { pkg: Package; requester: string };
-    try {
-      found = await ctx.engine.storedPackage(id, revision);
-    } catch (error) {
-      if (error instanceof LerError && error.code === 'REVISION_UNKNOWN' && (await ctx.store.digRequest(id).then((r) => r === null || !mayRead(who, r.requester)))) throw unknown(id);
-      throw error;
-    }
-    if (!mayRead(who, found.requester)) throw unknown(id);
-    return found.pkg;
+    const newest = await ctx.engine.storedPackage(id).catch((error: unknown) => {
+      throw error instanceof LerError && error.code === 'DIG_REQUEST_UNKNOWN' ? unknown(id) : error;
+    });
+    if (!mayRead(who, newest.requester)) throw unknown(id);
+    return revision === undefined || revision === newest.pkg.revision ? newest.pkg : (await ctx.engine.storedPackage(id, revision)).pkg;
   }
 
   /** Sends a package's JSON as made (201 for a new request, 200 for a revision). */
   function sendPackage(reply: FastifyReply, status: number, answer: DigAnswer): FastifyReply {
     ctx.notify?.nudge();
     return reply.code(status).header('location', `/v1/dig-requests/${answer.pkg.id}`).type('application/json; charset=utf-8').send(answer.json);
+  }
+
+  /**
+   * An owner's answer or marking, sent to that owner: the new revision with its own entry only (the
+   * other owners' lines are the requester's to see, not another owner's); an admin gets it whole.
+   */
+  function sendRevision(reply: FastifyReply, who: Principal, owner: string, answer: DigAnswer): FastifyReply {
+    if (who.role === 'admin') return sendPackage(reply, 200, answer);
+    const own = { ...answer.pkg, owners: answer.pkg.owners.filter((o) => o.owner === owner) };
+    return sendPackage(reply, 200, { pkg: own, json: Buffer.from(JSON.stringify(own)) });
   }
 
   return async function digRequests(app: FastifyInstance): Promise<void> {
@@ -210,13 +216,13 @@ export function digRequestRoutes(ctx: ServiceContext) {
       '/v1/dig-requests/:id/owners/:owner/answer',
       {
         config: OWNER_ACCESS,
-        // Lines come with it: as large as a change set may be.
-        bodyLimit: ctx.config.limits.changeSetBytes,
+        // Lines come with it: read on the request's thread, so bounded on their own.
+        bodyLimit: ctx.config.limits.answerBytes,
         schema: {
           tags: ['dig requests', 'owners'],
           summary: 'An owner answers a dig request that names it: a new revision of the package',
           operationId: 'answerDigRequest',
-          description: `A status of LER's six, with what it needs: a reason for "${STATUS.notDelivered}" and "${STATUS.markingNotDelivered}", expectedAt for "${STATUS.manual}". Lines (a GeoJSON FeatureCollection in the LER 2.0 model; ?crs= as for uploads) go with "${STATUS.delivered}" or "${STATUS.marking}": checked by the rules of uploads and cut to what the package may show. The requester hears of it (dig-request.answered). An owner the package does not name gets 404; a package past its validity, 409.`,
+          description: `A status of LER's six, with what it needs: a reason for "${STATUS.notDelivered}" and "${STATUS.markingNotDelivered}", expectedAt for "${STATUS.manual}". Lines (a GeoJSON FeatureCollection in the LER 2.0 model; ?crs= as for uploads) go with "${STATUS.delivered}" or "${STATUS.marking}": checked by the rules of uploads and cut to what the package may show. The requester hears of it (dig-request.answered). An owner the package does not name gets 404; a package past its validity, 409. The answer is the new revision: an owner's key gets its own entry only, an admin the whole package. At most ${ctx.config.limits.answerBytes} bytes (LER_ANSWER_LIMIT_BYTES).`,
           security: BEARER,
           params: { type: 'object', required: ['id', 'owner'], properties: { id: ID_PARAM.properties.id, owner: OWNER_PARAM.properties.owner } },
           querystring: { type: 'object', additionalProperties: false, properties: { crs: { type: 'string', maxLength: 100, description: 'CRS of the lines: EPSG:4326 (default), EPSG:25832 or EPSG:7416' } } },
@@ -241,7 +247,7 @@ export function digRequestRoutes(ctx: ServiceContext) {
         const who = principal(request);
         const { id, owner } = request.params;
         const answer = await ctx.engine.answerDigRequest(id, owner, request.body, { actor: who.id, ...(request.query.crs !== undefined ? { crs: request.query.crs } : {}), propertyLimits: propertyLimits(ctx) });
-        return sendPackage(reply, 200, answer);
+        return sendRevision(reply, who, owner, answer);
       }
     );
 
@@ -253,6 +259,7 @@ export function digRequestRoutes(ctx: ServiceContext) {
           tags: ['dig requests', 'owners'],
           summary: 'An owner records that its lines were shown on site (påvisning): a new revision of the package',
           operationId: 'markDigRequest',
+          description: 'The answer is the new revision: an owner\'s key gets its own entry only, an admin the whole package.',
           security: BEARER,
           params: { type: 'object', required: ['id', 'owner'], properties: { id: ID_PARAM.properties.id, owner: OWNER_PARAM.properties.owner } },
           body: {
@@ -266,7 +273,8 @@ export function digRequestRoutes(ctx: ServiceContext) {
       },
       async (request, reply) => {
         const { id, owner } = request.params;
-        return sendPackage(reply, 200, await ctx.engine.markDigRequest(id, owner, request.body, { actor: principal(request).id }));
+        const who = principal(request);
+        return sendRevision(reply, who, owner, await ctx.engine.markDigRequest(id, owner, request.body, { actor: who.id }));
       }
     );
 
@@ -293,6 +301,7 @@ export function digRequestRoutes(ctx: ServiceContext) {
           return sendPackage(reply, 201, answer);
         } catch (error) {
           giveBack?.();
+          ctx.metrics.digRequests.inc({ result: 'rejected' });
           throw error;
         }
       }
