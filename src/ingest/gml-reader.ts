@@ -15,8 +15,8 @@ import type { Feature, Geometry } from '../types.js';
 
 export const LER_NS = 'http://data.gov.dk/schemas/LER/2/gml';
 export const GML_NS = 'http://www.opengis.net/gml/3.2';
-const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
-const XLINK_NS = 'http://www.w3.org/1999/xlink';
+export const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
+export const XLINK_NS = 'http://www.w3.org/1999/xlink';
 
 export interface GmlLimits {
   /** Deepest element nesting. */
@@ -56,13 +56,16 @@ const UNITS: Record<string, { unit: string; factors: Record<string, number> }> =
 };
 
 const EPSG_7416 = /^(?:http:\/\/www\.opengis\.net\/def\/crs\/EPSG\/0\/7416|urn:ogc:def:crs:EPSG::7416|EPSG:7416)$/;
+type Node = GmlElement;
+
 const EPSG_25832 = /^(?:http:\/\/www\.opengis\.net\/def\/crs\/EPSG\/0\/25832|urn:ogc:def:crs:EPSG::25832|EPSG:25832)$/;
 
-interface Node {
+/** One element as read: namespace, local name, attributes (`uri#local` for namespaced ones), children and text. */
+export interface GmlElement {
   ns: string;
   local: string;
   attributes: Record<string, string>;
-  children: Node[];
+  children: GmlElement[];
   text: string;
   line: number;
   column: number;
@@ -89,7 +92,7 @@ export class LerGmlReader {
   private lastTag = 0;
 
   constructor(
-    private readonly onFeature: (feature: LerGmlFeature, index: number) => void,
+    private readonly onFeature: (feature: LerGmlFeature, index: number, element: GmlElement) => void,
     private readonly limits: GmlLimits = DEFAULT_GML_LIMITS
   ) {
     this.parser = new SaxesParser({ xmlns: true, position: true });
@@ -189,7 +192,7 @@ export class LerGmlReader {
       this.feature = null;
       this.featureDepth = -1;
       try {
-        this.onFeature(this.toFeature(element), this.index);
+        this.onFeature(this.toFeature(element), this.index, element);
       } catch (error) {
         this.fail(error instanceof LerError ? error : gmlError('GML_FEATURE_INVALID', String(error), element));
       }
