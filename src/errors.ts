@@ -91,6 +91,7 @@ export const ErrorCodes = {
   GML_MALFORMED: { status: 400, message: 'The document is not well-formed XML.' },
   GML_DOCTYPE_REFUSED: { status: 400, message: 'A document type declaration (DOCTYPE) is refused: LER GML needs none, and its entities could read files or expand without bound.' },
   GML_LIMIT: { status: 413, message: 'The document goes past a limit of the GML reader (nesting depth, text length, attributes per element).' },
+  GML_SCHEMA_INVALID: { status: 422, message: "The document breaks LER 2.2's XML schema (LER: 00-300, \"Det indsendte data er ikke validt\"): an element out of order, missing, unknown, or a value of the wrong type." },
   GML_FEATURE_INVALID: { status: 422, message: 'A feature of the LER GML document cannot be read: see the detail for what and where.' },
   INPUT_NOT_GZIP: { status: 400, message: 'The body says Content-Encoding: gzip but is not a whole gzip stream.' },
   PROTOCOL_ERROR: { status: 400, message: 'The request is not well-formed HTTP/1.1 (its request line, headers or framing); the connection is closed.' },

@@ -40,7 +40,12 @@ export interface GmlDocumentInfo {
   /** The answer's `ler:id` and `ler:type`, when the root is a Graveforespoergselssvar. */
   answerId: string | null;
   answerType: string | null;
+  /** The root element with its header (the elements that are not members; at most MAX_HEADER_ELEMENTS), for the schema check. */
+  header: GmlElement | null;
 }
+
+/** Elements of a document's header kept (a Graveforespoergselssvar has a handful). */
+const MAX_HEADER_ELEMENTS = 256;
 
 /** Members whose child is a feature of the network. */
 const MEMBERS = new Set(['ledningstraceMember', 'ledningMember', 'ledningskomponentMember', 'featureMember', 'featureMembers', 'member']);
@@ -60,16 +65,8 @@ type Node = GmlElement;
 
 const EPSG_25832 = /^(?:http:\/\/www\.opengis\.net\/def\/crs\/EPSG\/0\/25832|urn:ogc:def:crs:EPSG::25832|EPSG:25832)$/;
 
-/** One element as read: namespace, local name, attributes (`uri#local` for namespaced ones), children and text. */
-export interface GmlElement {
-  ns: string;
-  local: string;
-  attributes: Record<string, string>;
-  children: GmlElement[];
-  text: string;
-  line: number;
-  column: number;
-}
+import type { GmlElement } from '../model/gml-element.js';
+export type { GmlElement } from '../model/gml-element.js';
 
 function gmlError(code: 'GML_MALFORMED' | 'GML_DOCTYPE_REFUSED' | 'GML_LIMIT' | 'GML_FEATURE_INVALID', detail: string, where: { line: number; column: number }): LerError {
   return new LerError(code, { pointer: `/line/${where.line}/column/${where.column}` }, `${detail} (line ${where.line}, column ${where.column})`);
@@ -80,7 +77,7 @@ function gmlError(code: 'GML_MALFORMED' | 'GML_DOCTYPE_REFUSED' | 'GML_LIMIT' | 
  * closing tag is read. Throws a LerError (with line and column) at the first fault.
  */
 export class LerGmlReader {
-  readonly info: GmlDocumentInfo = { root: '', crs: null, answerId: null, answerType: null };
+  readonly info: GmlDocumentInfo = { root: '', crs: null, answerId: null, answerType: null, header: null };
   private readonly parser: SaxesParser<{ xmlns: true; position: true }>;
   private readonly stack: Node[] = [];
   /** The feature being read (its element and below), or null between features. */
@@ -90,6 +87,9 @@ export class LerGmlReader {
   private failure: LerError | null = null;
   /** Where the last tag ended (characters from the start): the parser keeps a text node whole until the next tag, so its length is watched here. */
   private lastTag = 0;
+  /** How deep the reader is inside the header's elements (0: outside), and how many it has kept. */
+  private headerDepth = 0;
+  private headerElements = 0;
 
   constructor(
     private readonly onFeature: (feature: LerGmlFeature, index: number, element: GmlElement) => void,
@@ -153,6 +153,7 @@ export class LerGmlReader {
     const parent = this.stack[this.stack.length - 1];
     if (parent === undefined) {
       this.info.root = tag.local;
+      this.info.header = node;
       // A document of one feature.
       if (node.ns === LER_NS && /^[A-Z]/.test(node.local) && node.local !== 'Graveforespoergselssvar') {
         this.feature = node;
@@ -160,6 +161,11 @@ export class LerGmlReader {
       }
     } else if (this.feature !== null) {
       parent.children.push(node);
+    } else if (this.headerDepth > 0 || (this.stack.length === 1 && !MEMBERS.has(node.local) && parent.local === 'Graveforespoergselssvar')) {
+      // The answer's own elements (id, type, Kontaktprofil, ...), kept whole for the schema check.
+      if (++this.headerElements > MAX_HEADER_ELEMENTS) return this.fail(gmlError('GML_LIMIT', `More than ${MAX_HEADER_ELEMENTS} elements in the document's header.`, at));
+      parent.children.push(node);
+      this.headerDepth++;
     } else if (node.ns === LER_NS && parent.ns !== GML_NS && MEMBERS.has(parent.local)) {
       this.feature = node;
       this.featureDepth = this.stack.length;
@@ -176,13 +182,14 @@ export class LerGmlReader {
     if (node === undefined) return;
     if (node.text.length + text.length > this.limits.maxTextChars) return this.fail(gmlError('GML_LIMIT', `A text longer than ${this.limits.maxTextChars} characters.`, at));
     // Text between features is the header's (or whitespace): kept only where it is read.
-    if (this.feature !== null || this.stack.length === 2) node.text += text;
+    if (this.feature !== null || this.headerDepth > 0) node.text += text;
   }
 
   private close(): void {
     if (this.failure !== null) return;
     const node = this.stack.pop();
     if (node === undefined) return;
+    if (this.headerDepth > 0) this.headerDepth--;
     if (this.feature === null && this.stack.length === 1 && node.ns === LER_NS) {
       if (node.local === 'id') this.info.answerId = node.text.trim();
       if (node.local === 'type') this.info.answerType = node.text.trim();
@@ -224,6 +231,9 @@ export class LerGmlReader {
         nilReasons[name] = child.attributes.nilReason ?? 'unknown';
         continue;
       }
+      // "Before 1990" and the like: the date, and the position as a property of its own.
+      const position = child.attributes.indeterminatePosition;
+      if (position !== undefined) properties[`${name}Position`] = position;
       const href = child.attributes[`${XLINK_NS}#href`];
       const value: unknown = href !== undefined ? href : this.valueOf(name, child);
       const was = properties[name];
@@ -256,7 +266,6 @@ export class LerGmlReader {
       for (const c of node.children) out[c.local] = c.text.trim();
       return out;
     }
-    if (node.attributes.indeterminatePosition !== undefined) return { value: text, indeterminatePosition: node.attributes.indeterminatePosition };
     return text;
   }
 

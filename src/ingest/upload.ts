@@ -18,6 +18,7 @@ import { checkBuildOptions } from './network-builder.js';
 import type { Problem } from '../rules/report.js';
 import type { BuildOptions, CrsName } from '../types.js';
 import { parseFeatureBatch, type ParsedBatch, type ParseSettings, type ParseTask } from './parse-batch.js';
+import { gmlFeatureSequence, type GmlUploadOptions } from './gml-upload.js';
 import { splitFeatureBatches, type SplitHeader, type SplitOptions } from './split.js';
 
 /** Parses batches elsewhere (the engine's worker pool), and lays out and indexes the columns when it can. */
@@ -35,6 +36,10 @@ export interface StreamBuildOptions extends BuildOptions {
   parser?: BatchParser | null;
   /** Where the columns are laid out and indexed, given the task; default the parser when it can, else inline. */
   finisher?: (task: FinishTask) => Finisher | null;
+  /** What the bytes are: GeoJSON (a FeatureCollection or a text sequence, the default) or LER 2.2 GML. */
+  format?: 'geojson' | 'gml';
+  /** For GML: the reader's limits, LER's restrictions, the schema check, the document's header. */
+  gml?: Omit<GmlUploadOptions, 'report' | 'invalid'>;
 }
 
 export interface StreamBuild {
@@ -57,11 +62,15 @@ function idKey(json: string): string {
   return json.includes('\\') ? (JSON.parse(json) as string) : json.slice(1, -1);
 }
 
-export async function buildFromStream(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array, opts: StreamBuildOptions): Promise<StreamBuild> {
+export async function buildFromStream(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array, opts: StreamBuildOptions): Promise<StreamBuild> {
   const { coarseAccuracy, report, invalid, propertyLimits } = checkBuildOptions(opts);
   const owner = opts.owner;
   const extent = resolveExtent(opts.extent);
-  const fixedCrs = opts.crs === undefined ? undefined : normaliseCrs(opts.crs);
+  const gml = opts.format === 'gml';
+  // GML is read into a GeoJSON text sequence first; `passed[k]` is the document's index of its feature k.
+  const passed: number[] = [];
+  const source = gml ? gmlFeatureSequence(input, { ...opts.gml, report, invalid }, passed) : input;
+  const fixedCrs = gml ? gmlCrs(opts.crs) : opts.crs === undefined ? undefined : normaliseCrs(opts.crs);
   const parser = opts.parser ?? null;
 
   let settings: ParseSettings | null = null;
@@ -89,7 +98,8 @@ export async function buildFromStream(source: AsyncIterable<Uint8Array> | Iterab
   const ids = new Set<string>();
   let features = 0;
   let first: LerError | null = null;
-  const record = (p: Problem): void => {
+  const record = (found: Problem): void => {
+    const p = gml && found.featureIndex !== null ? { ...found, featureIndex: passed[found.featureIndex] ?? found.featureIndex } : found;
     if (p.severity === 'error') first ??= revive(p);
     if (report === null) throw revive(p);
     report.addProblem(p);
@@ -181,6 +191,13 @@ export async function buildFromStream(source: AsyncIterable<Uint8Array> | Iterab
   const task: FinishTask = { columns: all.map((c) => c.buffer), keep: all.map((_, i) => keep[i] ?? null), chunkSize: opts.chunkSize };
   const index = await finishElsewhere(task, opts.finisher !== undefined ? opts.finisher(task) : parser?.finish !== undefined ? (parser as Finisher) : null);
   return { index, header: header as SplitHeader, features };
+}
+
+/** GML's positions are EPSG:7416 (or EPSG:25832): the same plane. Another CRS asked for is refused. */
+function gmlCrs(asked: string | undefined): CrsName {
+  const crs = normaliseCrs(asked ?? 'EPSG:25832');
+  if (crs !== normaliseCrs('EPSG:25832')) throw new LerError('CRS_UNSUPPORTED', { pointer: '/crs' }, `LER GML is in EPSG:7416 (or EPSG:25832), not ${asked}.`);
+  return crs;
 }
 
 /** A LerError again from a problem found elsewhere (another thread), with its message as it was. */

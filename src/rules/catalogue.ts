@@ -56,7 +56,7 @@ export const RULES: readonly Rule[] = [
   { code: 'ATTRIBUTE_NOT_NUMBER', severity: 'error', appliesTo: 'properties', explanation: 'Numeric attributes (`bredde`, `udvendigDiameter`, `vejledendeDybde`, `antalKabler`) are finite, non-negative numbers.' },
   { code: 'ATTRIBUTE_OUT_OF_RANGE', severity: 'error', appliesTo: 'properties', explanation: `Numeric attributes stay within the model's ranges: ${ranges}. A value beyond is almost always a unit mistake (metres for millimetres).` },
   { code: 'FAREKLASSE_NOT_ALLOWED', severity: 'error', appliesTo: 'properties', explanation: `${NOT_VERY_DANGEROUS.map((t) => `\`${t}\``).join(' and ')} may not be \`meget farlig\`.` },
-  { code: 'ATTRIBUTE_DATE_INVALID', severity: 'error', appliesTo: 'properties', explanation: '`etableringstidspunkt` is a date, `YYYY-MM-DD` or a full ISO 8601 time.' },
+  { code: 'ATTRIBUTE_DATE_INVALID', severity: 'error', appliesTo: 'properties', explanation: '`etableringstidspunkt` is a date `YYYY-MM-DD`, a month `YYYY-MM`, a year `YYYY` (as LER GML allows) or a full ISO 8601 time.' },
   { code: 'ATTRIBUTE_REQUIRED', severity: 'error', appliesTo: 'properties', explanation: `Lines laid on or after ${REQUIRED_FROM} (by \`etableringstidspunkt\`) carry more attributes: ${required}.` },
   { code: 'ATTRIBUTE_RECOMMENDED', severity: 'warning', appliesTo: 'properties', explanation: `A line without ${RECOMMENDED.map((n) => `\`${n}\``).join(' or ')} is accepted, but its danger or its margin is then unknown (margin 0), which makes every answer about it less precise.` },
   { code: 'GEOMETRY_MISSING', severity: 'error', appliesTo: 'geometry', explanation: 'Every feature has a geometry.' },

@@ -35,7 +35,8 @@ export const REQUIRED_SINCE: Readonly<Record<string, readonly string[]>> = {
 /** Attributes whose absence is reported as a warning: the margin or the danger is then unknown. */
 export const RECOMMENDED: readonly string[] = ['fareklasse', 'noejagtighedsklasse'];
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
+/** A date, a year-month or a year (LER's TM_Position), or a time of day with its zone. */
+const DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?)?)?$/;
 const RANGE_LIST = Object.entries(RANGES);
 const REQUIRED_BY_TYPE = new Map<string, readonly string[]>(
   Object.entries(REQUIRED_SINCE).filter(([name]) => name !== 'all').map(([type, names]) => [type, [...REQUIRED_SINCE.all, ...names]])
@@ -56,7 +57,7 @@ export function checkLerRules(props: Record<string, unknown>, type: FeatureType,
   const isLine = type in LINE_TYPES || type === 'Ledningstrace';
   if (laid !== undefined && laid !== null) {
     const m = typeof laid === 'string' ? DATE.exec(laid) : null;
-    const valid = m !== null && !Number.isNaN(Date.parse(laid as string)) && Number(m[2]) >= 1 && Number(m[2]) <= 12 && Number(m[3]) >= 1 && Number(m[3]) <= 31;
+    const valid = m !== null && !Number.isNaN(Date.parse(laid as string)) && (m[2] === undefined || (Number(m[2]) >= 1 && Number(m[2]) <= 12)) && (m[3] === undefined || (Number(m[3]) >= 1 && Number(m[3]) <= 31));
     if (!valid) throw new LerError('ATTRIBUTE_DATE_INVALID', { ...where, pointer: '/properties/etableringstidspunkt' }, `Got ${JSON.stringify(laid)}.`);
     if (isLine && (laid as string) >= REQUIRED_FROM) {
       for (const name of REQUIRED_BY_TYPE.get(type) ?? REQUIRED_SINCE.all) {

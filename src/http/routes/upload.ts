@@ -14,7 +14,13 @@ import { BEARER, OWNER_PARAM, principal, problems, type ServiceContext } from '.
 import { ProblemError } from '../problem.js';
 import { OWNER_ACCESS, REPORT_KEEP, UPLOAD_ANSWER, UPLOAD_PROBLEMS, UPLOAD_QUERY, checkOwnerSpelling, propertyLimits, removalGuard, runUpload, uploadAnswer, type UploadQuery } from './owners.js';
 
-export const UPLOAD_TYPES = ['application/geo+json', 'application/json', 'application/geo+json-seq'];
+export const UPLOAD_TYPES = ['application/geo+json', 'application/json', 'application/geo+json-seq', 'application/gml+xml', 'application/xml', 'text/xml'];
+
+/** LER 2.2 GML's media types (the XML ones are taken as GML too). */
+export function isGml(contentType: string | undefined): boolean {
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  return type === 'application/gml+xml' || type === 'application/xml' || type === 'text/xml';
+}
 
 /** The chunks of `source`, throwing INPUT_TOO_LARGE (413) as soon as more than `limit` bytes have come. */
 export async function* limitBytes(source: AsyncIterable<Uint8Array>, limit: number, counted: { bytes: number }): AsyncGenerator<Uint8Array> {
@@ -46,7 +52,7 @@ export function uploadRoutes(ctx: ServiceContext) {
           tags: ['owners'],
           summary: 'Replace the whole network (streamed upload)',
           operationId: 'putNetwork',
-          description: `A FeatureCollection (${UPLOAD_TYPES.slice(0, 2).join(', ')}) or a GeoJSON text sequence (application/geo+json-seq) of LER 2.0 features. Checked against the published rules (GET /v1/rules); the answer carries the report. At most ${ctx.config.limits.uploadBytes} bytes. An upload with no features, or one that removes more than ${ctx.config.limits.maxRemovalPercent} % of the features (LER_MAX_REMOVAL_PERCENT), is refused with 409 unless allowRemoval=true.`,
+          description: `A FeatureCollection (${UPLOAD_TYPES.slice(0, 2).join(', ')}) or a GeoJSON text sequence (application/geo+json-seq) of LER 2.0 features, or a LER 2.2 GML document (application/gml+xml): a ler:Graveforespoergselssvar whose trace, line and component members are the network, or a FeatureCollection of ler:* features, checked against LER's schema and its restrictions (by their names) before the rules; hostile XML (a DOCTYPE, deep nesting, huge texts) is refused. Checked against the published rules (GET /v1/rules); the answer carries the report. At most ${ctx.config.limits.uploadBytes} bytes. An upload with no features, or one that removes more than ${ctx.config.limits.maxRemovalPercent} % of the features (LER_MAX_REMOVAL_PERCENT), is refused with 409 unless allowRemoval=true.`,
           security: BEARER,
           params: OWNER_PARAM,
           querystring: UPLOAD_QUERY,
@@ -69,7 +75,8 @@ export function uploadRoutes(ctx: ServiceContext) {
         const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
         if (encoding !== 'identity' && encoding !== 'gzip') throw new ProblemError('CONTENT_TYPE_UNSUPPORTED', { detail: `Content-Encoding ${JSON.stringify(encoding)}: send identity or gzip.` });
         const body = request.body;
-        if (body === undefined || body === null) throw new LerError('INPUT_EMPTY', {}, 'Send the network as the body, with Content-Type application/geo+json.');
+        if (body === undefined || body === null) throw new LerError('INPUT_EMPTY', {}, 'Send the network as the body, with Content-Type application/geo+json or application/gml+xml.');
+        const gml = isGml(request.headers['content-type']);
         // An unpacking error is the body's fault, whatever the reader sees of it (an early end, a cut connection).
         let gzipError: Error | null = null;
         const source: AsyncIterable<Uint8Array> = encoding === 'gzip' ? body.pipe(createGunzip().once('error', (error) => (gzipError = error))) : body;
@@ -80,7 +87,7 @@ export function uploadRoutes(ctx: ServiceContext) {
         const detail = (): Record<string, unknown> => ({ crs: crs ?? null, invalid: invalid ?? 'reject', contentType: request.headers['content-type'] ?? null, encoding, bytes: counted.bytes });
         const snapshot = await runUpload(ctx, principal(request).id, owner, 'replace', report, detail, async (audit) => {
           try {
-            return await ctx.engine.putNetworkStream(owner, limitBytes(source, limit, counted), { ...(crs !== undefined ? { crs } : {}), report, invalid: invalid ?? 'reject', audit, propertyLimits: propertyLimits(ctx), ...removalGuard(ctx, request.query) });
+            return await ctx.engine.putNetworkStream(owner, limitBytes(source, limit, counted), { ...(crs !== undefined ? { crs } : {}), ...(gml ? { format: 'gml' as const } : {}), report, invalid: invalid ?? 'reject', audit, propertyLimits: propertyLimits(ctx), ...removalGuard(ctx, request.query) });
           } catch (error) {
             if (gzipError !== null) throw new LerError('INPUT_NOT_GZIP', {}, `It could not be unpacked: ${(gzipError as Error).message}.`);
             if (error instanceof LerError) throw error;

@@ -1,0 +1,188 @@
+/**
+ * An upload in LER 2.2 GML, turned as it streams into the GeoJSON text sequence the rest of the
+ * upload reads (rules, columns, index). On the way every feature is checked in LER's layers: the
+ * official schema (gml-schema.ts, in batches), then LER's restrictions by their names, and only
+ * then, as GeoJSON, the engine's own rules and geometry checks.
+ *
+ * A line that a trace holds may have no geometry of its own (`ler:indeholdtLedning` on the trace
+ * names it): it takes the trace's. Such a line waits, without its geometry, until its trace has
+ * been read; one still waiting at the end has no geometry and is refused as such.
+ *
+ * Hard validation as LER does it: a feature with a schema or restriction error is not passed on,
+ * and unless invalid features are to be skipped, the upload fails at its end with every problem
+ * in the report. Memory is one schema batch and the features waiting for it, whatever the size.
+ */
+import { LerError, type ErrorCode } from '../errors.js';
+import type { RuleReport } from '../rules/report.js';
+import type { Geometry } from '../types.js';
+import { DEFAULT_GML_LIMITS, LerGmlReader, type GmlDocumentInfo, type GmlElement, type GmlLimits, type LerGmlFeature } from './gml-reader.js';
+import { SchemaBatcher, validateAnswerHeader } from './gml-schema.js';
+
+/** One broken LER restriction of a feature. */
+export interface RestrictionFinding {
+  name: string;
+  pointer: string;
+  message: string;
+}
+
+export interface GmlUploadOptions {
+  limits?: GmlLimits;
+  report: RuleReport | null;
+  invalid: 'reject' | 'skip';
+  /** LER's restrictions of one feature's element; none checked when absent. */
+  restrictions?: (element: GmlElement) => readonly RestrictionFinding[];
+  /** Check against the official schema (default true). */
+  schema?: boolean;
+  /** Told the document's header once it is read whole. */
+  onDocument?: (info: GmlDocumentInfo) => void;
+}
+
+const encoder = new TextEncoder();
+const RS = '\u001e';
+/** Bytes of sequence text handed on at a time. */
+const CHUNK_CHARS = 64 * 1024;
+
+interface Pending {
+  index: number;
+  feature: LerGmlFeature;
+  /** A line waiting for its trace's geometry (its gml:id), else null. */
+  waitsFor: string | null;
+}
+
+function gmlId(element: GmlElement): string | null {
+  return element.attributes['http://www.opengis.net/gml/3.2#id'] ?? null;
+}
+
+function hrefsOf(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
+  return list.filter((v): v is string => typeof v === 'string' && v.startsWith('#')).map((v) => v.slice(1));
+}
+
+/**
+ * The document's features as an RFC 8142 text sequence (UTF-8), read from `source` as it arrives.
+ * `passed` records which document feature each one of the sequence is.
+ */
+export async function* gmlFeatureSequence(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array, opts: GmlUploadOptions, passed: number[]): AsyncGenerator<Uint8Array> {
+  const { report, invalid } = opts;
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const found: { feature: LerGmlFeature; index: number; element: GmlElement }[] = [];
+  const reader = new LerGmlReader((feature, index, element) => found.push({ feature, index, element }), opts.limits ?? DEFAULT_GML_LIMITS);
+  /** Features in document order, waiting for their schema batch (and lines for their trace). */
+  const queue: Pending[] = [];
+  const bad = new Set<number>();
+  let errors = 0;
+  let firstError: LerError | null = null;
+  const problem = (index: number | null, id: string | number | null, code: string, pointer: string | null, message: string): void => {
+    errors++;
+    if (index !== null) bad.add(index);
+    const p = { featureIndex: index, featureId: id, pointer, code, severity: 'error' as const, message };
+    const error = new LerError(code as ErrorCode, { ...(index !== null ? { featureIndex: index } : {}), ...(id !== null ? { featureId: id } : {}), ...(pointer !== null ? { pointer } : {}) }, message);
+    if (report === null) throw error;
+    report.addProblem(p);
+    firstError ??= error;
+  };
+  const ids = new Map<number, string | number>();
+  const schema = opts.schema === false ? null : new SchemaBatcher((index, message) => problem(index, ids.get(index) ?? null, 'GML_SCHEMA_INVALID', null, message));
+  /** gml:id of a line -> the geometry of the trace that holds it. */
+  const traceGeometry = new Map<string, Geometry>();
+  /** gml:id of a line waiting for its trace -> its place in the queue. */
+  const waiting = new Map<string, Pending>();
+  /** Every feature up to this index has been through the schema check. */
+  let checked = -1;
+  let lastTaken = -1;
+  let text = '';
+
+  const take = (item: { feature: LerGmlFeature; index: number; element: GmlElement }): void => {
+    const { feature, index, element } = item;
+    ids.set(index, feature.id as string);
+    for (const r of opts.restrictions?.(element) ?? []) problem(index, feature.id as string, r.name, r.pointer, r.message);
+    const pending: Pending = { index, feature, waitsFor: null };
+    if (feature.properties?.featureType === 'Ledningstrace' && feature.geometry !== null) {
+      for (const held of hrefsOf(feature.properties.indeholdtLedning)) {
+        traceGeometry.set(held, feature.geometry);
+        const line = waiting.get(held);
+        if (line !== undefined) {
+          line.feature.geometry = feature.geometry;
+          line.waitsFor = null;
+          waiting.delete(held);
+        }
+      }
+    }
+    if (feature.geometry === null) {
+      const own = gmlId(element);
+      const geometry = own === null ? undefined : traceGeometry.get(own);
+      if (geometry !== undefined) feature.geometry = geometry;
+      else if (own !== null) {
+        pending.waitsFor = own;
+        waiting.set(own, pending);
+      }
+    }
+    if (schema !== null) schema.add(element, index);
+    lastTaken = index;
+    queue.push(pending);
+  };
+
+  /** Moves checked features at the front of the queue into the sequence's text. */
+  const release = (final: boolean): void => {
+    while (queue.length > 0) {
+      const head = queue[0];
+      if (head.index > checked) break;
+      if (head.waitsFor !== null && !final) break;
+      queue.shift();
+      if (head.waitsFor !== null) waiting.delete(head.waitsFor);
+      if (bad.has(head.index)) {
+        ids.delete(head.index);
+        if (report !== null) report.features++;
+        continue;
+      }
+      ids.delete(head.index);
+      passed.push(head.index);
+      text += `${RS}${JSON.stringify(head.feature)}\n`;
+    }
+  };
+
+  const feed = (chunk: string): void => {
+    reader.write(chunk);
+    for (const item of found) take(item);
+    found.length = 0;
+    // A batch is checked whole: with none held, every feature taken so far has been.
+    if (schema === null || schema.held === 0) checked = lastTaken;
+    release(false);
+  };
+
+  const chunks = source instanceof Uint8Array ? [source] : source;
+  for await (const chunk of chunks as AsyncIterable<Uint8Array>) {
+    let decoded: string;
+    try {
+      decoded = decoder.decode(chunk, { stream: true });
+    } catch {
+      throw new LerError('INPUT_NOT_UTF8', {}, 'LER GML is read as UTF-8.');
+    }
+    feed(decoded);
+    if (text.length >= CHUNK_CHARS) {
+      yield encoder.encode(text);
+      text = '';
+    }
+  }
+  let tail: string;
+  try {
+    tail = decoder.decode();
+  } catch {
+    throw new LerError('INPUT_NOT_UTF8', {}, 'LER GML is read as UTF-8.');
+  }
+  feed(tail);
+  const info = reader.end();
+  if (schema !== null) {
+    schema.finish();
+    if (info.root === 'Graveforespoergselssvar' && info.header !== null) {
+      for (const fault of validateAnswerHeader(info.header)) problem(null, null, 'GML_SCHEMA_INVALID', null, fault.message);
+    }
+  }
+  checked = Number.MAX_SAFE_INTEGER;
+  release(true);
+  opts.onDocument?.(info);
+  if (text.length > 0) yield encoder.encode(text);
+  if (errors > 0 && (invalid === 'reject' || passed.length === 0)) {
+    throw new LerError('UPLOAD_REJECTED', {}, `${bad.size > 0 ? `${bad.size} features break` : 'The document breaks'} LER's schema or restrictions; the first: ${(firstError as LerError | null)?.message ?? ''}`);
+  }
+}
