@@ -36,8 +36,8 @@ export interface StreamBuildOptions extends BuildOptions {
   parser?: BatchParser | null;
   /** Where the columns are laid out and indexed, given the task; default the parser when it can, else inline. */
   finisher?: (task: FinishTask) => Finisher | null;
-  /** What the bytes are: GeoJSON (a FeatureCollection or a text sequence, the default) or LER 2.2 GML. */
-  format?: 'geojson' | 'gml';
+  /** What the bytes are: GeoJSON (a FeatureCollection or a text sequence, the default), LER 2.2 GML, or told by their first character (`<`: GML). */
+  format?: 'geojson' | 'gml' | 'auto';
   /** For GML: the reader's limits, LER's restrictions, the schema check, the document's header. */
   gml?: Omit<GmlUploadOptions, 'report' | 'invalid'>;
 }
@@ -66,10 +66,12 @@ export async function buildFromStream(input: AsyncIterable<Uint8Array> | Iterabl
   const { coarseAccuracy, report, invalid, propertyLimits } = checkBuildOptions(opts);
   const owner = opts.owner;
   const extent = resolveExtent(opts.extent);
-  const gml = opts.format === 'gml';
+  const peeked = opts.format === 'auto' ? await peekFirstByte(input) : null;
+  const bytes = peeked === null ? input : peeked.chunks;
+  const gml = opts.format === 'gml' || (peeked !== null && peeked.first === 0x3c);
   // GML is read into a GeoJSON text sequence first; `passed[k]` is the document's index of its feature k.
   const passed: number[] = [];
-  const source = gml ? gmlFeatureSequence(input, { ...opts.gml, report, invalid }, passed) : input;
+  const source = gml ? gmlFeatureSequence(bytes, { ...opts.gml, report, invalid }, passed) : bytes;
   const fixedCrs = gml ? gmlCrs(opts.crs) : opts.crs === undefined ? undefined : normaliseCrs(opts.crs);
   const parser = opts.parser ?? null;
 
@@ -191,6 +193,33 @@ export async function buildFromStream(input: AsyncIterable<Uint8Array> | Iterabl
   const task: FinishTask = { columns: all.map((c) => c.buffer), keep: all.map((_, i) => keep[i] ?? null), chunkSize: opts.chunkSize };
   const index = await finishElsewhere(task, opts.finisher !== undefined ? opts.finisher(task) : parser?.finish !== undefined ? (parser as Finisher) : null);
   return { index, header: header as SplitHeader, features };
+}
+
+/** The first byte that is neither whitespace nor a byte order mark, and the same chunks again (the read ones first). */
+async function peekFirstByte(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array): Promise<{ first: number | null; chunks: AsyncIterable<Uint8Array> }> {
+  const it = (input instanceof Uint8Array ? [input] : input) as AsyncIterable<Uint8Array>;
+  const iterator = (Symbol.asyncIterator in it ? it[Symbol.asyncIterator]() : (it as unknown as Iterable<Uint8Array>)[Symbol.iterator]()) as AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
+  const seen: Uint8Array[] = [];
+  let first: number | null = null;
+  while (first === null) {
+    const next = await iterator.next();
+    if (next.done === true) break;
+    seen.push(next.value);
+    for (const b of next.value) {
+      if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0xef || b === 0xbb || b === 0xbf) continue;
+      first = b;
+      break;
+    }
+  }
+  async function* again(): AsyncGenerator<Uint8Array> {
+    yield* seen;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done === true) return;
+      yield next.value;
+    }
+  }
+  return { first, chunks: again() };
 }
 
 /** GML's positions are EPSG:7416 (or EPSG:25832): the same plane. Another CRS asked for is refused. */

@@ -34,10 +34,11 @@ export const importCommand: CommandSpec = {
     token: { type: 'string' },
     'allow-removal': { type: 'boolean' }
   },
-  help: `Usage: ler import <owner> <network.geojson | -> [options]
+  help: `Usage: ler import <owner> <network.geojson | network.gml | -> [options]
 
 Replaces the owner's whole network in the local store with the file's features (a
-FeatureCollection or a GeoJSON text sequence), read as a stream. The new version
+FeatureCollection, a GeoJSON text sequence or a LER 2.2 GML document), read as a
+stream. The new version
 is stored only when every feature has passed the rules (docs/rules.md); otherwise
 the report is printed and the store is left as it was. Ctrl-C stops the import
 and stores nothing.
@@ -100,6 +101,7 @@ Examples:
       try {
         const snapshot = await engine.putNetworkStream(owner, source.chunks, {
           report,
+          format: 'auto',
           invalid: args.values['skip-invalid'] === true ? 'skip' : 'reject',
           ...(crs !== undefined ? { crs } : {})
         });

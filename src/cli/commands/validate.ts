@@ -9,10 +9,11 @@ export const validate: CommandSpec = {
   name: 'validate',
   summary: 'check a network file against the published rules, without uploading it',
   options: { ...CRS_OPTION, format: { type: 'string' }, all: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } },
-  help: `Usage: ler validate <network.geojson | -> [options]
+  help: `Usage: ler validate <network.geojson | network.gml | -> [options]
 
-Runs every upload rule (docs/rules.md) over a FeatureCollection or a GeoJSON text
-sequence (RFC 8142) and prints the problems grouped by rule code, with each
+Runs every upload rule (docs/rules.md) over a FeatureCollection, a GeoJSON text
+sequence (RFC 8142) or a LER 2.2 GML document (told by its first character, <;
+checked against LER's schema and restrictions too) and prints the problems grouped by rule code, with each
 feature's index, id and the JSON pointer of the attribute or position at fault.
 Nothing is stored.
 
@@ -28,6 +29,7 @@ have, or the file cannot be read as GeoJSON; 2 on a wrong command line.
 
 Examples:
   ler validate el.geojson
+  ler validate svar.gml
   ler validate --crs EPSG:25832 --format json el.geojson > report.json
   gunzip -c el.geojson.gz | ler validate -`,
   async run(args, io) {
@@ -42,7 +44,7 @@ Examples:
     const timer = progress === null ? null : setInterval(() => progress.update(source.bytes, source.size, `${report.features} features`), 100);
     let fatal: unknown = null;
     try {
-      await buildFromStream(source.chunks, { owner: 'validate', report, invalid: 'skip', ...(crs !== undefined ? { crs } : {}) });
+      await buildFromStream(source.chunks, { owner: 'validate', report, invalid: 'skip', format: 'auto', ...(crs !== undefined ? { crs } : {}) });
     } catch (error) {
       // The file cannot be read on (framing, CRS, I/O): what was found before still counts. A file
       // read to its end whose every feature is invalid is no such failure: the report says it all.
