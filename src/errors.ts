@@ -2,6 +2,8 @@
  * The one catalogue of error codes the engine raises. Every code is stable: clients branch on it,
  * and the docs list it. HTTP status is the one a service should answer with.
  */
+import { LER_RESTRICTION_ERRORS } from './model/ler-restrictions.js';
+
 export const ErrorCodes = {
   INPUT_NOT_OBJECT: { status: 400, message: 'Input must be a JSON object.' },
   FEATURE_COLLECTION_INVALID: { status: 400, message: 'Input must be a GeoJSON FeatureCollection or an array of Features.' },
@@ -93,6 +95,8 @@ export const ErrorCodes = {
   GML_LIMIT: { status: 413, message: 'The document goes past a limit of the GML reader (nesting depth, text length, attributes per element).' },
   GML_SCHEMA_INVALID: { status: 422, message: "The document breaks LER 2.2's XML schema (LER: 00-300, \"Det indsendte data er ikke validt\"): an element out of order, missing, unknown, or a value of the wrong type." },
   GML_FEATURE_INVALID: { status: 422, message: 'A feature of the LER GML document cannot be read: see the detail for what and where.' },
+  // LER 2.2's feature-catalogue restrictions, by LER's own names (src/model/ler-restrictions.ts).
+  ...LER_RESTRICTION_ERRORS,
   INPUT_NOT_GZIP: { status: 400, message: 'The body says Content-Encoding: gzip but is not a whole gzip stream.' },
   PROTOCOL_ERROR: { status: 400, message: 'The request is not well-formed HTTP/1.1 (its request line, headers or framing); the connection is closed.' },
   HEADERS_TOO_LARGE: { status: 431, message: 'The request\'s headers are larger than the service takes.' },

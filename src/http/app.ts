@@ -32,6 +32,7 @@ import { PROBLEM_TYPE, ProblemError, toProblem } from './problem.js';
 import { RetentionRunner } from './retention.js';
 import { batchRoutes } from './routes/batches.js';
 import { digRequestRoutes } from './routes/dig-requests.js';
+import { packageFileRoutes } from './routes/package-files.js';
 import { keyRoutes } from './routes/keys.js';
 import { mapRoutes } from './routes/map.js';
 import { metaRoutes } from './routes/meta.js';
@@ -43,6 +44,7 @@ import { inboxRoutes } from './routes/inbox.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { WebhookDispatcher } from '../notify/dispatcher.js';
 import { OverdueSweeper } from '../notify/overdue.js';
+import { GML_TYPES, GmlBody } from './gml-body.js';
 import { lingerOnClose } from './lingering-close.js';
 
 export type ConfigOverrides = Partial<Omit<ServiceConfig, 'limits' | 'rateLimit' | 'pressure'>> & {
@@ -122,6 +124,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       done(error as Error, undefined);
     }
   });
+
+  // LER GML bodies (a change set, an answer) stay bytes: their routes read them with the GML reader.
+  app.addContentTypeParser(GML_TYPES, { parseAs: 'buffer' }, (_request, body, done) => done(null, new GmlBody(body as Buffer)));
 
   app.setErrorHandler((error, request, reply) => {
     const { problem, headers, internal } = toProblem(error, request.url);
@@ -220,6 +225,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(uploadRoutes(ctx));
   await app.register(rollbackRoutes(ctx));
   await app.register(digRequestRoutes(ctx));
+  await app.register(packageFileRoutes(ctx));
   await app.register(inboxRoutes(ctx));
   await app.register(webhookRoutes(ctx));
   await app.register(batchRoutes(ctx));

@@ -223,7 +223,7 @@ async function peekFirstByte(input: AsyncIterable<Uint8Array> | Iterable<Uint8Ar
 }
 
 /** GML's positions are EPSG:7416 (or EPSG:25832): the same plane. Another CRS asked for is refused. */
-function gmlCrs(asked: string | undefined): CrsName {
+export function gmlCrs(asked: string | undefined): CrsName {
   const crs = normaliseCrs(asked ?? 'EPSG:25832');
   if (crs !== normaliseCrs('EPSG:25832')) throw new LerError('CRS_UNSUPPORTED', { pointer: '/crs' }, `LER GML is in EPSG:7416 (or EPSG:25832), not ${asked}.`);
   return crs;

@@ -17,6 +17,9 @@ import { WORK_TYPES } from '../../package/precautions.js';
 import { REQUEST_TYPES, STATUS, type DigRequestInput, type Package } from '../../package/types.js';
 import type { PictureKind } from '../../store/store.js';
 import { DigQuota } from '../dig-quota.js';
+import { answerFromGml } from '../gml-answer.js';
+import { GmlBody, jsonOrGmlBody } from '../gml-body.js';
+import { gmlCrs } from '../../ingest/upload.js';
 import { PackagePictures, sendPicture } from '../package-pictures.js';
 
 const ACCESS = { access: { roles: ['contractor', 'admin'] } } as const;
@@ -212,7 +215,7 @@ export function digRequestRoutes(ctx: ServiceContext) {
       async (request) => stored(request.params.id, principal(request), request.query.revision === undefined ? undefined : Number(request.query.revision))
     );
 
-    app.post<{ Params: { id: string; owner: string }; Querystring: { crs?: string }; Body: Record<string, unknown> }>(
+    app.post<{ Params: { id: string; owner: string }; Querystring: { crs?: string }; Body: Record<string, unknown> | GmlBody }>(
       '/v1/dig-requests/:id/owners/:owner/answer',
       {
         config: OWNER_ACCESS,
@@ -226,7 +229,7 @@ export function digRequestRoutes(ctx: ServiceContext) {
           security: BEARER,
           params: { type: 'object', required: ['id', 'owner'], properties: { id: ID_PARAM.properties.id, owner: OWNER_PARAM.properties.owner } },
           querystring: { type: 'object', additionalProperties: false, properties: { crs: { type: 'string', maxLength: 100, description: 'CRS of the lines: EPSG:4326 (default), EPSG:25832 or EPSG:7416' } } },
-          body: {
+          body: jsonOrGmlBody({
             type: 'object',
             required: ['status'],
             additionalProperties: false,
@@ -239,14 +242,16 @@ export function digRequestRoutes(ctx: ServiceContext) {
               note: { type: 'string', maxLength: 1000 },
               lines: { type: 'object', description: 'A GeoJSON FeatureCollection of the owner\'s lines', required: ['type', 'features'], properties: { type: { const: 'FeatureCollection' }, features: { type: 'array' } } }
             }
-          },
+          }, 'A LER 2.2 Graveforespoergselssvar, as owners\' LER robots write it: ler:type is the status, typeSupplerendeInfo the reason (or the note), forventetAfleveringstidspunkt expectedAt, gyldigTil validUntil, the Kontaktprofil the contact, its members the lines (checked against LER\'s schema and restrictions)'),
           response: { 200: PACKAGE_SCHEMA, ...problems(400, 401, 403, 404, 409, 413, 422, 429) }
         }
       },
       async (request, reply) => {
         const who = principal(request);
         const { id, owner } = request.params;
-        const answer = await ctx.engine.answerDigRequest(id, owner, request.body, { actor: who.id, ...(request.query.crs !== undefined ? { crs: request.query.crs } : {}), propertyLimits: propertyLimits(ctx) });
+        const body = request.body instanceof GmlBody ? await answerFromGml(request.body) : request.body;
+        const crs = request.body instanceof GmlBody ? gmlCrs(request.query.crs) : request.query.crs;
+        const answer = await ctx.engine.answerDigRequest(id, owner, body, { actor: who.id, ...(crs !== undefined ? { crs } : {}), propertyLimits: propertyLimits(ctx) });
         return sendRevision(reply, who, owner, answer);
       }
     );

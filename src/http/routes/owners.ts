@@ -7,11 +7,14 @@ import type { FastifyInstance } from 'fastify';
 import { unprojectToLonLat } from '../../crs/index.js';
 import { LerError } from '../../errors.js';
 import type { ChangeAudit, Snapshot } from '../../engine.js';
+import { readGmlDocument } from '../../ingest/gml-document.js';
 import type { RemovalGuard } from '../../ingest/removal.js';
+import { gmlCrs } from '../../ingest/upload.js';
 import type { PropertyLimits } from '../../input/property-limits.js';
 import { CONTACT_MAX_LENGTH } from '../../model/owner.js';
 import { RuleReport } from '../../rules/report.js';
 import { BEARER, OWNER_PARAM, PROBLEM_REF, principal, problems, type ServiceContext } from '../context.js';
+import { GmlBody, jsonOrGmlBody } from '../gml-body.js';
 import { ProblemError } from '../problem.js';
 import { FEATURE_COLLECTION_SCHEMA, RULE_REPORT_SCHEMA } from '../schemas.js';
 
@@ -244,7 +247,7 @@ export function ownerRoutes(ctx: ServiceContext) {
       }
     );
 
-    app.patch<{ Params: { owner: string }; Querystring: UploadQuery; Body: { upsert?: unknown; delete?: unknown } }>(
+    app.patch<{ Params: { owner: string }; Querystring: UploadQuery & { delete?: string | string[] }; Body: { upsert?: unknown; delete?: unknown } | GmlBody }>(
       '/v1/owners/:owner/network',
       {
         config: OWNER_ACCESS,
@@ -256,15 +259,18 @@ export function ownerRoutes(ctx: ServiceContext) {
           operationId: 'patchNetwork',
           security: BEARER,
           params: OWNER_PARAM,
-          querystring: UPLOAD_QUERY,
-          body: {
-            type: 'object',
-            additionalProperties: false,
-            properties: {
-              upsert: { type: 'object', description: 'A FeatureCollection of new and changed features' },
-              delete: { type: 'array', items: { type: ['string', 'number'] }, description: 'Ids to delete' }
-            }
-          },
+          querystring: { ...UPLOAD_QUERY, properties: { ...UPLOAD_QUERY.properties, delete: { anyOf: [{ type: 'string', maxLength: 1000 }, { type: 'array', maxItems: 10_000, items: { type: 'string', maxLength: 1000 } }], description: 'With a GML body: the ids to delete (the parameter repeated, one id each)' } } },
+          body: jsonOrGmlBody(
+            {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                upsert: { type: 'object', description: 'A FeatureCollection of new and changed features' },
+                delete: { type: 'array', items: { type: ['string', 'number'] }, description: 'Ids to delete' }
+              }
+            },
+            'LER 2.2 GML (a Graveforespoergselssvar or a FeatureCollection of ler:* features): its features are upserted by id, checked against LER\'s schema and restrictions; ?delete= names ids to delete'
+          ),
           response: { 200: { description: UPLOAD_ANSWER.description, content: { 'application/json': { schema: UPLOAD_ANSWER } } }, ...UPLOAD_PROBLEMS }
         }
       },
@@ -273,10 +279,17 @@ export function ownerRoutes(ctx: ServiceContext) {
         await checkOwnerSpelling(ctx, owner);
         const report = new RuleReport(REPORT_KEEP, 5);
         const { crs, invalid } = request.query;
-        const deletes = Array.isArray(request.body.delete) ? request.body.delete.length : 0;
-        const snapshot = await runUpload(ctx, principal(request).id, owner, 'patch', report, () => ({ crs: crs ?? null, invalid: invalid ?? 'reject', deletes }), (audit) =>
-          ctx.engine.applyChangeSet(owner, request.body, { ...(crs !== undefined ? { crs } : {}), report, invalid: invalid ?? 'reject', audit, propertyLimits: propertyLimits(ctx), ...removalGuard(ctx, request.query) })
-        );
+        const body = request.body;
+        const gml = body instanceof GmlBody;
+        const deleted = request.query.delete === undefined ? [] : [request.query.delete].flat();
+        if (!gml && deleted.length > 0) throw new LerError('CHANGESET_INVALID', { pointer: '/delete' }, 'With a JSON body, the ids to delete go in its "delete" member.');
+        const deletes = gml ? deleted.length : Array.isArray(body.delete) ? body.delete.length : 0;
+        const snapshot = await runUpload(ctx, principal(request).id, owner, 'patch', report, () => ({ crs: gml ? 'EPSG:7416' : (crs ?? null), invalid: invalid ?? 'reject', deletes, ...(gml ? { format: 'gml' } : {}) }), async (audit) => {
+          // A GML change set: its features, after LER's schema and restrictions, upserted; ?delete= ids deleted.
+          const changes = gml ? { upsert: { type: 'FeatureCollection', features: (await readGmlDocument(body.bytes, { report, invalid: invalid ?? 'reject' })).features }, delete: deleted } : body;
+          const read = gml ? gmlCrs(crs) : crs;
+          return ctx.engine.applyChangeSet(owner, changes, { ...(read !== undefined ? { crs: read } : {}), report, invalid: invalid ?? 'reject', audit, propertyLimits: propertyLimits(ctx), ...removalGuard(ctx, request.query) });
+        });
         return uploadAnswer(owner, snapshot, report);
       }
     );

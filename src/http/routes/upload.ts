@@ -9,6 +9,7 @@ import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { LerError } from '../../errors.js';
+import { GML_TYPES } from '../gml-body.js';
 import { RuleReport } from '../../rules/report.js';
 import { BEARER, OWNER_PARAM, principal, problems, type ServiceContext } from '../context.js';
 import { ProblemError } from '../problem.js';
@@ -41,7 +42,7 @@ function tooLarge(limit: number, detail: string): ProblemError {
 export function uploadRoutes(ctx: ServiceContext) {
   return async function upload(app: FastifyInstance): Promise<void> {
     // In this route's scope only: bodies stay streams.
-    app.removeContentTypeParser(['application/json', 'application/geo+json']);
+    app.removeContentTypeParser(['application/json', 'application/geo+json', ...GML_TYPES]);
     app.addContentTypeParser(UPLOAD_TYPES, (_request, payload, done) => done(null, payload));
 
     app.put<{ Params: { owner: string }; Querystring: UploadQuery; Body: Readable | undefined }>(
