@@ -27,6 +27,9 @@
  *                       rates, p99, deliveries, lag and drain (bench/conversation.ts); replaces its section of
  *                       RESULTS.md (smoke: bench/out/ only). --connections N, --seconds N, --warm-up N,
  *                       --runs 1 (the baseline alone: any version of the service answers it; bench/out/ only)
+ *   --only gml          uploads of the network's first --tiles N (default 4) tiles as LER GML beside the same in
+ *                       GeoJSON, each in a process of its own: time, MB/s, peak RSS; its section of RESULTS.md
+ *                       (smoke: bench/out/upload-gml-smoke.* only)
  *   --only replicas     SQLite beside PostgreSQL (a throwaway cluster) and two replicas on it, over HTTP:
  *                       dig requests/s and p99, upload time, version lag between replicas, a batch on one
  *                       and two replicas (bench/replicas.ts); replaces the section "Stores and replicas"
@@ -49,6 +52,7 @@ import { renderInterest, renderMarkdown } from './report.js';
 import { measureStall, renderStall } from './upload-stall.js';
 import { measureReplicas, renderReplicas, replaceSection, replicasOptions, REPLICAS_SECTION } from './replicas.js';
 import { CONVERSATION_SECTION, measureConversation, renderConversation } from './conversation.js';
+import { GML_UPLOAD_SECTION, measureGmlUpload, renderGmlUpload } from './upload-gml.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -101,6 +105,8 @@ if (rendering !== undefined) {
   await runReplicas(args, opts);
 } else if (args.get('only') === 'conversation') {
   await runConversation(args, opts);
+} else if (args.get('only') === 'gml') {
+  await runGml(args, opts);
 } else if (args.has('only')) {
   runOnly(args.get('only') ?? '', opts);
 } else {
@@ -170,6 +176,27 @@ async function runConversation(args: Map<string, string>, options: Partial<Bench
   else {
     const file = join(HERE, 'RESULTS.md');
     writeFileSync(file, replaceSection(existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n', markdown, CONVERSATION_SECTION));
+  }
+  console.log(`\n${markdown.join('\n')}`);
+  if (report.problems.length > 0) {
+    console.error(report.problems.join('\n'));
+    process.exitCode = 1;
+  }
+}
+
+/** Uploads in LER GML beside GeoJSON (bench/upload-gml.ts): its section of RESULTS.md replaced (smoke: bench/out/ only). */
+async function runGml(args: Map<string, string>, options: Partial<BenchOptions>): Promise<void> {
+  const smoke = options.smoke === true;
+  const roads = args.get('roads');
+  const report = await measureGmlUpload({ seed: options.seed ?? FULL_OPTIONS.seed, smoke, tiles: positiveInt(args, 'tiles', smoke ? 1 : 4), ...(roads !== undefined ? { roads: Number(roads) } : {}), log: (line) => console.log(line) });
+  const markdown = renderGmlUpload(report);
+  const name = smoke ? 'upload-gml-smoke' : 'upload-gml';
+  mkdirSync(join(HERE, 'out'), { recursive: true });
+  writeFileSync(join(HERE, 'out', `${name}.json`), JSON.stringify(report, null, 2));
+  if (smoke) writeFileSync(join(HERE, 'out', `${name}.md`), `${markdown.join('\n')}\n`);
+  else {
+    const file = join(HERE, 'RESULTS.md');
+    writeFileSync(file, replaceSection(existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n', markdown, GML_UPLOAD_SECTION));
   }
   console.log(`\n${markdown.join('\n')}`);
   if (report.problems.length > 0) {

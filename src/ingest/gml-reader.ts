@@ -60,6 +60,9 @@ const UNITS: Record<string, { unit: string; factors: Record<string, number> }> =
   temperatur: { unit: 'Cel', factors: { Cel: 1 } }
 };
 
+/** The schema's elements of a simple type other than text (besides the measures above). */
+const SIMPLE_TYPES: Record<string, 'integer' | 'boolean'> = { antalKabler: 'integer', liggerILedning: 'boolean' };
+
 const EPSG_7416 = /^(?:http:\/\/www\.opengis\.net\/def\/crs\/EPSG\/0\/7416|urn:ogc:def:crs:EPSG::7416|EPSG:7416)$/;
 type Node = GmlElement;
 
@@ -259,6 +262,15 @@ export class LerGmlReader {
       if (factor === undefined) throw gmlError('GML_FEATURE_INVALID', `${name} in ${JSON.stringify(uom)}: give it in ${Object.keys(unit.factors).join(', ')}.`, node);
       if (text === '' || !Number.isFinite(value)) throw gmlError('GML_FEATURE_INVALID', `${name} is not a number: ${JSON.stringify(text.slice(0, 40))}.`, node);
       return value * factor;
+    }
+    const simple = SIMPLE_TYPES[name];
+    if (simple === 'integer') {
+      if (!/^[+-]?\d+$/.test(text)) throw gmlError('GML_FEATURE_INVALID', `${name} is not a whole number: ${JSON.stringify(text.slice(0, 40))}.`, node);
+      return Number(text);
+    }
+    if (simple === 'boolean') {
+      if (text !== 'true' && text !== 'false' && text !== '1' && text !== '0') throw gmlError('GML_FEATURE_INVALID', `${name} is not true or false: ${JSON.stringify(text.slice(0, 40))}.`, node);
+      return text === 'true' || text === '1';
     }
     if (node.children.length > 0) {
       // A nested record (e.g. an indeterminate date): its text parts by name.

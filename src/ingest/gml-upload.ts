@@ -13,6 +13,7 @@
  * in the report. Memory is one schema batch and the features waiting for it, whatever the size.
  */
 import { LerError, type ErrorCode } from '../errors.js';
+import { LINE_TYPES } from '../model/ler.js';
 import type { RuleReport } from '../rules/report.js';
 import type { Geometry } from '../types.js';
 import { DEFAULT_GML_LIMITS, LerGmlReader, type GmlDocumentInfo, type GmlElement, type GmlLimits, type LerGmlFeature } from './gml-reader.js';
@@ -53,6 +54,20 @@ function gmlId(element: GmlElement): string | null {
   return element.attributes['http://www.opengis.net/gml/3.2#id'] ?? null;
 }
 
+const LINES = new Set(Object.keys(LINE_TYPES));
+
+/** Whether `next` is a further part of the line `first` (the same type and id, both with a geometry). */
+function isPartOf(first: LerGmlFeature, next: LerGmlFeature): boolean {
+  const type = first.properties?.featureType;
+  return first.id === next.id && LINES.has(String(type)) && next.properties?.featureType === type && first.geometry !== null && next.geometry !== null;
+}
+
+/** Two lines' geometries as one MultiLineString. */
+function joinParts(a: Geometry, b: Geometry): Geometry {
+  const lines = (g: Geometry): number[][][] => (g.type === 'LineString' ? [g.coordinates as number[][]] : g.type === 'MultiLineString' ? (g.coordinates as number[][][]) : []);
+  return { type: 'MultiLineString', coordinates: [...lines(a), ...lines(b)] } as Geometry;
+}
+
 function hrefsOf(value: unknown): string[] {
   const list = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
   return list.filter((v): v is string => typeof v === 'string' && v.startsWith('#')).map((v) => v.slice(1));
@@ -74,7 +89,7 @@ export async function* gmlFeatureSequence(source: AsyncIterable<Uint8Array> | It
   let firstError: LerError | null = null;
   const problem = (index: number | null, id: string | number | null, code: string, pointer: string | null, message: string): void => {
     errors++;
-    if (index !== null) bad.add(index);
+    if (index !== null) bad.add(partOf.get(index) ?? index);
     const p = { featureIndex: index, featureId: id, pointer, code, severity: 'error' as const, message };
     const error = new LerError(code as ErrorCode, { ...(index !== null ? { featureIndex: index } : {}), ...(id !== null ? { featureId: id } : {}), ...(pointer !== null ? { pointer } : {}) }, message);
     if (report === null) throw error;
@@ -82,6 +97,8 @@ export async function* gmlFeatureSequence(source: AsyncIterable<Uint8Array> | It
     firstError ??= error;
   };
   const ids = new Map<number, string | number>();
+  /** A line's later parts (the document's index) -> the index of its first part, which carries them all. */
+  const partOf = new Map<number, number>();
   const schema = opts.schema === false ? null : new SchemaBatcher((index, message) => problem(index, ids.get(index) ?? null, 'GML_SCHEMA_INVALID', null, message));
   /** gml:id of a line -> the geometry of the trace that holds it. */
   const traceGeometry = new Map<string, Geometry>();
@@ -96,6 +113,16 @@ export async function* gmlFeatureSequence(source: AsyncIterable<Uint8Array> | It
     const { feature, index, element } = item;
     ids.set(index, feature.id as string);
     for (const r of opts.restrictions?.(element) ?? []) problem(index, feature.id as string, r.name, r.pointer, r.message);
+    if (schema !== null) schema.add(element, index);
+    lastTaken = index;
+    // A line in parts (it has gaps): consecutive members with one id; the first carries every part.
+    const previous = queue[queue.length - 1];
+    if (previous !== undefined && isPartOf(previous.feature, feature)) {
+      previous.feature.geometry = joinParts(previous.feature.geometry as Geometry, feature.geometry as Geometry);
+      partOf.set(index, previous.index);
+      if (bad.has(index)) bad.add(previous.index);
+      return;
+    }
     const pending: Pending = { index, feature, waitsFor: null };
     if (feature.properties?.featureType === 'Ledningstrace' && feature.geometry !== null) {
       for (const held of hrefsOf(feature.properties.indeholdtLedning)) {
@@ -117,14 +144,13 @@ export async function* gmlFeatureSequence(source: AsyncIterable<Uint8Array> | It
         waiting.set(own, pending);
       }
     }
-    if (schema !== null) schema.add(element, index);
-    lastTaken = index;
     queue.push(pending);
   };
 
   /** Moves checked features at the front of the queue into the sequence's text. */
   const release = (final: boolean): void => {
-    while (queue.length > 0) {
+    // The last feature waits for the next: it may be a part of it.
+    while (queue.length > (final ? 0 : 1)) {
       const head = queue[0];
       if (head.index > checked) break;
       if (head.waitsFor !== null && !final) break;
