@@ -191,7 +191,7 @@ export interface paths {
         get: operations["getNetwork"];
         /**
          * Replace the whole network (streamed upload)
-         * @description A FeatureCollection (application/geo+json, application/json) or a GeoJSON text sequence (application/geo+json-seq) of LER 2.0 features. Checked against the published rules (GET /v1/rules); the answer carries the report. At most 536870912 bytes. An upload with no features, or one that removes more than 50 % of the features (LER_MAX_REMOVAL_PERCENT), is refused with 409 unless allowRemoval=true.
+         * @description A FeatureCollection (application/geo+json, application/json) or a GeoJSON text sequence (application/geo+json-seq) of LER 2.0 features, or a LER 2.2 GML document (application/gml+xml): a ler:Graveforespoergselssvar whose trace, line and component members are the network, or a FeatureCollection of ler:* features, checked against LER's schema and its restrictions (by their names) before the rules; hostile XML (a DOCTYPE, deep nesting, huge texts) is refused. Checked against the published rules (GET /v1/rules); the answer carries the report. At most 536870912 bytes. An upload with no features, or one that removes more than 50 % of the features (LER_MAX_REMOVAL_PERCENT), is refused with 409 unless allowRemoval=true.
          */
         put: operations["putNetwork"];
         post?: never;
@@ -401,6 +401,46 @@ export interface paths {
         };
         /** The package map as a PNG, A4 landscape at 150 dpi */
         get: operations["getDigRequestMapPng"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dig-requests/{id}/package.gml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The package as LER 2.2 GML: a Graveforespoergselssvar per owner (valid against LER's schema)
+         * @description Every owner the package names as a ler:Graveforespoergselssvar (its status as ler:type, its contact as a ler:Kontaktprofil, its delivered lines cut as in package.geojson, with their attributes and ids as ler:id, in EPSG:7416 with Z -99 where unknown), all in one gml:FeatureCollection; ?owner= gives that owner's answer alone, the document an owner's LER robot sends.
+         */
+        get: operations["getDigRequestGml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dig-requests/{id}/package.zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The ledningspakke as a zip: GML per owner, GeoJSON, JSON, the map as PNG and SVG, the status list
+         * @description package.gml (every owner's answer), gml/<owner>.gml (each owner's answer alone), package.geojson, package.json, map.svg, map.png, status.txt and status.html (each owner's status, contact, answer and deadline). The map is drawn once and kept, as for map.png; drawing it counts against the render limits (429/503 with Retry-After).
+         */
+        get: operations["getDigRequestZip"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1558,6 +1598,8 @@ export interface operations {
                 invalid?: "reject" | "skip";
                 /** @description true: the upload may empty the network, or remove more than LER_MAX_REMOVAL_PERCENT of its features at once (else refused with 409 UPLOAD_EMPTY_NETWORK or REMOVAL_TOO_LARGE) */
                 allowRemoval?: "true" | "false";
+                /** @description With a GML body: the ids to delete (the parameter repeated, one id each) */
+                delete?: string | string[];
             };
             header?: never;
             path: {
@@ -1574,6 +1616,9 @@ export interface operations {
                     /** @description Ids to delete */
                     delete?: (string | number)[];
                 };
+                "application/gml+xml": unknown;
+                "application/xml": unknown;
+                "text/xml": unknown;
             };
         };
         responses: {
@@ -2723,6 +2768,9 @@ export interface operations {
                         features: unknown[];
                     };
                 };
+                "application/gml+xml": unknown;
+                "application/xml": unknown;
+                "text/xml": unknown;
             };
         };
         responses: {
@@ -3582,6 +3630,152 @@ export interface operations {
                 };
                 content: {
                     "image/png": unknown;
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role or owner does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not this key's to see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit reached: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded, shutting down, or nothing to answer from yet: see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDigRequestGml: {
+        parameters: {
+            query?: {
+                /** @description One owner's answer alone (an owner the package names) */
+                owner?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description LER 2.2 GML: a gml:FeatureCollection of ler:Graveforespoergselssvar, or one ler:Graveforespoergselssvar with ?owner= */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/gml+xml": string;
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role or owner does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not this key's to see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit reached: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDigRequestZip: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The zip */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
                 };
             };
             /** @description The request is malformed */

@@ -1,10 +1,12 @@
 /**
  * `ler dig`: one contractor's dig request against the local store, or at a service (--url): the
- * package's summary as a table, and its files (package.json, package.geojson, map.svg, map.png)
- * when asked for. Locally the engine makes the package by the same road as the service does.
+ * package's summary as a table, and its files when asked for: the ledningspakke's files
+ * (package-zip.ts: the package as JSON, GeoJSON and LER GML, the map, the status list) in a folder
+ * (--out-dir) or as one zip (--zip), the same as the service's package.zip. Locally the engine
+ * makes the package by the same road as the service does.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { DigRequestInput, Package } from '../../package/types.js';
 import { LerError } from '../../errors.js';
 import { CRS_OPTION, DATA_DIR_OPTION, EXIT, UsageError, dataDir, num, oneOf, positionals, str, write, type CommandSpec } from '../common.js';
@@ -21,6 +23,7 @@ export const dig: CommandSpec = {
     'info-zone': { type: 'string' },
     'work-type': { type: 'string' },
     'out-dir': { type: 'string' },
+    zip: { type: 'string' },
     requester: { type: 'string' },
     format: { type: 'string' },
     url: { type: 'string' },
@@ -45,10 +48,15 @@ Options:
   --info-zone <m>      width of the information zone, 0 to 100 m; default 0
   --work-type <kind>   the kind of work, for the precautions: excavation (the
                        default), handDigging, drilling or piling
-  --out-dir <dir>      write package.json (the whole package), package.geojson
-                       (the dig area and the conflicts' geometry, clipped, with
-                       their attributes), map.svg and map.png (the package map,
-                       an A4 sheet)
+  --out-dir <dir>      write the ledningspakke's files: package.json (the whole
+                       package), package.geojson (the dig area and the
+                       conflicts' geometry, clipped, with their attributes),
+                       package.gml (every owner's answer as LER 2.2 GML) and
+                       gml/<owner>.gml (each owner's alone), map.svg and map.png
+                       (the package map, an A4 sheet), status.txt and
+                       status.html (each owner's status, contact and deadline)
+  --zip <file>         write the same files as one zip (the service's
+                       package.zip)
   --requester <name>   who asks, as stored with the request; default "cli"
   --format text|json   text (default) or the package as JSON on stdout
   --url <url>          ask a service (ler serve) instead, e.g.
@@ -62,6 +70,7 @@ cannot be used, or the service refused the request; 2 wrong command line.
 Examples:
   ler dig --info-zone 2 trench.geojson
   ler dig --crs EPSG:25832 --out-dir pkg/ trench.geojson
+  ler dig --zip ledningspakke.zip trench.geojson
   ler dig --url http://localhost:3000 --token "$CONTRACTOR_TOKEN" --out-dir pkg/ trench.geojson`,
   async run(args, io) {
     const [file] = positionals(args, ['area.geojson'], 'dig');
@@ -75,26 +84,40 @@ Examples:
     const crs = normaliseCrs(str(args, 'crs') ?? declaredCrs(doc));
     const area = areaOf(doc);
     const outDir = str(args, 'out-dir');
+    const zipFile = str(args, 'zip');
+    const wanted = outDir !== undefined || zipFile !== undefined;
     let pkg: Package;
-    let files: Map<string, string | Buffer>;
+    let files: Map<string, Uint8Array>;
+    let zip: Uint8Array | null = null;
     if (target !== null) {
       const { digRemote } = await import('../dig-remote.js');
       const client = new ServiceClient(target.url, target.token, 'contractor', new AbortController().signal);
-      const answer = await digRemote(client, { geometry: area, crs, ...(infoZone !== undefined ? { infoZone } : {}), ...(workType !== undefined ? { workType } : {}) }, outDir !== undefined);
+      const answer = await digRemote(client, { geometry: area, crs, ...(infoZone !== undefined ? { infoZone } : {}), ...(workType !== undefined ? { workType } : {}) }, wanted);
       pkg = answer.pkg;
       files = answer.files;
+      zip = answer.zip;
     } else {
       pkg = await digLocal(dataDir(args, io), { geometry: area, crs, ...(infoZone !== undefined ? { infoZone } : {}), ...(workType !== undefined ? { workType } : {}) }, str(args, 'requester') ?? 'cli');
-      files = outDir !== undefined ? await packageFiles(pkg) : new Map();
+      files = wanted ? await packageFiles(pkg) : new Map();
     }
+    const wrote: string[] = [];
     if (outDir !== undefined) {
-      mkdirSync(outDir, { recursive: true });
-      writeFileSync(join(outDir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
-      for (const [name, content] of files) writeFileSync(join(outDir, name), content);
+      for (const [name, content] of files) {
+        const path = join(outDir, name);
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, content);
+        wrote.push(path);
+      }
+    }
+    if (zipFile !== undefined) {
+      const { zipPackageFiles } = await import('../../package/package-zip.js');
+      mkdirSync(dirname(zipFile), { recursive: true });
+      writeFileSync(zipFile, zip ?? (await zipPackageFiles(files, pkg.revisedAt)));
+      wrote.push(zipFile);
     }
     if (format === 'json') await write(io.stdout, `${JSON.stringify(pkg, null, 2)}\n`);
     else await write(io.stdout, `${packageTable(pkg)}\n`);
-    if (outDir !== undefined) io.stderr.write(`wrote ${['package.json', ...files.keys()].map((name) => join(outDir, name)).join(', ')}\n`);
+    if (wrote.length > 0) io.stderr.write(`wrote ${wrote.join(', ')}\n`);
     return EXIT.ok;
   }
 };
@@ -118,14 +141,10 @@ async function digLocal(dir: string, request: DigRequestInput, requester: string
   }
 }
 
-/** The package's files besides package.json: its GeoJSON and its map, as SVG and PNG. */
-async function packageFiles(pkg: Package): Promise<Map<string, string | Buffer>> {
-  const { packageGeoJson, packagePng, packageSvg } = await import('../../package/views.js');
-  return new Map<string, string | Buffer>([
-    ['package.geojson', `${JSON.stringify(packageGeoJson(pkg))}\n`],
-    ['map.svg', packageSvg(pkg)],
-    ['map.png', packagePng(pkg)]
-  ]);
+/** The ledningspakke's files, as the service's package.zip holds them, with the map drawn here. */
+async function packageFiles(pkg: Package): Promise<Map<string, Uint8Array>> {
+  const [{ packagePngAsync, packageSvg }, zip] = await Promise.all([import('../../package/views.js'), import('../../package/package-zip.js')]);
+  return zip.packageFiles(pkg, { svg: packageSvg(pkg), png: await packagePngAsync(pkg) });
 }
 
 /** The dig area of a file: a geometry, a Feature, or a FeatureCollection of exactly one Feature. */
