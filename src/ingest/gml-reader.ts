@@ -57,7 +57,11 @@ const UNITS: Record<string, { unit: string; factors: Record<string, number> }> =
   bredde: { unit: 'm', factors: { m: 1, cm: 0.01, mm: 0.001 } },
   spaendingsniveau: { unit: 'kV', factors: { kV: 1, V: 0.001 } },
   tryk: { unit: 'bar', factors: { bar: 1, mbar: 0.001, kPa: 0.01, Pa: 0.00001 } },
-  temperatur: { unit: 'Cel', factors: { Cel: 1 } }
+  temperatur: { unit: 'Cel', factors: { Cel: 1 } },
+  udvendigBredde: { unit: 'mm', factors: { mm: 1, cm: 10, m: 1000 } },
+  udvendigHoejde: { unit: 'mm', factors: { mm: 1, cm: 10, m: 1000 } },
+  bunddiameterbredde: { unit: 'mm', factors: { mm: 1, cm: 10, m: 1000 } },
+  bundlaengde: { unit: 'mm', factors: { mm: 1, cm: 10, m: 1000 } }
 };
 
 /** The schema's elements of a simple type other than text (besides the measures above). */
@@ -263,6 +267,12 @@ export class LerGmlReader {
       if (text === '' || !Number.isFinite(value)) throw gmlError('GML_FEATURE_INVALID', `${name} is not a number: ${JSON.stringify(text.slice(0, 40))}.`, node);
       return value * factor;
     }
+    if (node.attributes.uom !== undefined && node.children.length === 0) {
+      // Another measure: its number, in the unit given.
+      const value = Number(text);
+      if (text === '' || !Number.isFinite(value)) throw gmlError('GML_FEATURE_INVALID', `${name} is not a number: ${JSON.stringify(text.slice(0, 40))}.`, node);
+      return value;
+    }
     const simple = SIMPLE_TYPES[name];
     if (simple === 'integer') {
       if (!/^[+-]?\d+$/.test(text)) throw gmlError('GML_FEATURE_INVALID', `${name} is not a whole number: ${JSON.stringify(text.slice(0, 40))}.`, node);
@@ -343,6 +353,10 @@ export class LerGmlReader {
         const [p] = this.positions(pos, this.dimensionOf(pos, dim));
         return { type: 'Point', coordinates: p } as Geometry;
       }
+      case 'MultiPoint': {
+        const points = node.children.filter((c) => c.local === 'pointMember' || c.local === 'pointMembers').flatMap((m) => m.children.filter((c) => c.local === 'Point'));
+        return { type: 'MultiPoint', coordinates: points.map((p) => (this.geometryOf(p) as { coordinates: number[] }).coordinates) } as Geometry;
+      }
       case 'LineString':
       case 'Curve':
         return { type: 'LineString', coordinates: this.line(node, dim) } as Geometry;
@@ -360,7 +374,7 @@ export class LerGmlReader {
       case 'MultiSurface':
         return { type: 'MultiPolygon', coordinates: node.children.filter((c) => c.local === 'surfaceMember').flatMap((m) => m.children.map((c) => this.polygon(c, dim))) } as Geometry;
       default:
-        throw gmlError('GML_FEATURE_INVALID', `gml:${node.local} is not a geometry LER uses (LineString, Curve, CompositeCurve, MultiCurve, Point, Polygon, MultiSurface).`, node);
+        throw gmlError('GML_FEATURE_INVALID', `gml:${node.local} is not a geometry LER uses (LineString, Curve, CompositeCurve, MultiCurve, Point, MultiPoint, Polygon, MultiSurface).`, node);
     }
   }
 }

@@ -3,6 +3,7 @@
  * upload.ts), interest areas and the owner's profile. An owner key touches only its own owner;
  * only admins list owners.
  */
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { unprojectToLonLat } from '../../crs/index.js';
 import { LerError } from '../../errors.js';
@@ -11,7 +12,10 @@ import { readGmlDocument } from '../../ingest/gml-document.js';
 import type { RemovalGuard } from '../../ingest/removal.js';
 import { gmlCrs } from '../../ingest/upload.js';
 import type { PropertyLimits } from '../../input/property-limits.js';
+import { featuresOf } from '../../index/features-of.js';
+import { COMPONENT_TYPES, LINE_TYPES, TRACE_TYPES } from '../../model/ler.js';
 import { CONTACT_MAX_LENGTH } from '../../model/owner.js';
+import { networkGml } from '../../package/package-gml.js';
 import { RuleReport } from '../../rules/report.js';
 import { BEARER, OWNER_PARAM, PROBLEM_REF, principal, problems, type ServiceContext } from '../context.js';
 import { GmlBody, jsonOrGmlBody } from '../gml-body.js';
@@ -115,6 +119,13 @@ interface BboxCache {
   boxes: Map<string, [number, number, number, number]>;
 }
 
+/** The feature types each member kind of a Graveforespoergselssvar holds. */
+const MEMBER_TYPES = {
+  ledningstraceMember: new Set(Object.keys(TRACE_TYPES)),
+  ledningMember: new Set(Object.keys(LINE_TYPES)),
+  ledningskomponentMember: new Set(Object.keys(COMPONENT_TYPES))
+} as const;
+
 export function ownerRoutes(ctx: ServiceContext) {
   let cache: BboxCache = { version: -1, boxes: new Map() };
 
@@ -191,6 +202,41 @@ export function ownerRoutes(ctx: ServiceContext) {
           const p = profiles.get(owner);
           return { owner, name: p?.name ?? null, contact: p?.contact ?? null, requiresMarking: p?.requiresMarking ?? false, version: n?.version ?? null, features: n?.features ?? 0, interestAreas: interest.has(owner) };
         });
+      }
+    );
+
+    app.get<{ Params: { owner: string } }>(
+      '/v1/owners/:owner/network.gml',
+      {
+        config: OWNER_ACCESS,
+        schema: {
+          tags: ['owners'],
+          summary: 'The live network as LER 2.2 GML',
+          operationId: 'getNetworkGml',
+          description: 'The owner\'s current version as one ler:Graveforespoergselssvar (EPSG:7416, heights -99 where unknown, the owner\'s ids as ler:id), valid against the official schema: what an upload in LER GML takes back. Streamed; one version, whatever is uploaded meanwhile.',
+          security: BEARER,
+          params: OWNER_PARAM,
+          response: {
+            200: { description: 'LER 2.2 GML', content: { 'application/gml+xml': { schema: { type: 'string' } } } },
+            ...problems(400, 401, 403, 404, 429)
+          }
+        }
+      },
+      async (request, reply) => {
+        const owner = request.params.owner;
+        const snapshot = ctx.engine.snapshot;
+        const n = snapshot?.networks.get(owner);
+        const part = snapshot?.parts.find((p) => p.owner === owner);
+        if (snapshot === null || n === undefined || part === undefined) throw new ProblemError('OWNER_UNKNOWN', { where: { pointer: '/owner' }, detail: `No network of ${JSON.stringify(owner)} is loaded.` });
+        const profile = await ctx.store.ownerProfile(owner);
+        const index = part.index;
+        // Traces, lines, components: one pass over the owner's index per member kind.
+        const gml = networkGml({ owner, name: profile?.name ?? null, contact: profile?.contact ?? null }, n.version, (kind) => featuresOf(index, owner, MEMBER_TYPES[kind]));
+        void reply
+          .type('application/gml+xml; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${owner.replace(/[^A-Za-z0-9._-]/g, '_')}-v${n.version}.gml"`)
+          .header('x-network-version', String(n.version));
+        return reply.send(Readable.from(gml));
       }
     );
 
