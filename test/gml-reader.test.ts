@@ -96,3 +96,14 @@ describe('the LER GML reader', () => {
     await expect(readLerGml(`${HEAD}<ler:ledningMember><ler:Elledning><ler:type>x</ler:type></ler:Elledning></ler:ledningMember>${TAIL}`)).rejects.toMatchObject({ message: expect.stringMatching(/neither ler:id nor gml:id/) });
   });
 });
+
+describe('the LER GML reader, times', () => {
+  it('keeps an indeterminate position, and reads a time that is only "unknown" as no time', async () => {
+    const doc = `<ler:Elledning xmlns:ler="http://data.gov.dk/schemas/LER/2/gml" xmlns:gml="http://www.opengis.net/gml/3.2" gml:id="x"><ler:etableringstidspunkt indeterminatePosition="unknown"/><ler:geometri><gml:LineString srsName="EPSG:25832"><gml:posList srsDimension="3">700000 6200000 -99 700010 6200010 -99</gml:posList></gml:LineString></ler:geometri></ler:Elledning>`;
+    const { features } = await readLerGml(doc);
+    expect(features[0].properties).toMatchObject({ etableringstidspunktPosition: 'unknown' });
+    expect(features[0].properties).not.toHaveProperty('etableringstidspunkt');
+    const before = await readLerGml(doc.replace('indeterminatePosition="unknown"/>', 'indeterminatePosition="before">1990</ler:etableringstidspunkt>'));
+    expect(before.features[0].properties).toMatchObject({ etableringstidspunkt: '1990', etableringstidspunktPosition: 'before' });
+  });
+});

@@ -240,7 +240,11 @@ export class LerGmlReader {
       }
       // "Before 1990" and the like: the date, and the position as a property of its own.
       const position = child.attributes.indeterminatePosition;
-      if (position !== undefined) properties[`${name}Position`] = position;
+      if (position !== undefined) {
+        properties[`${name}Position`] = position;
+        // "Unknown" with no time at all: the position alone.
+        if (child.text.trim() === '') continue;
+      }
       const href = child.attributes[`${XLINK_NS}#href`];
       const value: unknown = href !== undefined ? href : this.valueOf(name, child);
       const was = properties[name];
