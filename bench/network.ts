@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { Feature, Geometry } from '../src/types.js';
 import { NOEJAGTIGHEDSKLASSE } from '../src/model/ler.js';
 import { REQUIRED_FROM } from '../src/rules/ler-rules.js';
+import { LER_CUTOFF } from '../src/rules/ler-restrictions.js';
 import { clean2d, offsetPolyline, pathLength, type Pt } from './geom.js';
 import { createRng, deriveSeed, type Rng } from './rng.js';
 
@@ -99,6 +100,9 @@ export interface OwnerSpec {
   traces: boolean;
 }
 
+/** Line types that are pipes (LER's Roerledning). */
+const PIPES = new Set(['Vandledning', 'Afloebsledning', 'Gasledning', 'TermiskLedning', 'Olieledning']);
+
 export const OWNERS: readonly OwnerSpec[] = [
   { id: 'dk-el', short: 'el', lineType: 'Elledning', componentType: 'Elkomponent', forsyningsart: 'el', offset: -3.8, diameters: [24, 32, 42, 56, 75, 110], fareklasse: [35, 45, 20], traces: true },
   { id: 'dk-vand', short: 'vand', lineType: 'Vandledning', componentType: 'Vandkomponent', forsyningsart: 'vand', offset: 2.2, diameters: [63, 90, 110, 160, 225, 315, 400], fareklasse: [85, 15, 0], traces: false },
@@ -175,6 +179,9 @@ function commonProperties(rng: Rng, owner: OwnerSpec, featureType: string, margi
   // LER 2.0 requires the class on lines laid from 2023-07-01 on: those few of the 3 % without one get a
   // fixed class, drawing nothing, so every other feature of the seeded stream stays as it was.
   else if (margins && String(props.etableringstidspunkt) >= REQUIRED_FROM) props.noejagtighedsklasse = NOEJAGTIGHEDSKLASSE[2];
+  // LER 2.2 wants the vertical class too of a line or trace laid after its cut-off (nøjagtighedsklasseVertikalVoidrestriktion):
+  // the horizontal one, drawing nothing.
+  if (props.noejagtighedsklasse !== undefined && String(props.etableringstidspunkt) > LER_CUTOFF && !featureType.endsWith('komponent')) props.noejagtighedsklasseVertikal = props.noejagtighedsklasse;
   if (fare === 'meget farlig') props.sikkerhedshensyn = 'Ledningen skal påvises før gravning; håndgravning inden for 1 m.';
   return props;
 }
@@ -235,11 +242,15 @@ export function* ownerFeatures(plan: NetworkPlan, owner: OwnerSpec): Generator<F
       const coords = shift(side, tile);
       if (coords.length < 2) continue;
       const properties = lineProperties(rng, owner, plan.margins);
-      let geometry: Geometry = { type: 'LineString', coordinates: coords };
+      // LER 2.2: a pipe laid after its cut-off is surveyed in 3-D (geometriVertikaleKoordinaterRestriktion):
+      // its top at the depth it gives, under level ground at 10 m (DVR90). Drawing nothing, so the stream stays.
+      const surveyed = PIPES.has(owner.lineType) && String(properties.etableringstidspunkt) > LER_CUTOFF;
+      const lineCoords = surveyed ? coords.map((p) => [p[0], p[1], mm(10 - Number(properties.vejledendeDybde) / 1000)]) : coords;
+      let geometry: Geometry = { type: 'LineString', coordinates: lineCoords };
       // A few lines have a gap where they were never surveyed: one feature, two parts.
       if (coords.length >= 4 && rng.chance(0.01)) {
         const k = 1 + rng.int(coords.length - 3);
-        geometry = { type: 'MultiLineString', coordinates: [coords.slice(0, k + 1), coords.slice(k + 1)] };
+        geometry = { type: 'MultiLineString', coordinates: [lineCoords.slice(0, k + 1), lineCoords.slice(k + 1)] };
       }
       yield { type: 'Feature', id: base, geometry, properties };
       if (!plan.extras) continue;
@@ -250,6 +261,8 @@ export function* ownerFeatures(plan: NetworkPlan, owner: OwnerSpec): Generator<F
         if (traceCoords.length >= 2) {
           const props = commonProperties(rng, owner, 'Ledningstrace', plan.margins);
           if (plan.margins) props.bredde = Math.round(rng.range(0.3, 1.5) * 10) / 10;
+          // LER 2.2: a trace laid after its cut-off, of unknown height, gives its depth (vejledendeDybdeBetingelse).
+          if (String(props.etableringstidspunkt) > LER_CUTOFF) props.vejledendeDybde = 600;
           yield { type: 'Feature', id: `${base}-t`, geometry: { type: 'LineString', coordinates: traceCoords }, properties: props };
         }
       }

@@ -97,6 +97,7 @@ export const ErrorCodes = {
   GML_FEATURE_INVALID: { status: 422, message: 'A feature of the LER GML document cannot be read: see the detail for what and where.' },
   // LER 2.2's feature-catalogue restrictions, by LER's own names (src/model/ler-restrictions.ts).
   ...LER_RESTRICTION_ERRORS,
+  LINE_SELF_INTERSECTS: { status: 422, message: 'A line crosses itself (or runs back over itself): LER refuses such lines in GML.' },
   INPUT_NOT_GZIP: { status: 400, message: 'The body says Content-Encoding: gzip but is not a whole gzip stream.' },
   PROTOCOL_ERROR: { status: 400, message: 'The request is not well-formed HTTP/1.1 (its request line, headers or framing); the connection is closed.' },
   HEADERS_TOO_LARGE: { status: 431, message: 'The request\'s headers are larger than the service takes.' },

@@ -21,6 +21,10 @@ export interface ParseSettings {
   propertyLimits: PropertyLimits;
   /** Collect warnings (only when there is a report to put them in). */
   warnings: boolean;
+  /** Check LER's restrictions on each feature (default true; false for GML, checked on the document). */
+  restrictions?: boolean;
+  /** Refuse self-crossing lines (default false; true for GML, as LER refuses them). */
+  simpleLines?: boolean;
 }
 
 export interface ParseTask {
@@ -53,6 +57,8 @@ export function parseFeatureBatch({ batch, settings }: ParseTask): ParsedBatch {
     coarseAccuracy: settings.coarseAccuracy,
     propertyLimits: settings.propertyLimits,
     owner: 0,
+    ...(settings.restrictions === false ? { restrictions: false } : {}),
+    ...(settings.simpleLines === true ? { simpleLines: true } : {}),
     warn: settings.warnings ? (w: LerError): void => void problems.push(problemOf(w, 'warning')) : null
   };
   const { bytes, ends, offsets, first } = batch;

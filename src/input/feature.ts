@@ -19,6 +19,8 @@ import { readGeometry } from './geometry.js';
 import { checkPropertySizes, DEFAULT_PROPERTY_LIMITS, type PropertyLimits } from './property-limits.js';
 import { shallowProblems } from './shallow.js';
 import { checkLerRules } from '../rules/ler-rules.js';
+import { checkRestrictions } from '../rules/ler-restrictions.js';
+import { subjectFromGeoJson } from '../rules/restriction-subject.js';
 import { findSelfIntersection } from '../rules/simple-polygon.js';
 import type { CrsName, Extent } from '../types.js';
 
@@ -34,6 +36,13 @@ export interface FeatureReadOptions {
   propertyLimits?: PropertyLimits;
   /** Receives warnings (problems that do not reject the feature); null ignores them. */
   warn?: ((warning: LerError) => void) | null;
+  /**
+   * Check LER 2.2's restrictions (src/rules/ler-restrictions.ts) on the feature's attributes;
+   * default true. False where they were checked before, on the document the feature came from (GML).
+   */
+  restrictions?: boolean;
+  /** Refuse lines that cross themselves (LINE_SELF_INTERSECTS), as LER does; default false (GML sets it). */
+  simpleLines?: boolean;
 }
 
 /**
@@ -97,14 +106,32 @@ export function readFeature(input: unknown, index: number, builder: ColumnBuilde
   try {
     const geomType = readGeometry(feature.geometry, allowed, builder, { crs: opts.crs, extent: opts.extent, where, pointer: '/geometry' });
     if (geomType === GeomType.Polygon || geomType === GeomType.MultiPolygon) checkSimple(feature.geometry as { coordinates: unknown }, geomType, where);
+    if (opts.simpleLines === true && (geomType === GeomType.LineString || geomType === GeomType.MultiLineString)) checkSimpleLine(feature.geometry as { coordinates: unknown }, geomType, where);
     builder.setGeomType(geomType);
     if (shallow.length > 0) throw new LerError('GEOJSON_INVALID', where, `${shallow.join('; ')}.`);
+    // LER's restrictions, once the geometry is known good; a feature is refused at its first.
+    if (opts.restrictions !== false) {
+      const [broken] = checkRestrictions(subjectFromGeoJson(props, feature.geometry));
+      if (broken !== undefined) throw new LerError(broken.name, { ...where, pointer: broken.pointer }, broken.message);
+    }
   } catch (error) {
     builder.rollback();
     throw error;
   }
   seenIds?.add(key);
   builder.endFeature(JSON.stringify(id), text);
+}
+
+/** A line that crosses itself (each part of a MultiLineString on its own), as LER refuses it. */
+function checkSimpleLine(geometry: { coordinates: unknown }, type: GeomTypeCode, where: ErrorLocation): void {
+  const parts = (type === GeomType.LineString ? [geometry.coordinates] : geometry.coordinates) as number[][][];
+  for (let p = 0; p < parts.length; p++) {
+    const found = findSelfIntersection([parts[p]]);
+    if (found !== null) {
+      const base = type === GeomType.LineString ? '/geometry/coordinates' : `/geometry/coordinates/${p}`;
+      throw new LerError('LINE_SELF_INTERSECTS', { ...where, pointer: `${base}/${found.edge}` }, `Edge ${found.edge} crosses edge ${found.otherEdge}.`);
+    }
+  }
 }
 
 /** A component polygon whose rings cross is rejected (its inside would be ill-defined). */

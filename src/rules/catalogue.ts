@@ -5,6 +5,7 @@
  */
 import { ErrorCodes, type ErrorCode } from '../errors.js';
 import { NOT_VERY_DANGEROUS, RANGES, RECOMMENDED, REQUIRED_FROM, REQUIRED_SINCE } from './ler-rules.js';
+import { LER_RESTRICTIONS, type LerRestriction } from '../model/ler-restrictions.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -71,7 +72,14 @@ export const RULES: readonly Rule[] = [
   { code: 'MULTI_EMPTY', severity: 'error', appliesTo: 'geometry', explanation: 'A Multi* geometry has at least one member.' },
   { code: 'POLYGON_SELF_INTERSECTS', severity: 'error', appliesTo: 'geometry', explanation: 'A component polygon\'s rings do not cross themselves or each other, nor overlap along an edge (touching at a point is allowed).' },
   { code: 'CRS_UNSUPPORTED', severity: 'error', appliesTo: 'crs', explanation: 'Coordinates are RFC 7946 lon/lat (the default), or EPSG:25832 or EPSG:7416 as declared by the `crs` parameter or the legacy `crs` member.' },
-  { code: 'COORDINATE_OUT_OF_EXTENT', severity: 'error', appliesTo: 'geometry', explanation: "Coordinates lie within Denmark's extent (with 20 km to spare). Outside it are almost always swapped axes (lat/lon for lon/lat) or a CRS other than the one declared." }
+  { code: 'COORDINATE_OUT_OF_EXTENT', severity: 'error', appliesTo: 'geometry', explanation: "Coordinates lie within Denmark's extent (with 20 km to spare). Outside it are almost always swapped axes (lat/lon for lon/lat) or a CRS other than the one declared." },
+  { code: 'LINE_SELF_INTERSECTS', severity: 'error', appliesTo: 'geometry', explanation: 'A line of a LER GML upload does not cross itself nor run back over itself (each part of a multi-part line on its own; touching at a point is allowed), as LER refuses it. GeoJSON uploads are not held to it.' },
+  ...(Object.entries(LER_RESTRICTIONS) as [keyof typeof LER_RESTRICTIONS, LerRestriction][]).map(([code, r]): Rule => ({
+    code,
+    severity: 'error',
+    appliesTo: r.concerns,
+    explanation: `LER 2.2's restriction on ${r.types.map((t) => `\`${t}\``).join(', ')} (and its subtypes), by LER's name${r.parts === undefined ? '' : `, in parts: ${Object.entries(r.parts).map(([part, text]) => `\`${part}\` ("${text}")`).join('; ')}`}. Checked on LER GML uploads, and on GeoJSON as the GML written from it would be.`
+  }))
 ];
 
 /** Codes that are about a request or the system rather than an uploaded feature: not rules. */

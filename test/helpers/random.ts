@@ -302,6 +302,9 @@ export function randomGeometry(rng: Random, kind: 'line' | 'component', grid: Gr
   };
 }
 
+/** Kinds of supply another line (AndenLedning) may name: none of the predefined. */
+const OTHER_KINDS = ['other: trykluft', 'other: signal', 'other: dræn', 'other: brint', 'other: køling', 'other: damp', 'other: rørpost'] as const;
+
 /** LER attributes for a feature type, with margins that vary widely. */
 export function randomProperties(rng: Random, featureType: string): Record<string, unknown> {
   const props: Record<string, unknown> = { featureType };
@@ -309,7 +312,8 @@ export function randomProperties(rng: Random, featureType: string): Record<strin
     props.bredde = rng.pick(BREDDER);
     props.forsyningsart = rng.pick(FORSYNINGSART);
   } else if (featureType in LINE_TYPES && LINE_TYPES[featureType as keyof typeof LINE_TYPES] === null) {
-    if (rng.chance(0.7)) props.forsyningsart = rng.pick(FORSYNINGSART);
+    // LER: another line names a kind of supply of its own, not one of the predefined (forsyningsartRestriktion).
+    if (rng.chance(0.7)) props.forsyningsart = rng.pick(featureType === 'AndenLedning' ? OTHER_KINDS : FORSYNINGSART);
   }
   if (rng.chance(0.7)) {
     const forbidden = featureType === 'Vandledning' || featureType === 'Telekommunikationsledning';
