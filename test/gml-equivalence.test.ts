@@ -10,6 +10,7 @@ import { gmlText, memberKindOf, nameUuid, writeGraveforespoergselssvar } from '.
 import { STATUS } from '../src/package/types.js';
 import type { Feature, Polygon } from '../src/types.js';
 import { OWNERS, dataFiles, loadRoads, ownerFeatures, planNetwork } from '../bench/network.js';
+import { lerSimple } from '../bench/upload-gml.js';
 import { answersOfQuery, diffAnswers } from './helpers/compare.js';
 import { Random } from './helpers/random.js';
 
@@ -17,7 +18,8 @@ const DIGS = 120;
 const INFO_ZONES = [0, 2, 10];
 
 const plan = planNetwork({ seed: 7, tiles: 1 }, loadRoads(dataFiles(true).roads));
-const owners = OWNERS.slice(0, 3).map((spec) => ({ spec, features: [...ownerFeatures(plan, spec)] }));
+// Lines that cross themselves are left out: LER refuses them in GML.
+const owners = OWNERS.slice(0, 3).map((spec) => ({ spec, features: [...ownerFeatures(plan, spec)].filter(lerSimple) }));
 
 describe('LER GML and GeoJSON: one network, the same answers', () => {
   let geojson: Engine;

@@ -49,6 +49,22 @@ describe('LER 2.2 GML uploads', () => {
     expect(features()).toBe(4);
   });
 
+  it('names the LER restrictions a document breaks, every one, and keeps the network', async () => {
+    const cm = elledning('cm', [[585000, 6139500], [585040, 6139500]], '<ler:udvendigDiameter uom="cm">4</ler:udvendigDiameter>');
+    const orientable = elledning('or', [[585000, 6139600], [585040, 6139600]]).replace(/<ler:geometri>.*<\/ler:geometri>/, '<ler:geometri><gml:OrientableCurve orientation="+"><gml:baseCurve><gml:LineString srsName="http://www.opengis.net/def/crs/EPSG/0/7416"><gml:posList srsDimension="3">585000 6139600 -99 585040 6139600 -99</gml:posList></gml:LineString></gml:baseCurve></gml:OrientableCurve></ler:geometri>');
+    const crossing = elledning('x', [[585000, 6139700], [585010, 6139710], [585000, 6139710], [585010, 6139700]]);
+    const res = await put(answer([elledning('ok', [[585000, 6139400], [585040, 6139400]]), cm, orientable, crossing]));
+    expect(res.statusCode, res.body).toBe(422);
+    const problems = (res.json() as { report: { problems: { code: string; featureIndex: number; featureId: string }[] } }).report.problems;
+    const found = problems.map((p) => `${p.featureIndex}:${p.featureId}:${p.code}`);
+    expect(found).toContain('1:cm:udvendigDiameterMåleenhedsrestriktion');
+    expect(found).toContain('2:or:geometriDatatyperestriktion');
+    expect(found).toContain('2:or:GML_FEATURE_INVALID');
+    expect(found).toContain('3:x:LINE_SELF_INTERSECTS');
+    expect(problems.some((p) => p.featureId === 'ok')).toBe(false);
+    expect(features()).toBe(4);
+  });
+
   it('refuses hostile XML with a 4xx and leaves the network as it was', async () => {
     const xxe = `<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>${answer([elledning('x', [[585000, 6139000], [585010, 6139000]], '').replace('lavspændingskabel', '&x;')]).replace(/^<\?xml[^>]*>\n/, '')}`;
     const laughs = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><ler:Graveforespoergselssvar xmlns:ler="http://data.gov.dk/schemas/LER/2/gml">&lol3;</ler:Graveforespoergselssvar>`;

@@ -353,10 +353,13 @@ describe('the same restrictions on GeoJSON, where GeoJSON has the attributes', (
     expect(s.elements.filter((e) => e.name === 'forsyningsart').map((e) => [e.text, e.pointer])).toEqual([['el', '/properties/forsyningsart/0'], ['vand', '/properties/forsyningsart/1']]);
   });
 
-  it('heights are the third numbers of 3-D positions; a 2-D line has none', () => {
+  it('heights are the third numbers of 3-D positions; a 2-D line\'s are unknown (-99), as GML writes them', () => {
     expect(subjectFromGeoJson(L({}), z(-99)).zValues?.()).toEqual(['-99', '-99']);
-    expect(subjectFromGeoJson(L({}), GEO_LINE_GEOMETRY).zValues?.()).toEqual([]);
-    expect(names(checkRestrictions(subjectFromGeoJson(L({ vejledendeDybde: undefined }), GEO_LINE_GEOMETRY)))).toEqual([]);
+    expect(subjectFromGeoJson(L({}), GEO_LINE_GEOMETRY).zValues?.()).toEqual(['-99', '-99']);
+    expect(subjectFromGeoJson(L({}), z(12.5)).zValues?.()).toEqual(['12.5', '12.5']);
+    // Unknown heights: a line laid after the cut-off needs its depth, as in GML.
+    expect(names(checkRestrictions(subjectFromGeoJson(L({ vejledendeDybde: undefined }), GEO_LINE_GEOMETRY)))).toEqual(names(checkRestrictions(subjectFromGeoJson(L({ vejledendeDybde: undefined }), z(-99)))));
+    expect(names(checkRestrictions(subjectFromGeoJson(L({ vejledendeDybde: undefined }), z(12.5))))).toEqual([]);
     expect(subjectFromGeoJson(K('Elkomponent', {}), { type: 'Point', coordinates: [1, 2, -99] }).zValues?.()).toEqual([]);
   });
 

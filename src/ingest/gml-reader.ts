@@ -100,7 +100,9 @@ export class LerGmlReader {
 
   constructor(
     private readonly onFeature: (feature: LerGmlFeature, index: number, element: GmlElement) => void,
-    private readonly limits: GmlLimits = DEFAULT_GML_LIMITS
+    private readonly limits: GmlLimits = DEFAULT_GML_LIMITS,
+    /** Told of a feature that cannot be read into the model (the read goes on); without it, such a feature stops the read. */
+    private readonly onInvalid: ((element: GmlElement, index: number, error: LerError) => void) | null = null
   ) {
     this.parser = new SaxesParser({ xmlns: true, position: true });
     const where = (): { line: number; column: number } => ({ line: this.parser.line, column: this.parser.column });
@@ -176,7 +178,7 @@ export class LerGmlReader {
     } else if (node.ns === LER_NS && parent.ns !== GML_NS && MEMBERS.has(parent.local)) {
       this.feature = node;
       this.featureDepth = this.stack.length;
-    } else if (node.ns === LER_NS && (parent.local === 'FeatureCollection' || parent.local === 'featureMembers') && /^[A-Z]/.test(node.local)) {
+    } else if (node.ns === LER_NS && (parent.local === 'FeatureCollection' || parent.local === 'featureMembers' || parent.local === 'featureMember') && /^[A-Z]/.test(node.local) && node.local !== 'Graveforespoergselssvar') {
       this.feature = node;
       this.featureDepth = this.stack.length;
     }
@@ -205,10 +207,20 @@ export class LerGmlReader {
       const element = this.feature;
       this.feature = null;
       this.featureDepth = -1;
+      let feature: LerGmlFeature | null = null;
       try {
-        this.onFeature(this.toFeature(element), this.index, element);
+        feature = this.toFeature(element);
       } catch (error) {
-        this.fail(error instanceof LerError ? error : gmlError('GML_FEATURE_INVALID', String(error), element));
+        const e = error instanceof LerError ? error : gmlError('GML_FEATURE_INVALID', String(error), element);
+        if (this.onInvalid === null) this.fail(e);
+        else this.onInvalid(element, this.index, e);
+      }
+      if (feature !== null) {
+        try {
+          this.onFeature(feature, this.index, element);
+        } catch (error) {
+          this.fail(error instanceof LerError ? error : gmlError('GML_FEATURE_INVALID', String(error), element));
+        }
       }
       this.index++;
     }

@@ -14,24 +14,18 @@
  */
 import { LerError, type ErrorCode } from '../errors.js';
 import { LINE_TYPES } from '../model/ler.js';
+import { GmlDocumentRestrictions } from '../rules/restriction-subject.js';
 import type { RuleReport } from '../rules/report.js';
 import type { Geometry } from '../types.js';
 import { DEFAULT_GML_LIMITS, LerGmlReader, type GmlDocumentInfo, type GmlElement, type GmlLimits, type LerGmlFeature } from './gml-reader.js';
 import { SchemaBatcher, validateAnswerHeader } from './gml-schema.js';
 
-/** One broken LER restriction of a feature. */
-export interface RestrictionFinding {
-  name: string;
-  pointer: string;
-  message: string;
-}
-
 export interface GmlUploadOptions {
   limits?: GmlLimits;
   report: RuleReport | null;
   invalid: 'reject' | 'skip';
-  /** LER's restrictions of one feature's element; none checked when absent. */
-  restrictions?: (element: GmlElement) => readonly RestrictionFinding[];
+  /** Check LER's restrictions (default true). */
+  restrictions?: boolean;
   /** Check against the official schema (default true). */
   schema?: boolean;
   /** Told the document's header once it is read whole. */
@@ -48,6 +42,12 @@ interface Pending {
   feature: LerGmlFeature;
   /** A line waiting for its trace's geometry (its gml:id), else null. */
   waitsFor: string | null;
+}
+
+/** A feature element's id as the reader takes it: its ler:id, else its gml:id. */
+function elementId(element: GmlElement): string | null {
+  const own = element.children.find((c) => c.local === 'id' && c.ns === element.ns)?.text.trim();
+  return own !== undefined && own !== '' ? own : gmlId(element);
 }
 
 function gmlId(element: GmlElement): string | null {
@@ -81,7 +81,9 @@ export async function* gmlFeatureSequence(source: AsyncIterable<Uint8Array> | It
   const { report, invalid } = opts;
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const found: { feature: LerGmlFeature; index: number; element: GmlElement }[] = [];
-  const reader = new LerGmlReader((feature, index, element) => found.push({ feature, index, element }), opts.limits ?? DEFAULT_GML_LIMITS);
+  const unreadable: { element: GmlElement; index: number; error: LerError }[] = [];
+  const reader = new LerGmlReader((feature, index, element) => found.push({ feature, index, element }), opts.limits ?? DEFAULT_GML_LIMITS, (element, index, error) => unreadable.push({ element, index, error }));
+  const restrictions = opts.restrictions === false ? null : new GmlDocumentRestrictions();
   /** Features in document order, waiting for their schema batch (and lines for their trace). */
   const queue: Pending[] = [];
   const bad = new Set<number>();
@@ -112,7 +114,7 @@ export async function* gmlFeatureSequence(source: AsyncIterable<Uint8Array> | It
   const take = (item: { feature: LerGmlFeature; index: number; element: GmlElement }): void => {
     const { feature, index, element } = item;
     ids.set(index, feature.id as string);
-    for (const r of opts.restrictions?.(element) ?? []) problem(index, feature.id as string, r.name, r.pointer, r.message);
+    for (const r of restrictions?.feature(element, index) ?? []) problem(index, feature.id as string, r.name, r.pointer, r.message);
     if (schema !== null) schema.add(element, index);
     lastTaken = index;
     // A line in parts (it has gaps): consecutive members with one id; the first carries every part.
@@ -171,6 +173,14 @@ export async function* gmlFeatureSequence(source: AsyncIterable<Uint8Array> | It
     reader.write(chunk);
     for (const item of found) take(item);
     found.length = 0;
+    // A feature the reader could not turn into the model (a geometry LER does not use, a unit it
+    // does not know): its restrictions and the reason, and it goes no further.
+    for (const { element, index, error } of unreadable) {
+      const id = elementId(element);
+      for (const r of restrictions?.feature(element, index) ?? []) problem(index, id, r.name, r.pointer, r.message);
+      problem(index, id, error.code, error.pointer ?? null, error.message);
+    }
+    unreadable.length = 0;
     // A batch is checked whole: with none held, every feature taken so far has been.
     if (schema === null || schema.held === 0) checked = lastTaken;
     release(false);
@@ -198,6 +208,11 @@ export async function* gmlFeatureSequence(source: AsyncIterable<Uint8Array> | It
   }
   feed(tail);
   const info = reader.end();
+  if (restrictions !== null) {
+    // Lines without a geometry that no trace held, and the answer's own restrictions.
+    for (const { key, violation } of restrictions.finish()) problem(key, ids.get(key) ?? null, violation.name, violation.pointer, violation.message);
+    if (info.header !== null) for (const v of restrictions.root(info.header)) problem(null, null, v.name, v.pointer, v.message);
+  }
   if (schema !== null) {
     schema.finish();
     if (info.root === 'Graveforespoergselssvar' && info.header !== null) {

@@ -69,7 +69,7 @@ export async function buildFromStream(input: AsyncIterable<Uint8Array> | Iterabl
   const peeked = opts.format === 'auto' ? await peekFirstByte(input) : null;
   const bytes = peeked === null ? input : peeked.chunks;
   const gml = opts.format === 'gml' || (peeked !== null && peeked.first === 0x3c);
-  // GML is read into a GeoJSON text sequence first; `passed[k]` is the document's index of its feature k.
+  // GML is read into a GeoJSON text sequence first (LER's restrictions checked there, on the XML); `passed[k]` is the document's index of its feature k.
   const passed: number[] = [];
   const source = gml ? gmlFeatureSequence(bytes, { ...opts.gml, report, invalid }, passed) : bytes;
   const fixedCrs = gml ? gmlCrs(opts.crs) : opts.crs === undefined ? undefined : normaliseCrs(opts.crs);
@@ -78,7 +78,7 @@ export async function buildFromStream(input: AsyncIterable<Uint8Array> | Iterabl
   let settings: ParseSettings | null = null;
   let declared: string | undefined;
   const settle = (): ParseSettings => {
-    settings ??= { owner, crs: fixedCrs ?? normaliseCrs(declared), extent, coarseAccuracy, propertyLimits, warnings: report !== null };
+    settings ??= { owner, crs: fixedCrs ?? normaliseCrs(declared), extent, coarseAccuracy, propertyLimits, warnings: report !== null, ...(gml ? { restrictions: false, simpleLines: true } : {}) };
     return settings;
   };
   const onMember = (name: string, value: unknown, featuresBefore: number): void => {

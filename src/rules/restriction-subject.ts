@@ -263,7 +263,8 @@ function geoJsonHeights(geometry: { type?: unknown; coordinates?: unknown }): st
   const walk = (c: unknown): void => {
     if (!Array.isArray(c)) return;
     if (typeof c[0] === 'number') {
-      if (c.length >= 3) out.push(String(c[2]));
+      // A position without a height is written with -99: unknown, as LER reads it.
+      out.push(c.length >= 3 ? String(c[2]) : '-99');
       return;
     }
     for (const x of c) walk(x);

@@ -6,15 +6,17 @@ export function posList(points: readonly (readonly number[])[]): string {
   return `<gml:posList srsDimension="3">${points.map((p) => `${p[0]} ${p[1]} ${p[2] ?? -99}`).join(' ')}</gml:posList>`;
 }
 
-/** An Elledning member laid in 2020 (before LER's cut-off: few attributes are required). */
+/** An Elledning member laid in 2020 (before LER's cut-off: few attributes are required); LER-valid. */
 export function elledning(id: string, points: readonly (readonly number[])[] | null, extra = '', laid = '2020-01-01'): string {
   const geometry = points === null ? '' : `<ler:geometri><gml:LineString srsName="${SRS}">${posList(points)}</gml:LineString></ler:geometri>`;
-  return `<ler:ledningMember><ler:Elledning gml:id="${id}"><ler:driftsstatus>i drift</ler:driftsstatus><ler:etableringstidspunkt>${laid}</ler:etableringstidspunkt><ler:fareklasse>farlig</ler:fareklasse><ler:noejagtighedsklasse>&lt;= 0.50 m</ler:noejagtighedsklasse>${geometry}${extra}<ler:type>forsyningskabel</ler:type></ler:Elledning></ler:ledningMember>`;
+  // A line a trace holds (no geometry of its own) gives no accuracy classes: the trace's are its (LER's nøjagtighedsklasseBetingelse).
+  const accuracy = points === null ? '' : '<ler:noejagtighedsklasse>&lt;= 0.50 m</ler:noejagtighedsklasse><ler:noejagtighedsklasseVertikal>&lt;= 0.50 m</ler:noejagtighedsklasseVertikal>';
+  return `<ler:ledningMember><ler:Elledning gml:id="${id}"><ler:driftsstatus>i drift</ler:driftsstatus><ler:etableringstidspunkt>${laid}</ler:etableringstidspunkt><ler:fareklasse>farlig</ler:fareklasse>${accuracy}${geometry}${extra}<ler:type>forsyningskabel</ler:type></ler:Elledning></ler:ledningMember>`;
 }
 
 /** A Ledningstrace member holding the lines `holds` (their gml:ids). */
 export function trace(id: string, points: readonly (readonly number[])[], holds: readonly string[]): string {
-  return `<ler:ledningstraceMember><ler:Ledningstrace gml:id="${id}"><ler:driftsstatus>i drift</ler:driftsstatus><ler:etableringstidspunkt>2020-01-01</ler:etableringstidspunkt><ler:fareklasse>farlig</ler:fareklasse><ler:noejagtighedsklasse>&lt;= 0.50 m</ler:noejagtighedsklasse><ler:geometri><gml:MultiCurve srsName="${SRS}"><gml:curveMember><gml:LineString>${posList(points)}</gml:LineString></gml:curveMember></gml:MultiCurve></ler:geometri><ler:bredde uom="m">0.5</ler:bredde><ler:forsyningsart>el</ler:forsyningsart>${holds.map((h) => `<ler:indeholdtLedning xlink:href="#${h}"/>`).join('')}</ler:Ledningstrace></ler:ledningstraceMember>`;
+  return `<ler:ledningstraceMember><ler:Ledningstrace gml:id="${id}"><ler:driftsstatus>i drift</ler:driftsstatus><ler:etableringstidspunkt>2020-01-01</ler:etableringstidspunkt><ler:fareklasse>farlig</ler:fareklasse><ler:noejagtighedsklasse>&lt;= 0.50 m</ler:noejagtighedsklasse><ler:noejagtighedsklasseVertikal>&lt;= 0.50 m</ler:noejagtighedsklasseVertikal><ler:geometri><gml:MultiCurve srsName="${SRS}"><gml:curveMember><gml:LineString>${posList(points)}</gml:LineString></gml:curveMember></gml:MultiCurve></ler:geometri><ler:bredde uom="mm">500</ler:bredde><ler:forsyningsart>el</ler:forsyningsart>${holds.map((h) => `<ler:indeholdtLedning xlink:href="#${h}"/>`).join('')}</ler:Ledningstrace></ler:ledningstraceMember>`;
 }
 
 export function answer(members: readonly string[], type = 'ledningsoplysninger udleveret'): string {
