@@ -30,9 +30,9 @@ describe('the service\'s own routes', () => {
       [
         'GET /healthz', 'GET /metrics', 'GET /openapi.json', 'GET /v1/rules', 'GET /v1/errors', 'GET /v1/errors/{code}', 'GET /v1/audit',
         'POST /v1/keys', 'GET /v1/keys', 'DELETE /v1/keys/{id}', 'GET /v1/owners',
-        'GET /v1/owners/{owner}/network', 'PUT /v1/owners/{owner}/network', 'PATCH /v1/owners/{owner}/network', 'POST /v1/owners/{owner}/network/rollback',
+        'GET /v1/owners/{owner}/network', 'GET /v1/owners/{owner}/network.gml', 'PUT /v1/owners/{owner}/network', 'PATCH /v1/owners/{owner}/network', 'POST /v1/owners/{owner}/network/rollback',
         'GET /v1/owners/{owner}/interest-areas', 'PUT /v1/owners/{owner}/interest-areas', 'GET /v1/owners/{owner}/profile', 'PUT /v1/owners/{owner}/profile',
-        'POST /v1/dig-requests', 'GET /v1/dig-requests/{id}', 'GET /v1/dig-requests/{id}/package.geojson', 'GET /v1/dig-requests/{id}/map.svg', 'GET /v1/dig-requests/{id}/map.png',
+        'POST /v1/dig-requests', 'GET /v1/dig-requests/{id}', 'GET /v1/dig-requests/{id}/package.geojson', 'GET /v1/dig-requests/{id}/package.gml', 'GET /v1/dig-requests/{id}/package.zip', 'GET /v1/dig-requests/{id}/map.svg', 'GET /v1/dig-requests/{id}/map.png',
         'POST /v1/dig-requests/{id}/owners/{owner}/answer', 'POST /v1/dig-requests/{id}/owners/{owner}/marking', 'POST /v1/dig-requests/{id}/renew', 'GET /v1/owners/{owner}/dig-requests',
         'POST /v1/webhooks', 'GET /v1/webhooks', 'DELETE /v1/webhooks/{id}', 'GET /v1/webhooks/{id}/deliveries',
         'POST /v1/batches', 'GET /v1/batches/{id}', 'DELETE /v1/batches/{id}', 'GET /v1/batches/{id}/results',

@@ -182,6 +182,7 @@ describe('the OpenAPI document', () => {
     await call('owner', { method: 'PUT', url: `/v1/owners/own-a/interest-areas?crs=${UTM}`, payload: fc([{ type: 'Feature', geometry: rect(584900, 6138900, 585200, 6139100), properties: { forsyningsart: 'el', contact: 'a@example.invalid' } }]) });
     await call('owner', { method: 'GET', url: '/v1/owners/own-a/interest-areas' });
     await call('owner', { method: 'GET', url: '/v1/owners/own-a/network' });
+    await call('owner', { method: 'GET', url: '/v1/owners/own-a/network.gml' });
     await call('owner', { method: 'GET', url: '/v1/owners/own-b/network' });
     await call('owner', { method: 'PUT', url: `/v1/owners/own-a/network?crs=${UTM}`, headers: { 'content-type': 'application/geo+json' }, payload: JSON.stringify(fc([cable('a1', [585000, 6139000], [585100, 6139000]), cable('a2', [585000, 6139010], [585100, 6139010], { fareklasse: 'meget farlig' })])) });
     await call('owner', { method: 'PUT', url: `/v1/owners/own-a/network?crs=${UTM}`, headers: { 'content-type': 'application/geo+json' }, payload: JSON.stringify(fc([cable('a1', [585000, 6139000], [585100, 6139000], { fareklasse: 'harmless' })])) });

@@ -38,3 +38,42 @@ describe('the LER GML examples', () => {
     }
   });
 });
+
+describe('the LER GML examples uploaded', () => {
+  it('upload when LER\'s checker finds every restriction kept, and are refused naming the restrictions it names otherwise', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { Engine } = await import('../../src/engine.js');
+    const { RuleReport } = await import('../../src/rules/report.js');
+    const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.xml')).sort();
+    const engine = await Engine.open({ workers: 0 });
+    let refused = 0;
+    try {
+      for (const file of files) {
+        const path = join(EXAMPLES, file);
+        const run = spawnSync(join(DIR, 'restrictions'), [path], { encoding: 'utf8' });
+        expect(run.error, 'LER\'s checker runs (.ci/install-xml-tools installs its Python packages)').toBeUndefined();
+        // Its report: "FILE: N features, every restriction holds" or "... K restrictions fail" and "  name: count (e.g. id)" lines.
+        const theirs = [...run.stdout.matchAll(/^ {2}(\S+): \d+/gm)].map((m) => m[1]).sort();
+        const report = new RuleReport();
+        let ok = true;
+        try {
+          await engine.putNetworkStream(`owner-${file}`, readFileSync(path), { format: 'gml', report });
+        } catch (error) {
+          ok = false;
+          expect(String(error), file).toContain('UPLOAD_REJECTED');
+        }
+        const problems = report.summary().problems;
+        // Feature by feature, our reading names exactly what LER's names; the answer's own
+        // restrictions (its ler:id a UUID, ...) LER's checker does not run: ours may add them.
+        const ours = [...new Set(problems.filter((p) => p.featureIndex !== null && p.severity === 'error').map((p) => p.code))].sort();
+        expect(ours, file).toEqual(theirs);
+        if (theirs.length > 0) refused++;
+        if (theirs.length === 0 && problems.every((p) => p.severity !== 'error')) expect(ok, `${file}: ${JSON.stringify(problems)}`).toBe(true);
+        if (theirs.length > 0) expect(ok, file).toBe(false);
+      }
+    } finally {
+      await engine.close();
+    }
+    expect(refused).toBe(3);
+  });
+});
