@@ -20,13 +20,13 @@ function elementsOf(members: string): GmlElement[] {
 }
 
 describe('LER GML against the official schema, in Node', () => {
-  it('passes valid features and names the feature that breaks the element order', () => {
+  it("passes valid features and names the feature that breaks the element order", async () => {
     const elements = elementsOf(line('a', '<ler:udvendigDiameter uom="mm">20</ler:udvendigDiameter>') + line('b', '', 'wrong') + line('c', ''));
     expect(elements).toHaveLength(3);
     const faults: [number, string][] = [];
     const batcher = new SchemaBatcher((i, m) => faults.push([i, m]));
     for (const [i, e] of elements.entries()) batcher.add(e, i + 10);
-    batcher.finish();
+    await batcher.finish();
     expect(faults).toHaveLength(1);
     expect(faults[0][0]).toBe(11);
     expect(faults[0][1]).toContain('ler:type');

@@ -178,18 +178,27 @@ export function validateAnswerHeader(root: GmlElement): SchemaFault[] {
   return validate(header).map((d) => ({ feature: null, message: readable(d.message) }));
 }
 
+/** Checks features of one member kind, here or in a worker thread. */
+export type SchemaCheck = (member: string, lines: string[]) => SchemaFault[] | Promise<SchemaFault[]>;
+
 /**
  * Collects features into batches, one per member kind, and checks them all once together they hold
- * `batchChars` (so that no kind's batch waits for long behind another's).
+ * `batchChars` (so that no kind's batch waits for long behind another's). A batch's check may run
+ * elsewhere (a worker thread): batches are checked in flight, and `checkedThrough` tells up to which
+ * feature every check has come back.
  */
 export class SchemaBatcher {
   private readonly batches = new Map<string, { lines: string[]; indices: number[] }>();
+  private readonly flights: { upTo: number; done: boolean; settled: Promise<void> }[] = [];
   private chars = 0;
-  /** Features added and not yet checked. */
+  private lastAdded = -1;
+  private checkedUpTo = -1;
+  /** Features added and not yet sent to be checked. */
   held = 0;
 
   constructor(
     private readonly onFault: (featureIndex: number, message: string) => void,
+    private readonly check: SchemaCheck = validateFeatureLines,
     private readonly batchChars = 256 * 1024
   ) {}
 
@@ -204,19 +213,43 @@ export class SchemaBatcher {
     batch.indices.push(featureIndex);
     this.chars += line.length;
     this.held++;
-    if (this.chars >= this.batchChars) this.finish();
+    this.lastAdded = featureIndex;
+    if (this.chars >= this.batchChars) this.flush();
   }
 
-  /** Checks every feature still held. */
-  finish(): void {
+  /** Every feature up to `last` (the last taken) whose check has come back: up to there, all are checked. */
+  checkedThrough(last: number): number {
+    return this.held === 0 && this.flights.length === 0 ? last : this.checkedUpTo;
+  }
+
+  /** Waits while more than `most` batches are being checked. */
+  async drain(most: number): Promise<void> {
+    while (this.flights.length > most) await this.flights[0].settled;
+  }
+
+  /** Sends every feature still held to be checked, and waits for every check. */
+  async finish(): Promise<void> {
+    this.flush();
+    await this.drain(0);
+  }
+
+  private flush(): void {
+    if (this.held === 0) return;
     const batches = [...this.batches];
     this.batches.clear();
     this.chars = 0;
     this.held = 0;
-    for (const [member, batch] of batches) {
-      for (const fault of validateFeatureLines(member, batch.lines)) {
-        this.onFault(fault.feature === null ? (batch.indices[0] as number) : (batch.indices[fault.feature] as number), fault.message);
-      }
-    }
+    const flight = { upTo: this.lastAdded, done: false, settled: Promise.resolve() };
+    flight.settled = Promise.all(
+      batches.map(async ([member, batch]) => {
+        for (const fault of await this.check(member, batch.lines)) {
+          this.onFault(fault.feature === null ? (batch.indices[0] as number) : (batch.indices[fault.feature] as number), fault.message);
+        }
+      })
+    ).then(() => {
+      flight.done = true;
+      while (this.flights.length > 0 && this.flights[0].done) this.checkedUpTo = (this.flights.shift() as { upTo: number }).upTo;
+    });
+    this.flights.push(flight);
   }
 }

@@ -18,7 +18,7 @@ import { GmlDocumentRestrictions } from '../rules/restriction-subject.js';
 import type { RuleReport } from '../rules/report.js';
 import type { Geometry } from '../types.js';
 import { DEFAULT_GML_LIMITS, LerGmlReader, type GmlDocumentInfo, type GmlElement, type GmlLimits, type LerGmlFeature } from './gml-reader.js';
-import { SchemaBatcher, validateAnswerHeader } from './gml-schema.js';
+import { SchemaBatcher, validateAnswerHeader, type SchemaCheck } from './gml-schema.js';
 
 export interface GmlUploadOptions {
   limits?: GmlLimits;
@@ -28,6 +28,8 @@ export interface GmlUploadOptions {
   restrictions?: boolean;
   /** Check against the official schema (default true). */
   schema?: boolean;
+  /** Where a batch is checked against the schema (a worker thread); default here. */
+  schemaCheck?: SchemaCheck;
   /** Told the document's header once it is read whole. */
   onDocument?: (info: GmlDocumentInfo) => void;
 }
@@ -36,6 +38,8 @@ const encoder = new TextEncoder();
 const RS = '\u001e';
 /** Bytes of sequence text handed on at a time. */
 const CHUNK_CHARS = 64 * 1024;
+/** Schema batches checked at once (elsewhere) before the reading waits. */
+const MAX_SCHEMA_FLIGHTS = 2;
 
 interface Pending {
   index: number;
@@ -101,7 +105,7 @@ export async function* gmlFeatureSequence(source: AsyncIterable<Uint8Array> | It
   const ids = new Map<number, string | number>();
   /** A line's later parts (the document's index) -> the index of its first part, which carries them all. */
   const partOf = new Map<number, number>();
-  const schema = opts.schema === false ? null : new SchemaBatcher((index, message) => problem(index, ids.get(index) ?? null, 'GML_SCHEMA_INVALID', null, message));
+  const schema = opts.schema === false ? null : new SchemaBatcher((index, message) => problem(index, ids.get(index) ?? null, 'GML_SCHEMA_INVALID', null, message), opts.schemaCheck);
   /** gml:id of a line -> the geometry of the trace that holds it. */
   const traceGeometry = new Map<string, Geometry>();
   /** gml:id of a line waiting for its trace -> its place in the queue. */
@@ -181,8 +185,7 @@ export async function* gmlFeatureSequence(source: AsyncIterable<Uint8Array> | It
       problem(index, id, error.code, error.pointer ?? null, error.message);
     }
     unreadable.length = 0;
-    // A batch is checked whole: with none held, every feature taken so far has been.
-    if (schema === null || schema.held === 0) checked = lastTaken;
+    checked = schema === null ? lastTaken : schema.checkedThrough(lastTaken);
     release(false);
   };
 
@@ -195,6 +198,12 @@ export async function* gmlFeatureSequence(source: AsyncIterable<Uint8Array> | It
       throw new LerError('INPUT_NOT_UTF8', {}, 'LER GML is read as UTF-8.');
     }
     feed(decoded);
+    if (schema !== null) {
+      // Batches being checked elsewhere: at most a few at once, then what they cleared goes on.
+      await schema.drain(MAX_SCHEMA_FLIGHTS);
+      checked = schema.checkedThrough(lastTaken);
+      release(false);
+    }
     if (text.length >= CHUNK_CHARS) {
       yield encoder.encode(text);
       text = '';
@@ -214,7 +223,7 @@ export async function* gmlFeatureSequence(source: AsyncIterable<Uint8Array> | It
     if (info.header !== null) for (const v of restrictions.root(info.header)) problem(null, null, v.name, v.pointer, v.message);
   }
   if (schema !== null) {
-    schema.finish();
+    await schema.finish();
     if (info.root === 'Graveforespoergselssvar' && info.header !== null) {
       for (const fault of validateAnswerHeader(info.header)) problem(null, null, 'GML_SCHEMA_INVALID', null, fault.message);
     }

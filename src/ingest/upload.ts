@@ -71,9 +71,9 @@ export async function buildFromStream(input: AsyncIterable<Uint8Array> | Iterabl
   const gml = opts.format === 'gml' || (peeked !== null && peeked.first === 0x3c);
   // GML is read into a GeoJSON text sequence first (LER's restrictions checked there, on the XML); `passed[k]` is the document's index of its feature k.
   const passed: number[] = [];
+  const parser = opts.parser ?? null;
   const source = gml ? gmlFeatureSequence(bytes, { ...opts.gml, report, invalid }, passed) : bytes;
   const fixedCrs = gml ? gmlCrs(opts.crs) : opts.crs === undefined ? undefined : normaliseCrs(opts.crs);
-  const parser = opts.parser ?? null;
 
   let settings: ParseSettings | null = null;
   let declared: string | undefined;
