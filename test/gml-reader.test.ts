@@ -30,16 +30,16 @@ describe('the LER GML reader', () => {
     expect(features[0]).toEqual({
       type: 'Feature',
       id: 'EL-0001',
-      geometry: { type: 'LineString', coordinates: [[585000, 6139000, -99], [585100, 6139000, -1.2]] },
+      geometry: { type: 'LineString', coordinates: [[585000, 6139000], [585100, 6139000, -1.2]] },
       properties: { featureType: 'Elledning', driftsstatus: 'i drift', etableringstidspunkt: '2022-01-01', fareklasse: 'farlig', noejagtighedsklasse: '<= 0.25 m', vejledendeDybde: 600, udvendigDiameter: 42, spaendingsniveau: 0.4, type: 'forsyningskabel' }
     });
     expect(features[1].properties).toMatchObject({ noejagtighedsklasseVertikal: null, nilReasons: { noejagtighedsklasseVertikal: 'unknown' } });
     expect(features[2]).toMatchObject({
-      geometry: { type: 'MultiLineString', coordinates: [[[585000, 6139010, -99], [585050, 6139010, -99]], [[585050, 6139010, -99], [585060, 6139020, -99], [585070, 6139020, -99]]] },
+      geometry: { type: 'MultiLineString', coordinates: [[[585000, 6139010], [585050, 6139010]], [[585050, 6139010], [585060, 6139020], [585070, 6139020]]] },
       properties: { featureType: 'Ledningstrace', bredde: 0.8, forsyningsart: ['el', 'telekommunikation'], indeholdtLedning: '#e-2' }
     });
-    expect(features[3].geometry).toEqual({ type: 'Point', coordinates: [585010, 6139005, -99] });
-    expect(features[4].geometry).toEqual({ type: 'Polygon', coordinates: [[[0, 0, -99], [2, 0, -99], [2, 2, -99], [0, 0, -99]]] });
+    expect(features[3].geometry).toEqual({ type: 'Point', coordinates: [585010, 6139005] });
+    expect(features[4].geometry).toEqual({ type: 'Polygon', coordinates: [[[0, 0], [2, 0], [2, 2], [0, 0]]] });
   });
 
   it('reads a document in pieces of any size, features as they close', async () => {

@@ -88,10 +88,10 @@ function fullFeature(type: string, id: string): LerGmlFeature {
     properties[spec.name] = spec.max > 1 ? [value, spec.kind === 'reference' ? '#other-2' : value] : value;
   }
   const geometry = type === 'Ledningstrace'
-    ? { type: 'MultiLineString' as const, coordinates: [[[585000, 6139000, 10.5], [585010.25, 6139010.125, -99]], [[585020, 6139000, -99], [585030, 6139005, 11]]] }
+    ? { type: 'MultiLineString' as const, coordinates: [[[585000, 6139000, 10.5], [585010.25, 6139010.125]], [[585020, 6139000], [585030, 6139005, 11]]] }
     : type in COMPONENT_TYPES
       ? { type: 'Point' as const, coordinates: [585001.5, 6139002.25, 9.75] }
-      : { type: 'LineString' as const, coordinates: [[585000, 6139000, 10.5], [585010.25, 6139010.125, -99], [585020, 6139000, 11]] };
+      : { type: 'LineString' as const, coordinates: [[585000, 6139000, 10.5], [585010.25, 6139010.125], [585020, 6139000, 11]] };
   return { type: 'Feature', id, geometry, properties };
 }
 
@@ -162,7 +162,7 @@ describe('the GML writer', () => {
     expect(schemaErrors(text)).toBe('');
     expect(text).toContain('srsName="http://www.opengis.net/def/crs/EPSG/0/7416" srsDimension="3"><gml:posList srsDimension="3">585000 6139000 -99 585001 6139001 12.25 585002 6139002 -99</gml:posList>');
     const back = await readLerGml(text);
-    expect(back.features[0].geometry).toEqual({ type: 'LineString', coordinates: [[585000, 6139000, -99], [585001, 6139001, 12.25], [585002, 6139002, -99]] });
+    expect(back.features[0].geometry).toEqual({ type: 'LineString', coordinates: [[585000, 6139000], [585001, 6139001, 12.25], [585002, 6139002]] });
   });
 
   it('writes a multi-part line as one member per part, each a LineString with the line\'s ler:id', async () => {
@@ -174,8 +174,8 @@ describe('the GML writer', () => {
     const back = await readLerGml(text);
     expect(back.features.map((f) => [f.id, f.geometry])).toEqual([
       ['m1', { type: 'LineString', coordinates: [[0, 0, 1], [1, 1, 2]] }],
-      ['m1', { type: 'LineString', coordinates: [[5, 5, -99], [6, 6, -99]] }],
-      ['m1', { type: 'LineString', coordinates: [[8, 8, -99], [9, 9, -99]] }]
+      ['m1', { type: 'LineString', coordinates: [[5, 5], [6, 6]] }],
+      ['m1', { type: 'LineString', coordinates: [[8, 8], [9, 9]] }]
     ]);
   });
 
@@ -196,8 +196,8 @@ describe('the GML writer', () => {
     const back = await readLerGml(text.replace(/<ler:ledningskomponentMember><ler:Vandkomponent gml:id="mp">.*?<\/ler:ledningskomponentMember>/, ''));
     expect(back.features.map((f) => f.geometry)).toEqual([
       { type: 'Point', coordinates: [1, 2, 3] },
-      { type: 'Polygon', coordinates: [ring, hole.map((p) => [...p, -99])] },
-      { type: 'MultiPolygon', coordinates: [[ring], [hole.map((p) => [...p, -99])]] }
+      { type: 'Polygon', coordinates: [ring, hole] },
+      { type: 'MultiPolygon', coordinates: [[ring], [hole]] }
     ]);
   });
 

@@ -64,6 +64,9 @@ const UNITS: Record<string, { unit: string; factors: Record<string, number> }> =
   bundlaengde: { unit: 'mm', factors: { mm: 1, cm: 10, m: 1000 } }
 };
 
+/** LER's height for "unknown". */
+const UNKNOWN_HEIGHT = -99;
+
 /** The schema's elements of a simple type other than text (besides the measures above). */
 const SIMPLE_TYPES: Record<string, 'integer' | 'boolean'> = { antalKabler: 'integer', liggerILedning: 'boolean' };
 
@@ -322,7 +325,8 @@ export class LerGmlReader {
     if (numbers.some((n) => !Number.isFinite(n))) throw gmlError('GML_FEATURE_INVALID', `${node.local} holds something that is not a number.`, node);
     if (numbers.length % dimension !== 0) throw gmlError('GML_FEATURE_INVALID', `${node.local} holds ${numbers.length} numbers, not a multiple of its dimension ${dimension}.`, node);
     const out: number[][] = [];
-    for (let i = 0; i < numbers.length; i += dimension) out.push(numbers.slice(i, i + dimension));
+    // A height of -99 is LER's "unknown": the position is kept without one (and written with -99 again).
+    for (let i = 0; i < numbers.length; i += dimension) out.push(dimension === 3 && numbers[i + 2] === UNKNOWN_HEIGHT ? numbers.slice(i, i + 2) : numbers.slice(i, i + dimension));
     return out;
   }
 
