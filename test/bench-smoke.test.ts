@@ -4,6 +4,7 @@ import { SMOKE_OPTIONS, runBench } from '../bench/harness.js';
 import { loadRoads, OWNERS, ownerFeatures, planNetwork, SMOKE_ROADS_FILE } from '../bench/network.js';
 import { renderMarkdown } from '../bench/report.js';
 import { measureConversation, renderConversation } from '../bench/conversation.js';
+import { measureGmlUpload, renderGmlUpload } from '../bench/upload-gml.js';
 
 // The benchmark is code that runs: this small pass keeps the generator, the peers, the checks and
 // the report from rotting. PostGIS joins in when LER_BENCH_POSTGIS=1.
@@ -69,5 +70,18 @@ describe('benchmark smoke pass', () => {
     }
     expect(report.runs[2].slowReceived).toBeGreaterThan(0);
     expect(renderConversation(report).join('\n')).toContain('## The conversation under load');
+  }, 180_000);
+
+  it('uploads the smoke network as LER GML beside GeoJSON: every feature stored by both, each run in its own process', async () => {
+    const report = await measureGmlUpload({ seed: 11, smoke: true, tiles: 1 });
+    expect(report.problems).toEqual([]);
+    expect(report.runs.map((r) => r.format)).toEqual(['geojson', 'gml']);
+    for (const run of report.runs) {
+      expect(run.seconds).toBeGreaterThan(0);
+      expect(run.rssPeak).toBeGreaterThanOrEqual(run.rssBefore);
+      for (const o of run.owners) expect(o.features).toBe(report.files.find((f) => f.owner === o.owner)?.features);
+    }
+    for (const f of report.files) expect(f.gmlBytes).toBeGreaterThan(f.geojsonBytes);
+    expect(renderGmlUpload(report).join('\n')).toContain('## Uploads in LER GML');
   }, 180_000);
 });
