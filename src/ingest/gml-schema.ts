@@ -23,6 +23,7 @@ export interface SchemaFault {
 }
 
 const SCHEMA_FILE = '2.2_ler.xsd';
+const utf8 = new TextEncoder();
 const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 
 /** The vendored schema folder, looked for upwards from this module (it runs from src/ or dist/src/). */
@@ -150,7 +151,8 @@ function readable(message: string): string {
 function validate(text: string): ErrorDetail[] {
   let doc: XmlDocument;
   try {
-    doc = XmlDocument.fromString(text);
+    // As UTF-8 bytes: Node's encoder is several times faster than copying a string into WebAssembly.
+    doc = XmlDocument.fromBuffer(utf8.encode(text));
   } catch (error) {
     if (error instanceof XmlParseError) return error.details;
     throw error;
