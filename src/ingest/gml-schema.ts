@@ -148,11 +148,12 @@ function readable(message: string): string {
     .replaceAll(`{${XSI_NS}}`, 'xsi:');
 }
 
-function validate(text: string): ErrorDetail[] {
+/** A whole document's breaches of the schema, each with its line and libxml2's message (none: valid). */
+export function validateDocument(text: string | Uint8Array): ErrorDetail[] {
   let doc: XmlDocument;
   try {
     // As UTF-8 bytes: Node's encoder is several times faster than copying a string into WebAssembly.
-    doc = XmlDocument.fromBuffer(utf8.encode(text));
+    doc = XmlDocument.fromBuffer(typeof text === 'string' ? utf8.encode(text) : text);
   } catch (error) {
     if (error instanceof XmlParseError) return error.details;
     throw error;
@@ -171,13 +172,13 @@ function validate(text: string): ErrorDetail[] {
 /** Checks features of one member kind (their elements written out by `serialiseElement`); faults name the feature's place in `lines`. */
 export function validateFeatureLines(member: string, lines: readonly string[]): SchemaFault[] {
   if (lines.length === 0) return [];
-  return validate(wrap(member, lines)).map((d) => ({ feature: d.line >= 2 && d.line < 2 + lines.length ? d.line - 2 : null, message: readable(d.message) }));
+  return validateDocument(wrap(member, lines)).map((d) => ({ feature: d.line >= 2 && d.line < 2 + lines.length ? d.line - 2 : null, message: readable(d.message) }));
 }
 
 /** Checks a Graveforespoergselssvar's own header (its attributes and the elements before its members). */
 export function validateAnswerHeader(root: GmlElement): SchemaFault[] {
   const header = serialiseElement(root).replace(/^<ler:Graveforespoergselssvar/, `<ler:Graveforespoergselssvar ${DECLARATIONS}`);
-  return validate(header).map((d) => ({ feature: null, message: readable(d.message) }));
+  return validateDocument(header).map((d) => ({ feature: null, message: readable(d.message) }));
 }
 
 /** Checks features of one member kind, here or in a worker thread. */
